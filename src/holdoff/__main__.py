@@ -1,0 +1,3 @@
+from holdoff.cli import main
+
+main()

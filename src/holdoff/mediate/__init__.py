@@ -1,0 +1,1 @@
+"""The pure mediation core: events and an injected clock in, decisions out."""

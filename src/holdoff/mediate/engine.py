@@ -1,0 +1,240 @@
+"""The grace-window state machine: one event and the current time in, one outcome out.
+
+It is pure and deterministic. The same record, event, time and policy always give the same
+outcome, so the HTTP shell, the deadline scheduler, replay and benchmarks all run this exact code.
+
+Life of an alert::
+
+    TRIGGERED ──> pending ──(deadline)──> escalated ──(ack)──> acknowledged
+                    │   └──(ack)──> acknowledged                   │
+                    │   └──(suppress)──> suppressed                │
+                    └──(resolve)──> resolved/transient             └──(resolve)──> resolved
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+from types import MappingProxyType
+
+from holdoff.mediate.durations import humanize
+from holdoff.mediate.model import (
+    Action,
+    AlertEvent,
+    AlertRecord,
+    AlertState,
+    NotificationKind,
+    Notify,
+    Outcome,
+    Resolution,
+    TimelineEntry,
+)
+
+DEFAULT_CHANNELS: Mapping[NotificationKind, tuple[str, ...]] = MappingProxyType(
+    {
+        NotificationKind.TRANSIENT_RESOLVED: ("teams",),
+        NotificationKind.ESCALATED: ("email", "teams"),
+        NotificationKind.RESOLVED: ("email", "teams"),
+    }
+)
+
+
+@dataclass(frozen=True)
+class Policy:
+    """The rules the core applies. Later issues grow this into per-route policies."""
+
+    grace: timedelta = timedelta(minutes=10)
+    channels: Mapping[NotificationKind, tuple[str, ...]] = field(default_factory=lambda: DEFAULT_CHANNELS)
+
+    def notify(self, kind: NotificationKind) -> tuple[Notify, ...]:
+        channels = self.channels.get(kind, ())
+        return (Notify(kind, channels),) if channels else ()
+
+
+class InvalidTransition(Exception):
+    """An operator asked for something the alert's state does not allow (e.g. acknowledge a resolved alert)."""
+
+
+def decide(record: AlertRecord | None, event: AlertEvent, now: datetime, policy: Policy) -> Outcome:
+    """Apply ``event`` at time ``now`` to ``record`` (None: the identity was never seen)."""
+    if event.action is Action.TRIGGERED:
+        return _triggered(record, event, now, policy)
+    if record is None:
+        if event.action is Action.RESOLVED:
+            return _unmatched_resolve(event, now)
+        raise InvalidTransition(f"cannot {event.action.value} an alert that does not exist")
+    if event.action is Action.RESOLVED:
+        return _resolved(record, event, now, policy)
+    if event.action is Action.DEADLINE_REACHED:
+        return _deadline(record, now, policy)
+    if event.action is Action.ACKNOWLEDGED:
+        return _acknowledged(record, event, now)
+    if event.action is Action.SUPPRESSED:
+        return _suppressed(record, event, now)
+    raise AssertionError(f"unhandled action {event.action!r}")  # pragma: no cover
+
+
+def _entry(
+    action: Action, summary: str, before: AlertRecord | None, after: AlertRecord
+) -> TimelineEntry:
+    return TimelineEntry(
+        action=action,
+        summary=summary,
+        state_before=before.state if before is not None else None,
+        state_after=after.state,
+        occurrence=after.occurrence,
+    )
+
+
+def _refresh(record: AlertRecord, event: AlertEvent) -> AlertRecord:
+    """Take the newest descriptive fields a source sent, keeping what it left out."""
+    return replace(
+        record,
+        name=event.name or record.name,
+        severity=event.severity or record.severity,
+        labels=event.labels or record.labels,
+        annotations=event.annotations or record.annotations,
+        links=event.links or record.links,
+    )
+
+
+def _triggered(record: AlertRecord | None, event: AlertEvent, now: datetime, policy: Policy) -> Outcome:
+    if record is not None and record.is_open:
+        after = replace(_refresh(record, event), repeat_count=record.repeat_count + 1, last_seen_at=now)
+        summary = f"Triggered again while {record.state.value} (repeat {after.repeat_count}); no new timer"
+        return Outcome(after, (), _entry(Action.TRIGGERED, summary, record, after), changed=True)
+
+    deadline = now + policy.grace
+    if record is None:
+        after = AlertRecord(
+            source=event.source,
+            fingerprint=event.fingerprint,
+            name=event.name or event.fingerprint,
+            state=AlertState.PENDING,
+            occurrence=1,
+            severity=event.severity,
+            labels=event.labels,
+            annotations=event.annotations,
+            links=event.links,
+            opened_at=now,
+            last_seen_at=now,
+            deadline_at=deadline,
+        )
+        summary = f"Triggered; held for {humanize(policy.grace)} before anyone is paged"
+        return Outcome(after, (), _entry(Action.TRIGGERED, summary, None, after), changed=True)
+
+    # Fired again after it had resolved: a new occurrence, and a flap unless it never was open.
+    flapped = record.occurrence > 0
+    after = replace(
+        _refresh(record, event),
+        state=AlertState.PENDING,
+        occurrence=record.occurrence + 1,
+        opened_at=now,
+        last_seen_at=now,
+        deadline_at=deadline,
+        escalated_at=None,
+        acknowledged_at=None,
+        acknowledged_by=None,
+        suppressed_at=None,
+        resolved_at=None,
+        resolution=None,
+        repeat_count=0,
+        flap_count=record.flap_count + (1 if flapped else 0),
+    )
+    summary = f"Triggered again after resolving (occurrence {after.occurrence}"
+    summary += f", flap {after.flap_count})" if flapped else ")"
+    summary += f"; held for {humanize(policy.grace)}"
+    return Outcome(after, (), _entry(Action.TRIGGERED, summary, record, after), changed=True)
+
+
+def _unmatched_resolve(event: AlertEvent, now: datetime) -> Outcome:
+    after = AlertRecord(
+        source=event.source,
+        fingerprint=event.fingerprint,
+        name=event.name or event.fingerprint,
+        state=AlertState.RESOLVED,
+        occurrence=0,
+        severity=event.severity,
+        labels=event.labels,
+        annotations=event.annotations,
+        links=event.links,
+        last_seen_at=now,
+        resolved_at=now,
+        resolution=Resolution.UNMATCHED,
+    )
+    summary = "Resolve received for an alert that was never seen firing; recorded, nobody notified"
+    return Outcome(after, (), _entry(Action.RESOLVED, summary, None, after), changed=True)
+
+
+def _resolved(record: AlertRecord, event: AlertEvent, now: datetime, policy: Policy) -> Outcome:
+    by = f" by {event.actor}" if event.actor else ""
+    if not record.is_open:
+        after = replace(record, last_seen_at=now)
+        summary = f"Resolve received{by} for an alert already resolved; nothing to do"
+        return Outcome(after, (), _entry(Action.RESOLVED, summary, record, after), changed=False)
+
+    open_for = humanize(now - record.opened_at) if record.opened_at else "an unknown time"
+    if record.state is AlertState.PENDING:
+        resolution = Resolution.TRANSIENT
+        notifications = policy.notify(NotificationKind.TRANSIENT_RESOLVED)
+        summary = f"Resolved{by} inside the grace window after {open_for}; nobody was paged"
+    elif record.escalated_at is not None and record.state is not AlertState.SUPPRESSED:
+        resolution = Resolution.AFTER_ESCALATION
+        notifications = policy.notify(NotificationKind.RESOLVED)
+        summary = f"Resolved{by} after escalation; open for {open_for}"
+    else:
+        resolution = (
+            Resolution.AFTER_ESCALATION if record.escalated_at is not None else Resolution.BEFORE_ESCALATION
+        )
+        notifications = ()
+        summary = f"Resolved{by} while {record.state.value}; open for {open_for}; no message sent"
+    after = replace(
+        _refresh(record, event),
+        state=AlertState.RESOLVED,
+        resolved_at=now,
+        last_seen_at=now,
+        resolution=resolution,
+        deadline_at=None,
+    )
+    return Outcome(after, notifications, _entry(Action.RESOLVED, summary, record, after), changed=True)
+
+
+def _deadline(record: AlertRecord, now: datetime, policy: Policy) -> Outcome:
+    due = record.deadline_at
+    if record.state is not AlertState.PENDING or due is None or now < due:
+        summary = "Grace deadline checked; nothing due"
+        return Outcome(record, (), _entry(Action.DEADLINE_REACHED, summary, record, record), changed=False)
+    after = replace(record, state=AlertState.ESCALATED, escalated_at=now, deadline_at=None)
+    open_for = humanize(now - record.opened_at) if record.opened_at else humanize(policy.grace)
+    summary = f"Still firing after {open_for}: escalated"
+    notifications = policy.notify(NotificationKind.ESCALATED)
+    return Outcome(after, notifications, _entry(Action.DEADLINE_REACHED, summary, record, after), changed=True)
+
+
+def _acknowledged(record: AlertRecord, event: AlertEvent, now: datetime) -> Outcome:
+    by = event.actor or "an operator"
+    if record.state is AlertState.ACKNOWLEDGED:
+        summary = f"Acknowledged again by {by}; already acknowledged by {record.acknowledged_by or 'someone'}"
+        return Outcome(record, (), _entry(Action.ACKNOWLEDGED, summary, record, record), changed=False)
+    if record.state not in (AlertState.PENDING, AlertState.ESCALATED):
+        raise InvalidTransition(f"cannot acknowledge an alert that is {record.state.value}")
+    after = replace(
+        record, state=AlertState.ACKNOWLEDGED, acknowledged_at=now, acknowledged_by=by, deadline_at=None
+    )
+    summary = f"Acknowledged by {by}" + ("" if record.escalated_at else "; escalation cancelled")
+    return Outcome(after, (), _entry(Action.ACKNOWLEDGED, summary, record, after), changed=True)
+
+
+def _suppressed(record: AlertRecord, event: AlertEvent, now: datetime) -> Outcome:
+    by = event.actor or "an operator"
+    if record.state is AlertState.SUPPRESSED:
+        summary = f"Suppressed again by {by}; already suppressed"
+        return Outcome(record, (), _entry(Action.SUPPRESSED, summary, record, record), changed=False)
+    if not record.is_open:
+        raise InvalidTransition(f"cannot suppress an alert that is {record.state.value}")
+    after = replace(record, state=AlertState.SUPPRESSED, suppressed_at=now, deadline_at=None)
+    summary = f"Suppressed by {by} until it resolves; no messages will be sent"
+    if event.note:
+        summary += f" ({event.note})"
+    return Outcome(after, (), _entry(Action.SUPPRESSED, summary, record, after), changed=True)

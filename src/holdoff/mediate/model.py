@@ -1,0 +1,166 @@
+"""Plain data the mediation core works on.
+
+Nothing here knows about HTTP, SQL or the wall clock: the shell loads an :class:`AlertRecord`,
+hands it to :func:`holdoff.mediate.engine.decide` with an event and the current time, and stores
+what comes back.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+
+class AlertState(enum.StrEnum):
+    """Where an alert is in its life."""
+
+    PENDING = "pending"
+    """Triggered and held inside its grace window; nobody has been paged."""
+    ESCALATED = "escalated"
+    """Still open when the grace window ended; people were notified."""
+    ACKNOWLEDGED = "acknowledged"
+    """Someone is on it; no further escalation."""
+    SUPPRESSED = "suppressed"
+    """Muted by an operator until it resolves; stored and shown, never notified."""
+    RESOLVED = "resolved"
+
+
+OPEN_STATES = frozenset(
+    {AlertState.PENDING, AlertState.ESCALATED, AlertState.ACKNOWLEDGED, AlertState.SUPPRESSED}
+)
+
+
+class Resolution(enum.StrEnum):
+    """How a resolved alert got there."""
+
+    TRANSIENT = "transient"
+    """Resolved inside the grace window: nobody was paged."""
+    AFTER_ESCALATION = "after_escalation"
+    """Resolved after people were paged."""
+    BEFORE_ESCALATION = "before_escalation"
+    """Acknowledged or suppressed inside the window, then resolved; nobody was paged."""
+    UNMATCHED = "unmatched"
+    """A resolve arrived for an alert Holdoff had never seen open."""
+
+
+class Action(enum.StrEnum):
+    """What an event says happened to an alert."""
+
+    TRIGGERED = "triggered"
+    RESOLVED = "resolved"
+    ACKNOWLEDGED = "acknowledged"
+    SUPPRESSED = "suppressed"
+    DEADLINE_REACHED = "deadline_reached"
+
+
+class NotificationKind(enum.StrEnum):
+    """Why a message goes out; channels are chosen per kind."""
+
+    TRANSIENT_RESOLVED = "transient_resolved"
+    ESCALATED = "escalated"
+    RESOLVED = "resolved"
+
+
+class Severity(enum.StrEnum):
+    """One severity scale for every source, most urgent first."""
+
+    CRITICAL = "critical"
+    HIGH = "high"
+    WARNING = "warning"
+    INFO = "info"
+    LOW = "low"
+
+
+@dataclass(frozen=True)
+class AlertEvent:
+    """One thing that happened to an alert, as a source or an operator reported it.
+
+    ``source`` and ``fingerprint`` together are the alert's identity.
+    """
+
+    source: str
+    fingerprint: str
+    action: Action
+    name: str = ""
+    severity: Severity | None = None
+    labels: dict[str, str] = field(default_factory=dict)
+    annotations: dict[str, str] = field(default_factory=dict)
+    links: dict[str, str] = field(default_factory=dict)
+    actor: str | None = None
+    """Who did it, for operator actions (acknowledge, suppress, manual resolve)."""
+    note: str | None = None
+    raw: dict[str, Any] | None = None
+    """The payload as received, kept for audit."""
+
+
+@dataclass(frozen=True)
+class AlertRecord:
+    """The core's view of one alert identity and its current occurrence."""
+
+    source: str
+    fingerprint: str
+    name: str
+    state: AlertState
+    occurrence: int
+    """1 for the first time it fired; each re-trigger after resolution adds one. 0: never open."""
+    severity: Severity | None = None
+    labels: dict[str, str] = field(default_factory=dict)
+    annotations: dict[str, str] = field(default_factory=dict)
+    links: dict[str, str] = field(default_factory=dict)
+    opened_at: datetime | None = None
+    last_seen_at: datetime | None = None
+    deadline_at: datetime | None = None
+    """When the grace window of a pending alert ends; None when no timer runs."""
+    escalated_at: datetime | None = None
+    acknowledged_at: datetime | None = None
+    acknowledged_by: str | None = None
+    suppressed_at: datetime | None = None
+    resolved_at: datetime | None = None
+    resolution: Resolution | None = None
+    repeat_count: int = 0
+    """TRIGGERED events received for the current occurrence after the first."""
+    flap_count: int = 0
+    """How often the alert fired again after it had resolved."""
+
+    @property
+    def is_open(self) -> bool:
+        return self.state in OPEN_STATES
+
+    def open_for(self, now: datetime) -> timedelta:
+        """How long the current occurrence has been (or was) open."""
+        if self.opened_at is None:
+            return timedelta(0)
+        end = self.resolved_at if self.resolved_at is not None else now
+        return max(end - self.opened_at, timedelta(0))
+
+
+@dataclass(frozen=True)
+class Notify:
+    """A decision to tell people something, on the channels the policy names for its kind."""
+
+    kind: NotificationKind
+    channels: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    """One line of an alert's history, as the core describes it."""
+
+    action: Action
+    summary: str
+    state_before: AlertState | None
+    state_after: AlertState
+    occurrence: int
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What the core decided for one event."""
+
+    alert: AlertRecord
+    notifications: tuple[Notify, ...]
+    timeline: TimelineEntry
+    changed: bool
+    """False when the event left the alert exactly as it was (a stale timer, a duplicate operator action)."""

@@ -1,0 +1,1 @@
+"""Outbound channels: what a message says and how each channel delivers it."""

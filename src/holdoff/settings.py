@@ -1,0 +1,241 @@
+"""One typed settings object, built once at start and passed down explicitly.
+
+Sources, strongest first: process environment (``HOLDOFF_*``, plus the POC's ``TEAMS_WEBHOOK_URL``,
+``EMAIL_FROM``, ``EMAIL_TO``), the env file (``--env-file``, else ``/etc/holdoff.env`` when present),
+the YAML config file (``--config``), then the defaults below. Nothing here runs at import time.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import yaml
+from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic.fields import FieldInfo
+from pydantic_settings import (
+    BaseSettings,
+    NoDecode,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+)
+
+DEFAULT_ENV_FILE = Path("/etc/holdoff.env")
+ENV_PREFIX = "HOLDOFF_"
+
+
+class ConfigError(Exception):
+    """Configuration that cannot work; the message names each setting and what is wrong."""
+
+
+def _aliases(name: str, *legacy: str) -> AliasChoices:
+    return AliasChoices(name, ENV_PREFIX + name.upper(), *legacy)
+
+
+class Settings(BaseSettings):
+    """Every knob Holdoff has. Environment names are ``HOLDOFF_`` + the field name in capitals."""
+
+    model_config = SettingsConfigDict(
+        env_prefix=ENV_PREFIX,
+        extra="ignore",
+        populate_by_name=True,
+        frozen=True,
+        case_sensitive=False,
+    )
+
+    # --- service ---
+    host: str = "127.0.0.1"
+    port: int = Field(default=5000, ge=1, le=65535)
+    public_url: str | None = Field(
+        default=None, description="Base URL people use to reach Holdoff; used in message links."
+    )
+    data_dir: Path = Path("var")
+    database_url: str | None = Field(
+        default=None,
+        description="SQLAlchemy URL; default sqlite under data_dir. PostgreSQL: postgresql+psycopg://...",
+    )
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    log_format: Literal["auto", "json", "text"] = "auto"
+
+    # --- mediation ---
+    grace_seconds: float = Field(default=600.0, ge=0, le=7 * 86_400)
+
+    # --- Microsoft Teams (Workflows / Power Automate webhook) ---
+    teams_webhook_url: SecretStr | None = Field(
+        default=None, validation_alias=_aliases("teams_webhook_url", "TEAMS_WEBHOOK_URL")
+    )
+
+    # --- email over SMTP ---
+    email_from: str | None = Field(default=None, validation_alias=_aliases("email_from", "EMAIL_FROM"))
+    email_to: Annotated[list[str], NoDecode] = Field(
+        default_factory=list, validation_alias=_aliases("email_to", "EMAIL_TO")
+    )
+    smtp_host: str = "localhost"
+    smtp_port: int = Field(default=25, ge=1, le=65535)
+    smtp_starttls: bool = False
+    smtp_ssl: bool = False
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+
+    # --- delivery and timers ---
+    channel_timeout_seconds: float = Field(default=10.0, gt=0, le=120)
+    retry_base_seconds: float = Field(default=1.0, gt=0, le=3600)
+    retry_max_seconds: float = Field(default=300.0, gt=0, le=86_400)
+    give_up_after_seconds: float = Field(
+        default=86_400.0, gt=0, description="A message still failing this long after it was decided is marked failed."
+    )
+    lease_seconds: float = Field(default=30.0, ge=1, le=3600)
+    scheduler_interval_seconds: float = Field(default=0.5, gt=0, le=60)
+    sender_interval_seconds: float = Field(default=0.5, gt=0, le=60)
+
+    @field_validator("email_to", mode="before")
+    @classmethod
+    def _split_addresses(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return [part.strip() for part in value.replace(";", ",").split(",") if part.strip()]
+        return value
+
+    @field_validator("email_to")
+    @classmethod
+    def _check_addresses(cls, value: list[str]) -> list[str]:
+        for address in value:
+            if "@" not in address:
+                raise ValueError(f"{address!r} is not an email address")
+        return value
+
+    @field_validator("public_url", "database_url")
+    @classmethod
+    def _strip(cls, value: str | None) -> str | None:
+        return value.strip() or None if value is not None else None
+
+    @field_validator("teams_webhook_url")
+    @classmethod
+    def _check_teams_url(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None or not value.get_secret_value().strip():
+            return None
+        if not value.get_secret_value().startswith(("https://", "http://")):
+            raise ValueError("must be an http(s) URL (the Workflows 'When a Teams webhook request is received' URL)")
+        return value
+
+    @model_validator(mode="after")
+    def _check_combinations(self) -> Settings:
+        if self.smtp_ssl and self.smtp_starttls:
+            raise ValueError("smtp_ssl and smtp_starttls exclude each other: SSL from the start, or STARTTLS")
+        if self.email_to and not self.email_from:
+            raise ValueError("email_from (EMAIL_FROM) is required when email_to (EMAIL_TO) is set")
+        if (self.smtp_username is None) != (self.smtp_password is None):
+            raise ValueError("smtp_username and smtp_password go together: set both or neither")
+        return self
+
+    # --- derived values ---
+    @property
+    def grace(self) -> timedelta:
+        return timedelta(seconds=self.grace_seconds)
+
+    @property
+    def resolved_database_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.data_dir / 'holdoff.db'}"
+
+    @property
+    def resolved_public_url(self) -> str:
+        return (self.public_url or f"http://{self.host}:{self.port}").rstrip("/")
+
+    @property
+    def email_enabled(self) -> bool:
+        return bool(self.email_to)
+
+    def secrets(self) -> list[str]:
+        """Values that must never appear in a log line."""
+        found = [self.teams_webhook_url, self.smtp_password]
+        values = [secret.get_secret_value() for secret in found if secret is not None]
+        if self.database_url and "@" in self.database_url:
+            values.append(self.database_url.split("://", 1)[-1].split("@", 1)[0])
+        return [value for value in values if value]
+
+
+class _YamlSource(PydanticBaseSettingsSource):
+    """Settings from the ``--config`` YAML file (weaker than the environment)."""
+
+    def __init__(self, settings_cls: type[BaseSettings], values: dict[str, Any]) -> None:
+        super().__init__(settings_cls)
+        self._values = values
+
+    def get_field_value(self, field: FieldInfo, field_name: str) -> tuple[Any, str, bool]:
+        return self._values.get(field_name), field_name, False
+
+    def __call__(self) -> dict[str, Any]:
+        return dict(self._values)
+
+
+def read_yaml(path: Path) -> dict[str, Any]:
+    """The YAML config as a mapping, with errors that name the file, line and the problem."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"--config {path}: cannot read the file: {exc.strerror}") from exc
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise ConfigError(f"--config {path}:{where}: not valid YAML: {problem}") from exc
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise ConfigError(f"--config {path}: the top level must be a mapping of setting: value")
+    known = set(Settings.model_fields)
+    unknown = sorted(str(key) for key in data if key not in known)
+    if unknown:
+        raise ConfigError(f"--config {path}: unknown setting(s): {', '.join(unknown)}")
+    return {str(key): value for key, value in data.items()}
+
+
+def _setting_name(loc: tuple[int | str, ...]) -> str:
+    field = str(loc[0])
+    if field.upper().startswith(ENV_PREFIX):
+        field = field[len(ENV_PREFIX) :].lower()
+    legacy = {"teams_webhook_url": "TEAMS_WEBHOOK_URL", "email_from": "EMAIL_FROM", "email_to": "EMAIL_TO"}
+    name = ENV_PREFIX + field.upper()
+    return f"{name} (or {legacy[field.lower()]})" if field.lower() in legacy else name
+
+
+def describe_validation_error(error: ValidationError) -> str:
+    lines = []
+    for item in error.errors():
+        message = str(item["msg"]).removeprefix("Value error, ")
+        got = item.get("input")
+        shown = "" if isinstance(got, dict) or got is None or "secret" in item["type"] else f" (got {got!r})"
+        loc = tuple(item["loc"])
+        lines.append(f"{_setting_name(loc)}: {message}{shown}" if loc else message)
+    return "invalid configuration: " + "; ".join(lines)
+
+
+def load_settings(
+    env_file: Path | None = None,
+    config_file: Path | None = None,
+    **overrides: Any,
+) -> Settings:
+    """Build the one settings object. Raises :class:`ConfigError` with a message fit for the user."""
+    if env_file is not None and not env_file.is_file():
+        raise ConfigError(f"--env-file {env_file}: no such file")
+    chosen_env = env_file if env_file is not None else (DEFAULT_ENV_FILE if DEFAULT_ENV_FILE.is_file() else None)
+    yaml_values = read_yaml(config_file) if config_file is not None else {}
+
+    class _Loaded(Settings):
+        @classmethod
+        def settings_customise_sources(
+            cls,
+            settings_cls: type[BaseSettings],
+            init_settings: PydanticBaseSettingsSource,
+            env_settings: PydanticBaseSettingsSource,
+            dotenv_settings: PydanticBaseSettingsSource,
+            file_secret_settings: PydanticBaseSettingsSource,
+        ) -> tuple[PydanticBaseSettingsSource, ...]:
+            return init_settings, env_settings, dotenv_settings, _YamlSource(settings_cls, yaml_values)
+
+    try:
+        return _Loaded(_env_file=chosen_env, **overrides)
+    except ValidationError as exc:
+        raise ConfigError(describe_validation_error(exc)) from exc
