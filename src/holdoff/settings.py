@@ -83,7 +83,9 @@ class Settings(BaseSettings):
     retry_base_seconds: float = Field(default=1.0, gt=0, le=3600)
     retry_max_seconds: float = Field(default=300.0, gt=0, le=86_400)
     give_up_after_seconds: float = Field(
-        default=86_400.0, gt=0, description="A message still failing this long after it was decided is marked failed."
+        default=86_400.0,
+        gt=0,
+        description="A message still failing this long after it was decided is marked failed.",
     )
     lease_seconds: float = Field(default=30.0, ge=1, le=3600)
     scheduler_interval_seconds: float = Field(default=0.5, gt=0, le=60)
@@ -115,7 +117,9 @@ class Settings(BaseSettings):
         if value is None or not value.get_secret_value().strip():
             return None
         if not value.get_secret_value().startswith(("https://", "http://")):
-            raise ValueError("must be an http(s) URL (the Workflows 'When a Teams webhook request is received' URL)")
+            raise ValueError(
+                "must be an http(s) URL (the Workflows 'When a Teams webhook request is received' URL)"
+            )
         return value
 
     @model_validator(mode="after")
@@ -220,7 +224,9 @@ def load_settings(
     """Build the one settings object. Raises :class:`ConfigError` with a message fit for the user."""
     if env_file is not None and not env_file.is_file():
         raise ConfigError(f"--env-file {env_file}: no such file")
-    chosen_env = env_file if env_file is not None else (DEFAULT_ENV_FILE if DEFAULT_ENV_FILE.is_file() else None)
+    chosen_env = (
+        env_file if env_file is not None else (DEFAULT_ENV_FILE if DEFAULT_ENV_FILE.is_file() else None)
+    )
     yaml_values = read_yaml(config_file) if config_file is not None else {}
 
     class _Loaded(Settings):

@@ -75,9 +75,7 @@ def decide(record: AlertRecord | None, event: AlertEvent, now: datetime, policy:
     raise AssertionError(f"unhandled action {event.action!r}")  # pragma: no cover
 
 
-def _entry(
-    action: Action, summary: str, before: AlertRecord | None, after: AlertRecord
-) -> TimelineEntry:
+def _entry(action: Action, summary: str, before: AlertRecord | None, after: AlertRecord) -> TimelineEntry:
     return TimelineEntry(
         action=action,
         summary=summary,
@@ -209,7 +207,9 @@ def _deadline(record: AlertRecord, now: datetime, policy: Policy) -> Outcome:
     open_for = humanize(now - record.opened_at) if record.opened_at else humanize(policy.grace)
     summary = f"Still firing after {open_for}: escalated"
     notifications = policy.notify(NotificationKind.ESCALATED)
-    return Outcome(after, notifications, _entry(Action.DEADLINE_REACHED, summary, record, after), changed=True)
+    return Outcome(
+        after, notifications, _entry(Action.DEADLINE_REACHED, summary, record, after), changed=True
+    )
 
 
 def _acknowledged(record: AlertRecord, event: AlertEvent, now: datetime) -> Outcome:

@@ -35,7 +35,9 @@ def alert_url(public_url: str, alert_id: int) -> str:
     return f"{public_url.rstrip('/')}/alerts/{alert_id}"
 
 
-def render(alert_id: int, alert: AlertRecord, kind: NotificationKind, now: datetime, public_url: str) -> Message:
+def render(
+    alert_id: int, alert: AlertRecord, kind: NotificationKind, now: datetime, public_url: str
+) -> Message:
     """Words for a tired engineer: what happened, to what, for how long, and where to look."""
     open_for = humanize(alert.open_for(now))
     if kind is NotificationKind.TRANSIENT_RESOLVED:
@@ -60,9 +62,11 @@ def render(alert_id: int, alert: AlertRecord, kind: NotificationKind, now: datet
     if alert.opened_at is not None:
         facts.append(Fact(name="Started", value=alert.opened_at.strftime("%Y-%m-%d %H:%M:%S UTC")))
     if alert.occurrence > 1:
-        facts.append(Fact(name="Fired before", value=f"{alert.occurrence - 1} time(s); flaps: {alert.flap_count}"))
+        facts.append(
+            Fact(name="Fired before", value=f"{alert.occurrence - 1} time(s); flaps: {alert.flap_count}")
+        )
     for key in ("team", "service", "application", "subsystem", "env", "environment"):
-        if key in alert.labels and alert.labels[key]:
+        if alert.labels.get(key):
             facts.append(Fact(name=key.capitalize(), value=alert.labels[key]))
     description = alert.annotations.get("description") or alert.annotations.get("summary")
     if description:

@@ -1,0 +1,574 @@
+"""Ingest benchmark: Coralogix alerts posted at a running Holdoff server over concurrent connections.
+
+Starts the real service (``python -m holdoff serve``) in a temporary data directory with a local
+Microsoft Teams sink, warms it up, then measures:
+
+1. closed loop: ``--connections`` connections sending back to back, ``--requests`` in all
+   -> alerts/s and latency under saturation (goal: at least 2,000 alerts/s);
+2. open loop: ``--rate`` requests/s for ``--duration`` seconds -> latency percentiles measured from
+   each request's intended send time (goal: p99 under 50 ms at 500 alerts/s).
+
+Every request must be answered 2xx; any other answer, or none, fails the run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import math
+import os
+import platform
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Callable, Iterator
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any, Final
+
+from rich.console import Console
+from rich.table import Table
+
+from bench import RESULTS_DIR, Benchmark, BenchmarkFailed
+from bench.loadgen import RunStats, Target, build_workload, closed_loop, open_loop, run
+
+GOAL_ALERTS_PER_S: Final = 2_000.0
+GOAL_P99_MS: Final = 50.0
+GOAL_P99_RATE: Final = 500.0
+KEEP_ALERTS_PER_S: Final = 17.0
+"""Keep (keephq/keep) documents roughly 17 alerts/s on 16 vCPU."""
+
+DEFAULT_CONNECTIONS: Final = 64
+DEFAULT_REQUESTS: Final = 20_000
+QUICK_REQUESTS: Final = 2_000
+DEFAULT_DURATION: Final = 10.0
+QUICK_DURATION: Final = 3.0
+DEFAULT_WARMUP: Final = 500
+STARTUP_TIMEOUT: Final = 60.0
+STOP_TIMEOUT: Final = 20.0
+REQUEST_TIMEOUT: Final = 30.0
+ROOT: Final = Path(__file__).resolve().parent.parent
+
+# Inherited settings that must not leak into the benchmarked server (a real database, real channels).
+_SCRUBBED_ENV: Final = ("TEAMS_WEBHOOK_URL", "EMAIL_FROM", "EMAIL_TO")
+
+
+@dataclass(frozen=True)
+class Config:
+    quick: bool
+    connections: int
+    requests: int
+    rate: float
+    duration: float
+    warmup: int
+    database_url: str | None
+    server_url: str | None
+    keep_data: bool
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("ingest benchmark")
+    group.add_argument(
+        "--connections",
+        type=_positive_int,
+        default=DEFAULT_CONNECTIONS,
+        help=f"concurrent keep-alive connections (default {DEFAULT_CONNECTIONS})",
+    )
+    group.add_argument(
+        "--requests",
+        type=_positive_int,
+        help=f"closed-loop requests (default {DEFAULT_REQUESTS:,}; {QUICK_REQUESTS:,} with --quick)",
+    )
+    group.add_argument(
+        "--rate",
+        type=_positive_float,
+        default=GOAL_P99_RATE,
+        help=f"open-loop requests per second (default {GOAL_P99_RATE:g})",
+    )
+    group.add_argument(
+        "--duration",
+        type=_positive_float,
+        help=f"open-loop seconds (default {DEFAULT_DURATION:g}; {QUICK_DURATION:g} with --quick)",
+    )
+    group.add_argument(
+        "--warmup",
+        type=int,
+        default=DEFAULT_WARMUP,
+        help=f"warm-up requests, not measured (default {DEFAULT_WARMUP})",
+    )
+    group.add_argument(
+        "--database-url",
+        help="run the server on this database (e.g. postgresql+psycopg://user:pw@127.0.0.1/holdoff_bench) "
+        "instead of SQLite in a temporary directory; alert ids are unique per run",
+    )
+    group.add_argument(
+        "--server-url",
+        help="benchmark an already running server at this http:// URL instead of starting one",
+    )
+    group.add_argument(
+        "--keep-data", action="store_true", help="keep the server's temporary data directory and log"
+    )
+
+
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return value
+
+
+def _positive_float(text: str) -> float:
+    value = float(text)
+    if not value > 0 or math.isinf(value):
+        raise argparse.ArgumentTypeError("must be a positive number")
+    return value
+
+
+def _config(args: argparse.Namespace) -> Config:
+    return Config(
+        quick=args.quick,
+        connections=args.connections,
+        requests=args.requests or (QUICK_REQUESTS if args.quick else DEFAULT_REQUESTS),
+        rate=args.rate,
+        duration=args.duration or (QUICK_DURATION if args.quick else DEFAULT_DURATION),
+        warmup=max(0, args.warmup),
+        database_url=args.database_url,
+        server_url=args.server_url,
+        keep_data=args.keep_data,
+    )
+
+
+# --- local Teams sink -----------------------------------------------------------------------------
+
+
+class _SinkServer(ThreadingHTTPServer):
+    daemon_threads = True
+    received = 0
+    lock = threading.Lock()
+
+
+class _SinkHandler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server: _SinkServer
+
+    def do_POST(self) -> None:
+        self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        with self.server.lock:
+            self.server.received += 1
+        self.send_response(202)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+@contextlib.contextmanager
+def teams_sink() -> Iterator[_SinkServer]:
+    """A Teams stand-in on 127.0.0.1 answering 202 to every post, counting them."""
+    server = _SinkServer(("127.0.0.1", 0), _SinkHandler)
+    thread = threading.Thread(target=server.serve_forever, name="teams-sink", daemon=True)
+    thread.start()
+    try:
+        yield server
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+# --- the server under test ------------------------------------------------------------------------
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+_NO_PROXY: Final = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+
+
+def _get(url: str, timeout: float = 2.0) -> tuple[int, bytes]:
+    try:
+        with _NO_PROXY.open(url, timeout=timeout) as response:
+            return int(response.status), response.read()
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read()
+
+
+class ServerProcess:
+    """``python -m holdoff serve`` in its own session, output to a log file in the data directory."""
+
+    def __init__(self, data_dir: Path, teams_url: str, database_url: str | None) -> None:
+        self.data_dir = data_dir
+        self.port = _free_port()
+        self.log_path = data_dir / "server.log"
+        env = {
+            key: value
+            for key, value in os.environ.items()
+            if not key.upper().startswith("HOLDOFF_") and key.upper() not in _SCRUBBED_ENV
+        }
+        env.update(
+            HOLDOFF_DATA_DIR=str(data_dir),
+            HOLDOFF_GRACE_SECONDS="600",
+            HOLDOFF_LOG_LEVEL="WARNING",
+            TEAMS_WEBHOOK_URL=teams_url,
+            NO_PROXY=",".join(filter(None, [env.get("NO_PROXY"), "127.0.0.1", "localhost"])),
+            no_proxy=",".join(filter(None, [env.get("no_proxy"), "127.0.0.1", "localhost"])),
+        )
+        if database_url:
+            env["HOLDOFF_DATABASE_URL"] = database_url
+        self.command = [
+            sys.executable,
+            "-m",
+            "holdoff",
+            "serve",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(self.port),
+        ]
+        with self.log_path.open("wb") as log:
+            self.process = subprocess.Popen(
+                self.command,
+                cwd=data_dir,
+                env=env,
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+
+    @property
+    def target(self) -> Target:
+        return Target("127.0.0.1", self.port)
+
+    def log_tail(self, lines: int = 30) -> str:
+        try:
+            text = self.log_path.read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            return ""
+        return "\n".join(text.splitlines()[-lines:])
+
+    def wait_healthy(self, timeout: float = STARTUP_TIMEOUT) -> float:
+        """Seconds until ``GET /health`` answered 200; raises if the server exits or never gets there."""
+        started = time.monotonic()
+        last = "no answer"
+        while time.monotonic() - started < timeout:
+            code = self.process.poll()
+            if code is not None:
+                raise BenchmarkFailed(f"the server exited with status {code} before it was healthy")
+            try:
+                status, body = _get(f"{self.target.base_url}/health", timeout=1.0)
+            except OSError as exc:
+                last = str(exc)
+            else:
+                if status == 200:
+                    return time.monotonic() - started
+                last = f"HTTP {status}: {body[:200].decode('utf-8', 'replace')}"
+            time.sleep(0.1)
+        raise BenchmarkFailed(f"GET /health did not answer 200 within {timeout:g}s (last: {last})")
+
+    def cpu_seconds(self) -> float | None:
+        """User + system CPU the server process has used so far (Linux), else None."""
+        try:
+            fields = Path(f"/proc/{self.process.pid}/stat").read_text().rpartition(")")[2].split()
+            return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        except (OSError, ValueError, IndexError):
+            return None
+
+    def stop(self) -> int | None:
+        """Stop gracefully (SIGTERM), killing it after a while; its exit status."""
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(STOP_TIMEOUT)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        return self.process.returncode
+
+
+# --- the measurement ------------------------------------------------------------------------------
+
+
+@dataclass
+class Measured:
+    warmup: RunStats | None
+    closed: RunStats
+    open: RunStats
+    server_cpu_closed: float | None
+    server_cpu_open: float | None
+
+
+async def _measure(
+    target: Target, config: Config, run_tag: str, server_cpu: Callable[[], float | None], console: Console
+) -> Measured:
+    conns = config.connections
+    warmup = None
+    if config.warmup:
+        console.print(f"  warm-up: {config.warmup:,} requests over {min(conns, config.warmup)} connections")
+        workload = build_workload(target, f"{run_tag}-w", min(conns, config.warmup), config.warmup, seed=1)
+        warmup = await closed_loop(target, workload, REQUEST_TIMEOUT)
+        if warmup.errors:
+            raise BenchmarkFailed(
+                f"{warmup.errors} of {warmup.planned} warm-up requests failed: "
+                + "; ".join(warmup.error_samples)
+            )
+
+    console.print(f"  closed loop: {config.requests:,} requests over {conns} connections")
+    workload = build_workload(target, f"{run_tag}-c", conns, config.requests, seed=2)
+    before = server_cpu()
+    closed = await closed_loop(target, workload, REQUEST_TIMEOUT)
+    after = server_cpu()
+    cpu_closed = after - before if after is not None and before is not None else None
+
+    total = max(1, round(config.rate * config.duration))
+    console.print(
+        f"  open loop: {config.rate:g} requests/s for {config.duration:g} s over {conns} connections"
+    )
+    workload = build_workload(target, f"{run_tag}-o", min(conns, total), total, seed=3)
+    before = server_cpu()
+    opened = await open_loop(target, workload, config.rate, REQUEST_TIMEOUT)
+    after = server_cpu()
+    cpu_open = after - before if after is not None and before is not None else None
+    return Measured(warmup, closed, opened, cpu_closed, cpu_open)
+
+
+def _target_from_url(url: str) -> Target:
+    parts = urllib.parse.urlsplit(url)
+    if parts.scheme != "http" or not parts.hostname:
+        raise BenchmarkFailed(f"--server-url {url!r}: only plain http://host:port URLs are supported")
+    return Target(parts.hostname, parts.port or 80)
+
+
+def run_ingest(args: argparse.Namespace) -> int:
+    config = _config(args)
+    console = Console(highlight=False)
+    if not console.is_terminal:
+        console.width = max(console.width, 120)  # logs and pipes: keep the table on one line per row
+    run_tag = datetime.now(UTC).strftime("%Y%m%dT%H%M%S") + f"-{os.getpid()}"
+    title = "Ingest benchmark" + (" (--quick: a smoke run, figures are indicative)" if config.quick else "")
+    console.rule(title)
+    info: dict[str, Any] = {"server": "external" if config.server_url else "started by the benchmark"}
+    measured: Measured | None = None
+    failure: str | None = None
+    server: ServerProcess | None = None
+    data_dir: Path | None = None
+    try:
+        with contextlib.ExitStack() as stack:
+            if config.server_url:
+                target = _target_from_url(config.server_url)
+                status, _ = _get(f"{target.base_url}/health")
+                if status != 200:
+                    raise BenchmarkFailed(f"{target.base_url}/health answered {status}")
+                measured = run(lambda: _measure(target, config, run_tag, lambda: None, console))
+            else:
+                sink = stack.enter_context(teams_sink())
+                data_dir = Path(tempfile.mkdtemp(prefix="holdoff-bench-"))
+                teams_url = f"http://127.0.0.1:{sink.server_address[1]}/teams"
+                server = ServerProcess(data_dir, teams_url, config.database_url)
+                console.print(f"  starting: {' '.join(server.command[1:])} (data dir {data_dir})")
+                started_in = server.wait_healthy()
+                console.print(f"  healthy after {started_in:.1f} s")
+                info.update(
+                    database="postgresql" if config.database_url else "sqlite (temporary data dir)",
+                    startup_s=round(started_in, 2),
+                )
+                srv = server
+                measured = run(lambda: _measure(srv.target, config, run_tag, srv.cpu_seconds, console))
+                if server.process.poll() is not None:
+                    raise BenchmarkFailed(
+                        f"the server exited with status {server.process.returncode} during the run"
+                    )
+                time.sleep(1.0)  # let the outbox deliver what the run queued
+                info["teams_posts_received"] = sink.received
+                code = server.stop()
+                info["server_exit_status"] = code
+                if code not in (0, -signal.SIGTERM):
+                    console.print(f"[yellow]note:[/] the server exited with status {code} when stopped")
+    except BenchmarkFailed as exc:
+        failure = str(exc)
+    except OSError as exc:
+        failure = f"{type(exc).__name__}: {exc}"
+    finally:
+        if server is not None:
+            if failure:
+                tail = server.log_tail()
+                console.print("[red]server log (last lines):[/]\n" + (tail or "(empty)"), markup=True)
+            server.stop()
+        if data_dir is not None:
+            if config.keep_data:
+                console.print(f"  data dir kept: {data_dir}")
+            else:
+                shutil.rmtree(data_dir, ignore_errors=True)
+
+    if measured is not None:
+        errors = measured.closed.errors + measured.open.errors
+        if errors and failure is None:
+            failure = f"{errors} request(s) were not answered 2xx"
+        _print_table(console, config, measured)
+        for stats in (measured.closed, measured.open):
+            for sample in stats.error_samples:
+                console.print(f"  [red]{stats.mode}-loop error:[/] {sample}")
+    path = _write_json(config, measured, info, failure, run_tag)
+    if failure:
+        console.print(f"[bold red]FAILED[/]: {failure}")
+    console.print(f"  results: {path}")
+    return 1 if failure else 0
+
+
+# --- reporting ------------------------------------------------------------------------------------
+
+
+def _verdict(met: bool | None) -> str:
+    if met is None:
+        return "[dim]n/a[/]"
+    return "[green]met[/]" if met else "[bold red]MISSED[/]"
+
+
+def _goals(config: Config, measured: Measured) -> dict[str, bool | None]:
+    p99 = measured.open.latency_ms(0.99)
+    at_goal_rate = math.isclose(config.rate, GOAL_P99_RATE)
+    return {
+        "alerts_per_s": measured.closed.throughput >= GOAL_ALERTS_PER_S,
+        "p99_at_500_per_s": (p99 < GOAL_P99_MS) if at_goal_rate else None,
+        "no_errors": measured.closed.errors + measured.open.errors == 0,
+    }
+
+
+def _print_table(console: Console, config: Config, measured: Measured) -> None:
+    closed, opened = measured.closed, measured.open
+    goals = _goals(config, measured)
+    table = Table(title="Holdoff ingest" + (" (quick)" if config.quick else ""), title_justify="left")
+    table.add_column("metric")
+    table.add_column("measured", justify="right")
+    table.add_column("goal", justify="right")
+    table.add_column("ratio")
+    table.add_column("verdict")
+    keep_ratio = closed.throughput / KEEP_ALERTS_PER_S
+    goal_ratio = closed.throughput / GOAL_ALERTS_PER_S
+    table.add_row(
+        f"alerts/s ({closed.connections} conns, closed loop)",
+        f"{closed.throughput:,.0f}",
+        f"≥ {GOAL_ALERTS_PER_S:,.0f}",
+        f"{goal_ratio:.2f}x goal; {keep_ratio:,.0f}x Keep's ~{KEEP_ALERTS_PER_S:g}/s",
+        _verdict(goals["alerts_per_s"]),
+    )
+    table.add_row(
+        "latency p50 / p99, closed loop",
+        f"{closed.latency_ms(0.5):.1f} / {closed.latency_ms(0.99):.1f} ms",
+        "",
+        "",
+        "",
+    )
+    rate = f"{config.rate:g}/s"
+    table.add_row("achieved rate, open loop", f"{opened.throughput:,.1f}/s", rate, "", "")
+    for name, fraction in (("p50", 0.5), ("p90", 0.9)):
+        table.add_row(f"latency {name} at {rate}", f"{opened.latency_ms(fraction):.1f} ms", "", "", "")
+    p99 = opened.latency_ms(0.99)
+    p99_goal = f"< {GOAL_P99_MS:g} ms" + (
+        "" if goals["p99_at_500_per_s"] is not None else f" at {GOAL_P99_RATE:g}/s"
+    )
+    table.add_row(
+        f"latency p99 at {rate}",
+        f"{p99:.1f} ms",
+        p99_goal,
+        f"{GOAL_P99_MS / p99:.1f}x headroom" if p99 > 0 and goals["p99_at_500_per_s"] else "",
+        _verdict(goals["p99_at_500_per_s"]),
+    )
+    table.add_row(f"latency max at {rate}", f"{opened.latency_ms(1.0):.1f} ms", "", "", "")
+    sent = closed.planned + opened.planned
+    errors = closed.errors + opened.errors
+    table.add_row(
+        "errors (non-2xx or no answer)",
+        f"{errors:,} of {sent:,}",
+        "0",
+        _status_mix(closed, opened),
+        "[green]none[/]" if goals["no_errors"] else "[bold red]FAILED[/]",
+    )
+    if measured.server_cpu_closed is not None and closed.elapsed > 0:
+        table.add_row(
+            "CPU in closed loop: server / client",
+            f"{measured.server_cpu_closed / closed.elapsed:.2f} / "
+            f"{closed.client_cpu_seconds / closed.elapsed:.2f} cores",
+            f"of {os.cpu_count()}",
+            "",
+            "",
+        )
+    console.print(table)
+
+
+def _status_mix(*runs: RunStats) -> str:
+    statuses: dict[int, int] = {}
+    for stats in runs:
+        for status, count in stats.statuses.items():
+            statuses[status] = statuses.get(status, 0) + count
+    return ", ".join(f"{count:,}x {status}" for status, count in sorted(statuses.items()))
+
+
+def _git_revision() -> str | None:
+    try:
+        done = subprocess.run(
+            ["git", "describe", "--always", "--dirty"], cwd=ROOT, capture_output=True, text=True, timeout=5
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return done.stdout.strip() or None if done.returncode == 0 else None
+
+
+def _write_json(
+    config: Config, measured: Measured | None, info: dict[str, Any], failure: str | None, run_tag: str
+) -> Path:
+    result: dict[str, Any] = {
+        "benchmark": "ingest",
+        "run": run_tag,
+        "timestamp": datetime.now(UTC).isoformat(timespec="seconds"),
+        "failed": failure is not None,
+        "failure": failure,
+        "config": {**asdict(config), "database_url": "set" if config.database_url else None},
+        "machine": {
+            "cpu_count": os.cpu_count(),
+            "platform": platform.platform(),
+            "python": platform.python_version(),
+            "git": _git_revision(),
+        },
+        "goals": {
+            "alerts_per_s": GOAL_ALERTS_PER_S,
+            "p99_ms": GOAL_P99_MS,
+            "p99_rate_per_s": GOAL_P99_RATE,
+            "keep_reference_alerts_per_s": KEEP_ALERTS_PER_S,
+        },
+        "server": info,
+    }
+    if measured is not None:
+        result["verdicts"] = _goals(config, measured)
+        result["warmup"] = measured.warmup.summary() if measured.warmup else None
+        result["closed_loop"] = measured.closed.summary() | {"server_cpu_s": measured.server_cpu_closed}
+        result["open_loop"] = measured.open.summary() | {
+            "rate_per_s": config.rate,
+            "server_cpu_s": measured.server_cpu_open,
+        }
+    RESULTS_DIR.mkdir(parents=True, exist_ok=True)
+    path = RESULTS_DIR / f"ingest-{run_tag.split('-')[0]}.json"
+    path.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+    return path
+
+
+BENCHMARK: Final = Benchmark(
+    name="ingest",
+    summary="Coralogix webhook alerts/s and latency against a running server",
+    add_arguments=add_arguments,
+    run=run_ingest,
+)

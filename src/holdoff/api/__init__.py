@@ -1,0 +1,1 @@
+"""The HTTP shell: routes parse, call a service, and shape the response."""

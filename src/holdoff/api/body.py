@@ -1,0 +1,38 @@
+"""Reading webhook bodies with errors that say exactly what is wrong."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from fastapi import HTTPException, Request
+
+
+def _is_json_media_type(content_type: str) -> bool:
+    media = content_type.split(";", 1)[0].strip().lower()
+    return media in ("", "application/json", "text/json") or media.endswith("+json")
+
+
+async def read_json_object(request: Request) -> dict[str, Any]:
+    """The body as a JSON object, or a 4xx naming the problem."""
+    content_type = request.headers.get("content-type", "")
+    if not _is_json_media_type(content_type):
+        raise HTTPException(415, f"Content-Type {content_type!r} is not supported: send application/json")
+    body = await request.body()
+    if not body.strip():
+        raise HTTPException(400, "request body is empty: send a JSON object")
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise HTTPException(400, f"request body is not valid UTF-8 (byte {exc.start})") from exc
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise HTTPException(
+            400, f"malformed JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}"
+        ) from exc
+    except RecursionError as exc:
+        raise HTTPException(400, "malformed JSON: nested too deeply") from exc
+    if not isinstance(data, dict):
+        raise HTTPException(422, f"expected a JSON object, got {type(data).__name__}")
+    return data

@@ -1,0 +1,63 @@
+"""Every error answers ``{"detail": "<what is wrong>"}``; validation errors also list each problem."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import ValidationError
+
+from holdoff.mediate.engine import InvalidTransition
+from holdoff.service.mediation import AlertNotFound
+from holdoff.store.alerts import InvalidCursor
+
+
+def describe(errors: list[Any]) -> str:
+    """``[{"loc": ("body", "alert_id"), "msg": "Field required"}]`` -> ``"alert_id: Field required"``."""
+    parts = []
+    for error in errors[:10]:
+        loc = [str(part) for part in error.get("loc", ()) if part not in ("body", "query", "path")]
+        message = str(error.get("msg", "invalid")).removeprefix("Value error, ")
+        parts.append(f"{'.'.join(loc)}: {message}" if loc else message)
+    if len(errors) > 10:
+        parts.append(f"and {len(errors) - 10} more")
+    return "; ".join(parts)
+
+
+def _problems(errors: list[Any]) -> list[dict[str, Any]]:
+    return [
+        {
+            "loc": [str(part) for part in error.get("loc", ())],
+            "msg": str(error.get("msg")),
+            "type": error.get("type"),
+        }
+        for error in errors[:50]
+    ]
+
+
+def install(app: FastAPI) -> None:
+    @app.exception_handler(ValidationError)
+    async def _payload_invalid(_: Request, exc: ValidationError) -> JSONResponse:
+        errors = exc.errors(include_input=False)
+        return JSONResponse(
+            {"detail": describe(list(errors)), "errors": _problems(list(errors))}, status_code=422
+        )
+
+    @app.exception_handler(RequestValidationError)
+    async def _request_invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = list(exc.errors())
+        return JSONResponse({"detail": describe(errors), "errors": _problems(errors)}, status_code=422)
+
+    @app.exception_handler(AlertNotFound)
+    async def _not_found(_: Request, exc: AlertNotFound) -> JSONResponse:
+        return JSONResponse({"detail": str(exc)}, status_code=404)
+
+    @app.exception_handler(InvalidTransition)
+    async def _conflict(_: Request, exc: InvalidTransition) -> JSONResponse:
+        return JSONResponse({"detail": str(exc)}, status_code=409)
+
+    @app.exception_handler(InvalidCursor)
+    async def _bad_cursor(_: Request, exc: InvalidCursor) -> JSONResponse:
+        return JSONResponse({"detail": str(exc)}, status_code=400)

@@ -1,0 +1,93 @@
+"""Alerts: list, detail with timeline and delivery attempts, and operator actions."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Body, HTTPException, Path, Query
+from fastapi.concurrency import run_in_threadpool
+
+from holdoff.api.deps import RuntimeDep
+from holdoff.api.presenters import accepted, alert_detail, alert_out
+from holdoff.api.schemas import Accepted, AlertDetail, AlertPage, OperatorAction
+from holdoff.mediate.model import Action, AlertState
+from holdoff.service import queries
+
+router = APIRouter(prefix="/alerts", tags=["alerts"])
+
+AlertId = Annotated[int, Path(ge=1, le=2**62, description="The alert's id, as in its URL.")]
+ActionBody = Annotated[OperatorAction | None, Body()]
+
+
+def _states(status: str | None) -> list[AlertState]:
+    if not status:
+        return []
+    states = []
+    for name in status.split(","):
+        try:
+            states.append(AlertState(name.strip().lower()))
+        except ValueError:
+            known = ", ".join(state.value for state in AlertState)
+            raise HTTPException(400, f"unknown status {name.strip()!r}: use one or more of {known}") from None
+    return states
+
+
+@router.get("", response_model=AlertPage)
+async def list_alerts(
+    runtime: RuntimeDep,
+    status: Annotated[
+        str | None, Query(description="Comma-separated states, e.g. pending,escalated.", max_length=200)
+    ] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    cursor: Annotated[
+        str | None, Query(max_length=200, description="next_cursor from the previous page.")
+    ] = None,
+) -> AlertPage:
+    """Alerts with the most recent activity first."""
+    states = _states(status)
+    items, next_cursor = await run_in_threadpool(
+        queries.list_alerts, runtime.db, states=states, limit=limit, cursor=cursor
+    )
+    now = runtime.clock()
+    public_url = runtime.settings.resolved_public_url
+    return AlertPage(items=[alert_out(item, public_url, now) for item in items], next_cursor=next_cursor)
+
+
+@router.get("/{alert_id}", response_model=AlertDetail, responses={404: {"description": "No such alert"}})
+async def get_alert(alert_id: AlertId, runtime: RuntimeDep) -> AlertDetail:
+    """One alert with its timeline of events and every notification attempt."""
+    history = await run_in_threadpool(queries.alert_history, runtime.db, alert_id)
+    if history is None:
+        raise HTTPException(404, f"no alert with id {alert_id}")
+    return alert_detail(history, runtime.settings.resolved_public_url, runtime.clock())
+
+
+async def _act(runtime: RuntimeDep, alert_id: int, action: Action, body: OperatorAction | None) -> Accepted:
+    actor = (body.by if body else None) or "api"
+    note = body.note if body else None
+    applied = await run_in_threadpool(runtime.mediator.apply_to, alert_id, action, actor=actor, note=note)
+    return accepted(applied, runtime.settings.resolved_public_url)
+
+
+_ACTION_RESPONSES: dict[int | str, dict[str, str]] = {
+    404: {"description": "No such alert"},
+    409: {"description": "The alert's state does not allow this action"},
+}
+
+
+@router.post("/{alert_id}/acknowledge", response_model=Accepted, responses=_ACTION_RESPONSES)
+async def acknowledge(alert_id: AlertId, runtime: RuntimeDep, body: ActionBody = None) -> Accepted:
+    """Someone is on it: stops the escalation of a pending alert."""
+    return await _act(runtime, alert_id, Action.ACKNOWLEDGED, body)
+
+
+@router.post("/{alert_id}/suppress", response_model=Accepted, responses=_ACTION_RESPONSES)
+async def suppress(alert_id: AlertId, runtime: RuntimeDep, body: ActionBody = None) -> Accepted:
+    """Mute the alert until it resolves: stored and shown, never notified."""
+    return await _act(runtime, alert_id, Action.SUPPRESSED, body)
+
+
+@router.post("/{alert_id}/resolve", response_model=Accepted, responses=_ACTION_RESPONSES)
+async def resolve(alert_id: AlertId, runtime: RuntimeDep, body: ActionBody = None) -> Accepted:
+    """Resolve by hand, as if the source had sent a resolve."""
+    return await _act(runtime, alert_id, Action.RESOLVED, body)

@@ -1,0 +1,37 @@
+"""``POST /coralogix/webhook``: the seed POC's endpoint, accepting its payload and Coralogix's template."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.concurrency import run_in_threadpool
+
+from holdoff.api.body import read_json_object
+from holdoff.api.deps import RuntimeDep
+from holdoff.api.presenters import accepted
+from holdoff.api.schemas import Accepted
+from holdoff.ingest.coralogix import CoralogixWebhook
+
+router = APIRouter(tags=["sources"])
+
+_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {"application/json": {"schema": CoralogixWebhook.model_json_schema()}},
+    }
+}
+
+
+@router.api_route(
+    "/coralogix/webhook",
+    methods=["POST", "PUT"],
+    status_code=202,
+    response_model=Accepted,
+    openapi_extra=_BODY,
+    responses={400: {"description": "Malformed JSON"}, 413: {"description": "Body over 1 MiB"}},
+)
+async def coralogix_webhook(request: Request, runtime: RuntimeDep) -> Accepted:
+    """Take a Coralogix alert event; answered once its state change is committed."""
+    raw = await read_json_object(request)
+    payload = CoralogixWebhook.model_validate(raw)
+    applied = await run_in_threadpool(runtime.mediator.apply, payload.to_event(raw))
+    return accepted(applied, runtime.settings.resolved_public_url)

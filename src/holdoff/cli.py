@@ -1,0 +1,88 @@
+"""The ``holdoff`` command."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from holdoff import __version__
+from holdoff.settings import ConfigError, Settings, load_settings
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, help="Holdoff alert mediation service.")
+
+EnvFile = Annotated[
+    Path | None,
+    typer.Option("--env-file", help="KEY=value file (default /etc/holdoff.env when present)."),
+]
+ConfigFile = Annotated[Path | None, typer.Option("--config", help="YAML configuration file.")]
+
+
+def _load(env_file: Path | None, config: Path | None, **overrides: object) -> Settings:
+    try:
+        return load_settings(env_file=env_file, config_file=config, **overrides)
+    except ConfigError as exc:
+        typer.echo(f"holdoff: {exc}", err=True)
+        raise typer.Exit(2) from None
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Address to bind (default 127.0.0.1).")] = None,
+    port: Annotated[int | None, typer.Option(help="Port to listen on (default 5000).")] = None,
+    env_file: EnvFile = None,
+    config: ConfigFile = None,
+) -> None:
+    """Run the service: HTTP API, grace-window scheduler and notification sender."""
+    import uvicorn
+
+    from holdoff import logs
+    from holdoff.api.app import create_app
+    from holdoff.runtime import Runtime
+
+    overrides = {key: value for key, value in (("host", host), ("port", port)) if value is not None}
+    settings = _load(env_file, config, **overrides)
+    logs.configure(settings.log_level, settings.log_format, settings.secrets())
+    application = create_app(Runtime(settings))
+    uvicorn.run(
+        application,
+        host=settings.host,
+        port=settings.port,
+        log_config=None,
+        access_log=False,
+        server_header=False,
+        timeout_graceful_shutdown=10,
+    )
+
+
+@app.command("check-config")
+def check_config(env_file: EnvFile = None, config: ConfigFile = None) -> None:
+    """Validate the configuration and print what it sets up (secrets masked)."""
+    from holdoff.notify.registry import describe_channels
+
+    settings = _load(env_file, config)
+    typer.echo(f"configuration OK (holdoff {__version__})")
+    typer.echo(
+        f"  listen:   http://{settings.host}:{settings.port}  (links use {settings.resolved_public_url})"
+    )
+    typer.echo(f"  database: {_masked_url(settings.resolved_database_url)}")
+    typer.echo(f"  grace:    {settings.grace_seconds:g}s")
+    for line in describe_channels(settings):
+        typer.echo(f"  channel   {line}")
+
+
+def _masked_url(url: str) -> str:
+    from sqlalchemy import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
+@app.command()
+def version() -> None:
+    """Print the version."""
+    typer.echo(__version__)
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,1 @@
+"""Alert sources: each turns its system's native webhook into :class:`holdoff.mediate.model.AlertEvent`."""

@@ -1,0 +1,323 @@
+"""Email over SMTP with the standard library: one connection per message, closed right after.
+
+Which failures are worth another try follows the SMTP reply codes: 4xx is temporary (greylisting,
+a busy mailbox, a full queue), 5xx is permanent. Connection problems and timeouts are temporary;
+configuration problems (no STARTTLS, a refused login, a TLS handshake that cannot work) are not.
+"""
+
+from __future__ import annotations
+
+import html
+import smtplib
+import socket
+import ssl
+import time
+from collections.abc import Sequence
+from email.message import EmailMessage
+from email.utils import formatdate, make_msgid
+
+from pydantic import SecretStr
+
+from holdoff.mediate.model import NotificationKind
+from holdoff.notify.channel import DeliveryResult
+from holdoff.notify.message import Message
+from holdoff.settings import Settings
+
+SUBJECT_PREFIX = "[Holdoff] "
+
+_ACCENT = {
+    NotificationKind.ESCALATED: "#c4314b",
+    NotificationKind.RESOLVED: "#237b4b",
+    NotificationKind.TRANSIENT_RESOLVED: "#237b4b",
+}
+
+
+def _one_line(text: str) -> str:
+    """Header values may not contain line breaks."""
+    return " ".join(text.split())
+
+
+def _domain(address: str) -> str:
+    domain = address.rpartition("@")[2].strip().strip(">")
+    return domain or "holdoff"
+
+
+def build_email(message: Message, sender: str, recipients: Sequence[str]) -> EmailMessage:
+    """The email for ``message``: a plain-text part and an HTML alternative saying the same.
+
+    Deterministic: ``Date`` and ``Message-ID`` are added when it is sent. ``References`` names the
+    alert, so mail clients thread an escalation and its resolution together.
+    """
+    email = EmailMessage()
+    email["Subject"] = SUBJECT_PREFIX + _one_line(message.title)
+    email["From"] = sender
+    email["To"] = ", ".join(recipients)
+    email["X-Holdoff-Alert-Id"] = str(message.alert_id)
+    email["X-Holdoff-Kind"] = message.kind.value
+    if message.severity:
+        email["X-Holdoff-Severity"] = _one_line(message.severity)
+    email["References"] = f"<holdoff-alert-{message.alert_id}@{_domain(sender)}>"
+    email.set_content(_text_body(message))
+    email.add_alternative(_html_body(message), subtype="html")
+    return email
+
+
+def _text_body(message: Message) -> str:
+    lines = [message.summary, ""]
+    lines += [f"{fact.name}: {fact.value}" for fact in message.facts]
+    if message.facts:
+        lines.append("")
+    lines.append(f"Open in Holdoff: {message.url}")
+    return "\n".join(lines) + "\n"
+
+
+def _html_body(message: Message) -> str:
+    esc = html.escape
+    accent = _ACCENT.get(message.kind, "#444444")
+    rows = "".join(
+        f'<tr><th style="text-align:left;padding:2px 12px 2px 0;vertical-align:top">{esc(fact.name)}</th>'
+        f'<td style="padding:2px 0">{esc(fact.value)}</td></tr>'
+        for fact in message.facts
+    )
+    table = f'<table style="border-collapse:collapse;margin:12px 0">{rows}</table>' if rows else ""
+    return (
+        "<!DOCTYPE html>\n"
+        '<html><head><meta charset="utf-8"></head>'
+        '<body style="font-family:Segoe UI,Helvetica,Arial,sans-serif;font-size:14px">'
+        f'<h2 style="color:{accent};margin:0 0 8px 0">{esc(message.title)}</h2>'
+        f"<p>{esc(message.summary)}</p>"
+        f"{table}"
+        f'<p><a href="{esc(message.url, quote=True)}">Open in Holdoff</a></p>'
+        "</body></html>\n"
+    )
+
+
+class EmailChannel:
+    """Sends each message to every configured recipient through one SMTP server."""
+
+    name = "email"
+
+    def __init__(
+        self,
+        *,
+        sender: str,
+        recipients: Sequence[str],
+        host: str = "localhost",
+        port: int = 25,
+        starttls: bool = False,
+        use_ssl: bool = False,
+        username: str | None = None,
+        password: SecretStr | str | None = None,
+        timeout_seconds: float = 10.0,
+    ) -> None:
+        if starttls and use_ssl:
+            raise ValueError("starttls and use_ssl exclude each other")
+        if not recipients:
+            raise ValueError("an email channel needs at least one recipient")
+        self.sender = sender
+        self.recipients = list(recipients)
+        self.host = host
+        self.port = port
+        self.starttls = starttls
+        self.use_ssl = use_ssl
+        self.username = username
+        self._password = password.get_secret_value() if isinstance(password, SecretStr) else password
+        self.timeout_seconds = timeout_seconds
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> EmailChannel:
+        if not settings.email_from:
+            raise ValueError("email_from (EMAIL_FROM) is required when email_to (EMAIL_TO) is set")
+        return cls(
+            sender=settings.email_from,
+            recipients=settings.email_to,
+            host=settings.smtp_host,
+            port=settings.smtp_port,
+            starttls=settings.smtp_starttls,
+            use_ssl=settings.smtp_ssl,
+            username=settings.smtp_username,
+            password=settings.smtp_password,
+            timeout_seconds=settings.channel_timeout_seconds,
+        )
+
+    @property
+    def server(self) -> str:
+        return f"SMTP server {self.host}:{self.port}"
+
+    def send(self, message: Message) -> DeliveryResult:
+        started = time.perf_counter()
+        stage = "building the email"
+        smtp: smtplib.SMTP | None = None
+        try:
+            email = build_email(message, self.sender, self.recipients)
+            email["Date"] = formatdate(usegmt=True)
+            email["Message-ID"] = make_msgid(domain=_domain(self.sender))
+            stage = "connecting to"
+            smtp = self._connect()
+            stage = "greeting"
+            smtp.ehlo_or_helo_if_needed()
+            if self.starttls:
+                if not smtp.has_extn("starttls"):
+                    return self._failed(
+                        started,
+                        f"{self.server} does not offer STARTTLS, but HOLDOFF_SMTP_STARTTLS is on; use a server "
+                        "or port that offers STARTTLS (often 587), or turn STARTTLS off",
+                        retryable=False,
+                    )
+                stage = "STARTTLS with"
+                smtp.starttls(context=ssl.create_default_context())
+                smtp.ehlo()
+            if self.username is not None:
+                stage = "logging in to"
+                smtp.login(self.username, self._password or "")
+            stage = "sending to"
+            refused = smtp.send_message(email, from_addr=self.sender, to_addrs=self.recipients)
+        except Exception as exc:  # send never raises: every failure becomes a result
+            return self._from_exception(exc, stage, started)
+        finally:
+            if smtp is not None:
+                _quit_quietly(smtp)
+        latency = _elapsed_ms(started)
+        if refused:
+            return DeliveryResult(
+                ok=True,
+                retryable=False,
+                latency_ms=latency,
+                error=f"delivered, but {self.server} refused {_describe_refused(refused)}",
+            )
+        return DeliveryResult(ok=True, retryable=False, latency_ms=latency)
+
+    def close(self) -> None:
+        """Nothing to release: every send opens and closes its own connection."""
+
+    def _connect(self) -> smtplib.SMTP:
+        if self.use_ssl:
+            return smtplib.SMTP_SSL(
+                self.host, self.port, timeout=self.timeout_seconds, context=ssl.create_default_context()
+            )
+        return smtplib.SMTP(self.host, self.port, timeout=self.timeout_seconds)
+
+    # --- results ---
+
+    def _failed(
+        self, started: float, error: str, *, retryable: bool, status_code: int | None = None
+    ) -> DeliveryResult:
+        return DeliveryResult(
+            ok=False,
+            retryable=retryable,
+            status_code=status_code,
+            error=self._scrub(error),
+            latency_ms=_elapsed_ms(started),
+        )
+
+    def _from_exception(self, exc: Exception, stage: str, started: float) -> DeliveryResult:
+        where = f"{stage} {self.server}" if stage != "building the email" else stage
+        if isinstance(exc, smtplib.SMTPRecipientsRefused):
+            codes = [code for code, _ in exc.recipients.values()]
+            return self._failed(
+                started,
+                f"{self.server} refused every recipient: {_describe_refused(exc.recipients)}",
+                retryable=bool(codes) and all(_temporary(code) for code in codes),
+                status_code=codes[0] if codes else None,
+            )
+        if isinstance(exc, smtplib.SMTPSenderRefused):
+            return self._failed(
+                started,
+                f"{self.server} refused the sender {exc.sender} (EMAIL_FROM): "
+                f"{exc.smtp_code} {_reply_text(exc.smtp_error)}",
+                retryable=_temporary(exc.smtp_code),
+                status_code=exc.smtp_code,
+            )
+        if isinstance(exc, smtplib.SMTPAuthenticationError):
+            return self._failed(
+                started,
+                f"{self.server} rejected the login as {self.username!r} "
+                f"(check HOLDOFF_SMTP_USERNAME and HOLDOFF_SMTP_PASSWORD): "
+                f"{exc.smtp_code} {_reply_text(exc.smtp_error)}",
+                retryable=_temporary(exc.smtp_code),
+                status_code=exc.smtp_code,
+            )
+        if isinstance(exc, smtplib.SMTPNotSupportedError):
+            if stage == "logging in to":
+                error = (
+                    f"{self.server} does not offer AUTH, but HOLDOFF_SMTP_USERNAME is set; many servers "
+                    "offer AUTH only after STARTTLS (HOLDOFF_SMTP_STARTTLS=true)"
+                )
+            else:
+                error = f"{where}: the server does not support what was asked: {exc}"
+            return self._failed(started, error, retryable=False)
+        if isinstance(exc, smtplib.SMTPServerDisconnected):
+            return self._failed(
+                started, f"{self.server} closed the connection while {_gerund(stage)}: {exc}", retryable=True
+            )
+        if isinstance(exc, smtplib.SMTPResponseException):
+            return self._failed(
+                started,
+                f"{self.server} answered {exc.smtp_code} while {_gerund(stage)}: {_reply_text(exc.smtp_error)}",
+                retryable=_temporary(exc.smtp_code),
+                status_code=exc.smtp_code,
+            )
+        if isinstance(exc, TimeoutError):
+            return self._failed(started, f"timed out after {self.timeout_seconds:g}s {where}", retryable=True)
+        if isinstance(exc, ConnectionRefusedError):
+            return self._failed(
+                started, f"connection refused by {self.server} (is it running on that port?)", retryable=True
+            )
+        if isinstance(exc, socket.gaierror):
+            return self._failed(started, f"cannot resolve the SMTP host {self.host!r}: {exc}", retryable=True)
+        if isinstance(exc, ssl.SSLError):
+            mode = "HOLDOFF_SMTP_SSL" if self.use_ssl else "HOLDOFF_SMTP_STARTTLS"
+            return self._failed(
+                started,
+                f"TLS failed {where} ({mode} is on; is this the right port and certificate?): {exc}",
+                retryable=False,
+            )
+        if isinstance(exc, OSError):
+            return self._failed(
+                started, f"network error {where}: {type(exc).__name__}: {exc}", retryable=True
+            )
+        if isinstance(exc, ValueError | TypeError | LookupError) and stage == "building the email":
+            return self._failed(
+                started, f"cannot build the email: {type(exc).__name__}: {exc}", retryable=False
+            )
+        return self._failed(started, f"unexpected error {where}: {type(exc).__name__}: {exc}", retryable=True)
+
+    def _scrub(self, text: str) -> str:
+        if self._password:
+            text = text.replace(self._password, "***")
+        return text
+
+
+def _temporary(code: int) -> bool:
+    """SMTP 4xx replies are temporary; 5xx (and anything odd) are permanent."""
+    return 400 <= code < 500
+
+
+def _reply_text(reply: bytes | str) -> str:
+    text = reply.decode("utf-8", "replace") if isinstance(reply, bytes) else str(reply)
+    return " ".join(text.split())
+
+
+def _describe_refused(refused: dict[str, tuple[int, bytes]]) -> str:
+    return "; ".join(f"{address} ({code} {_reply_text(reply)})" for address, (code, reply) in refused.items())
+
+
+def _gerund(stage: str) -> str:
+    return {
+        "connecting to": "connecting",
+        "greeting": "greeting it",
+        "STARTTLS with": "starting TLS",
+        "logging in to": "logging in",
+        "sending to": "sending the message",
+    }.get(stage, stage)
+
+
+def _quit_quietly(smtp: smtplib.SMTP) -> None:
+    try:
+        smtp.quit()
+    except Exception:
+        smtp.close()
+
+
+def _elapsed_ms(started: float) -> float:
+    return round((time.perf_counter() - started) * 1000.0, 3)

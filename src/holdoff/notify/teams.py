@@ -1,0 +1,274 @@
+"""Microsoft Teams through a Workflows ("When a Teams webhook request is received") webhook.
+
+Office 365 connectors are retired; a Workflows / Power Automate flow takes a ``message`` with one
+Adaptive Card attachment and posts it to a channel. The webhook URL carries its credential in the
+``sig=`` query parameter, so it never appears in an error text: errors name the host only.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
+
+import httpx
+from pydantic import SecretStr
+
+from holdoff import __version__
+from holdoff.mediate.model import NotificationKind
+from holdoff.notify.channel import DeliveryResult
+from holdoff.notify.message import Fact, Message
+from holdoff.settings import Settings
+
+MAX_BODY_BYTES = 28_000
+"""Teams refuses messages over 28 KB; stay below it counting 1 KB as 1000 bytes."""
+
+PROTECTED_FACTS = frozenset({"alert", "source", "open for"})
+"""Facts that are never shortened or dropped while lesser ones can be."""
+
+TRUNCATION_MARK = "… (truncated)"
+
+_CARD_SCHEMA = "http://adaptivecards.io/schemas/adaptive-card.json"
+_ADAPTIVE_CARD = "application/vnd.microsoft.card.adaptive"
+_BODY_SNIPPET_CHARS = 200
+_RETRYABLE_STATUS = frozenset({408, 425, 429})
+_URL_HINT = "check TEAMS_WEBHOOK_URL: the workflow may be disabled or deleted"
+
+
+def build_card(message: Message) -> dict[str, Any]:
+    """The Adaptive Card (version 1.4) for ``message``, without the Teams envelope."""
+    colour = "Attention" if message.kind is NotificationKind.ESCALATED else "Good"
+    body: list[dict[str, Any]] = [
+        {
+            "type": "TextBlock",
+            "text": message.title,
+            "weight": "Bolder",
+            "size": "Medium",
+            "color": colour,
+            "wrap": True,
+        },
+        {"type": "TextBlock", "text": message.summary, "wrap": True},
+    ]
+    if message.facts:
+        body.append(
+            {
+                "type": "FactSet",
+                "facts": [{"title": fact.name, "value": fact.value} for fact in message.facts],
+            }
+        )
+    return {
+        "$schema": _CARD_SCHEMA,
+        "type": "AdaptiveCard",
+        "version": "1.4",
+        "body": body,
+        "actions": [{"type": "Action.OpenUrl", "title": "Open in Holdoff", "url": message.url}],
+        "msteams": {"width": "Full"},
+    }
+
+
+def build_payload(message: Message, max_bytes: int = MAX_BODY_BYTES) -> dict[str, Any]:
+    """The whole webhook body, shortened if needed so that :func:`encode` stays within ``max_bytes``.
+
+    Shortening happens in steps until the body fits: first the summary and the lesser facts are cut
+    shorter and shorter, then the lesser facts are dropped, and only as a last resort the title and
+    the alert, source and open-for facts are cut (never dropped). The link is never touched.
+    """
+    payload = _envelope(build_card(message))
+    if len(encode(payload)) <= max_bytes:
+        return payload
+    for limit in (4000, 2000, 1000, 500, 200, 80):
+        payload = _envelope(build_card(_shorten(message, limit)))
+        if len(encode(payload)) <= max_bytes:
+            return payload
+    for limit in (4000, 1000, 200):
+        payload = _envelope(build_card(_shorten(message, 80, drop_lesser=True, protected_limit=limit)))
+        if len(encode(payload)) <= max_bytes:
+            return payload
+    return payload
+
+
+def encode(payload: dict[str, Any]) -> bytes:
+    """The exact bytes sent: compact UTF-8 JSON."""
+    return json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+def _envelope(card: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "type": "message",
+        "attachments": [{"contentType": _ADAPTIVE_CARD, "contentUrl": None, "content": card}],
+    }
+
+
+def _cut(text: str, limit: int) -> str:
+    if len(text) <= limit:
+        return text
+    return text[: max(limit - len(TRUNCATION_MARK), 0)] + TRUNCATION_MARK
+
+
+def _shorten(
+    message: Message, limit: int, *, drop_lesser: bool = False, protected_limit: int | None = None
+) -> Message:
+    facts: list[Fact] = []
+    for fact in message.facts:
+        if fact.name.lower() in PROTECTED_FACTS:
+            value = fact.value if protected_limit is None else _cut(fact.value, protected_limit)
+            facts.append(Fact(name=fact.name, value=value))
+        elif not drop_lesser:
+            facts.append(Fact(name=_cut(fact.name, 80), value=_cut(fact.value, limit)))
+    title = message.title if protected_limit is None else _cut(message.title, protected_limit)
+    return message.model_copy(
+        update={"title": title, "summary": _cut(message.summary, limit), "facts": facts}
+    )
+
+
+def describe_host(url: str) -> str:
+    """``host[:port]`` of a URL, without credentials, path or query; ``"?"`` when there is none."""
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname or "?"
+        port = parts.port
+    except ValueError:
+        return "?"
+    return f"{host}:{port}" if port is not None else host
+
+
+class TeamsChannel:
+    """Posts each message as an Adaptive Card to a Teams Workflows webhook."""
+
+    name = "teams"
+
+    def __init__(
+        self,
+        webhook_url: str | SecretStr,
+        timeout_seconds: float = 10.0,
+        max_body_bytes: int = MAX_BODY_BYTES,
+    ) -> None:
+        self._url = webhook_url.get_secret_value() if isinstance(webhook_url, SecretStr) else webhook_url
+        self._timeout = timeout_seconds
+        self._max_body_bytes = max_body_bytes
+        self.host = describe_host(self._url)
+        self._secrets = _secret_parts(self._url)
+        self._client = httpx.Client(
+            timeout=httpx.Timeout(timeout_seconds),
+            follow_redirects=False,
+            headers={"User-Agent": f"holdoff/{__version__}"},
+        )
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> TeamsChannel:
+        if settings.teams_webhook_url is None:
+            raise ValueError("teams_webhook_url (TEAMS_WEBHOOK_URL) is not set")
+        return cls(settings.teams_webhook_url, timeout_seconds=settings.channel_timeout_seconds)
+
+    def send(self, message: Message) -> DeliveryResult:
+        started = time.perf_counter()
+        try:
+            body = encode(build_payload(message, self._max_body_bytes))
+            response = self._client.post(
+                self._url, content=body, headers={"Content-Type": "application/json; charset=utf-8"}
+            )
+        except Exception as exc:  # send never raises: every failure becomes a result
+            return self._failure_from_exception(exc, started)
+        return self._result_from_response(response, started)
+
+    def close(self) -> None:
+        self._client.close()
+
+    # --- results ---
+
+    def _result_from_response(self, response: httpx.Response, started: float) -> DeliveryResult:
+        latency = _elapsed_ms(started)
+        status = response.status_code
+        if 200 <= status < 300:
+            return DeliveryResult(ok=True, retryable=False, status_code=status, latency_ms=latency)
+        where = f"HTTP {status} from Teams webhook on {self.host}"
+        snippet = self._snippet(response)
+        detail = f": {snippet}" if snippet else ""
+        if status in _RETRYABLE_STATUS or status >= 500:
+            if status == 429:
+                retry_after = response.headers.get("Retry-After")
+                wait = f", Retry-After {self._scrub(retry_after)}" if retry_after else ""
+                where += f" (throttled: Teams allows about 4 requests/s per webhook{wait})"
+            return DeliveryResult(
+                ok=False, retryable=True, status_code=status, error=where + detail, latency_ms=latency
+            )
+        if status in (400, 404):
+            hint = _URL_HINT
+        elif status in (401, 403):
+            hint = "check TEAMS_WEBHOOK_URL: the sig= token may be wrong or the trigger may require sign-in"
+        elif status == 413:
+            hint = "the message is too large for Teams"
+        elif 300 <= status < 400:
+            hint = "the webhook redirects; check TEAMS_WEBHOOK_URL (use the URL the workflow trigger shows)"
+        else:
+            hint = "the request was refused; trying again will not help"
+        return DeliveryResult(
+            ok=False,
+            retryable=False,
+            status_code=status,
+            error=f"{where} ({hint}){detail}",
+            latency_ms=latency,
+        )
+
+    def _failure_from_exception(self, exc: Exception, started: float) -> DeliveryResult:
+        latency = _elapsed_ms(started)
+        target = f"Teams webhook on {self.host}"
+        timeout = f"{self._timeout:g}s"
+        retryable = True
+        if isinstance(exc, httpx.ConnectTimeout):
+            error = f"timed out after {timeout} connecting to {target}"
+        elif isinstance(exc, httpx.ReadTimeout):
+            error = (
+                f"timed out after {timeout} waiting for {target} to answer (it may have posted the message)"
+            )
+        elif isinstance(exc, httpx.WriteTimeout):
+            error = f"timed out after {timeout} sending the message to {target}"
+        elif isinstance(exc, httpx.TimeoutException):
+            error = f"timed out after {timeout} talking to {target}"
+        elif isinstance(exc, httpx.UnsupportedProtocol | httpx.InvalidURL):
+            retryable = False
+            error = f"TEAMS_WEBHOOK_URL is not a usable http(s) URL ({target}): {self._reason(exc)}"
+        elif isinstance(exc, httpx.ConnectError):
+            error = f"cannot connect to {target}: {self._reason(exc)}"
+        elif isinstance(exc, httpx.TransportError):
+            error = f"network error talking to {target}: {self._reason(exc)}"
+        else:
+            error = f"unexpected error sending to {target}: {self._reason(exc)}"
+        return DeliveryResult(ok=False, retryable=retryable, error=error, latency_ms=latency)
+
+    # --- keeping the secret out of error texts ---
+
+    def _reason(self, exc: Exception) -> str:
+        text = str(exc).strip() or "no details"
+        return f"{type(exc).__name__}: {self._scrub(text)}"
+
+    def _snippet(self, response: httpx.Response) -> str:
+        try:
+            text = response.text
+        except Exception:
+            return ""
+        return self._scrub(" ".join(text[: _BODY_SNIPPET_CHARS * 2].split())[:_BODY_SNIPPET_CHARS])
+
+    def _scrub(self, text: str) -> str:
+        for secret in self._secrets:
+            text = text.replace(secret, "***")
+        return text
+
+
+def _secret_parts(url: str) -> list[str]:
+    """Pieces of the webhook URL that could give it away, longest first."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return [url] if url else []
+    candidates = [url, parts.path + ("?" + parts.query if parts.query else ""), parts.query, parts.path]
+    candidates += [value for _, value in parse_qsl(parts.query, keep_blank_values=False) if len(value) >= 8]
+    if parts.password:
+        candidates.append(parts.password)
+    unique = {candidate for candidate in candidates if candidate and candidate != "/"}
+    return sorted(unique, key=len, reverse=True)
+
+
+def _elapsed_ms(started: float) -> float:
+    return round((time.perf_counter() - started) * 1000.0, 3)

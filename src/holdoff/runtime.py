@@ -1,0 +1,106 @@
+"""The composition root: builds the process's database, core policy, channels and loops from settings."""
+
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+import socket
+import threading
+from datetime import timedelta
+
+from holdoff.clock import Clock, system_clock
+from holdoff.mediate.engine import Policy
+from holdoff.notify.channel import Channel
+from holdoff.notify.registry import build_channels, describe_channels
+from holdoff.service.mediation import Mediator
+from holdoff.service.sender import OutboxSender, RetryPolicy
+from holdoff.service.workers import Loop
+from holdoff.settings import Settings
+from holdoff.store import migrate
+from holdoff.store.db import Database
+
+log = logging.getLogger(__name__)
+
+DEADLINE_BATCH = 100
+OUTBOX_BATCH = 20
+
+
+class Runtime:
+    """Everything one Holdoff process runs. ``start`` migrates and starts the loops; ``stop`` ends them."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        clock: Clock = system_clock,
+        channels: dict[str, Channel] | None = None,
+        run_workers: bool = True,
+    ) -> None:
+        self.settings = settings
+        self.clock = clock
+        self.db = Database(settings.resolved_database_url)
+        self.channels = channels if channels is not None else build_channels(settings)
+        self.worker_id = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
+        self.outbox_signal = threading.Event()
+        self.mediator = Mediator(
+            self.db,
+            Policy(grace=settings.grace),
+            channels=self.channels.keys(),
+            public_url=settings.resolved_public_url,
+            clock=clock,
+            outbox_signal=self.outbox_signal,
+        )
+        self.sender = OutboxSender(
+            self.db,
+            self.channels,
+            RetryPolicy(
+                base=timedelta(seconds=settings.retry_base_seconds),
+                cap=timedelta(seconds=settings.retry_max_seconds),
+                give_up=timedelta(seconds=settings.give_up_after_seconds),
+            ),
+            owner=self.worker_id,
+            lease=timedelta(seconds=settings.lease_seconds),
+            clock=clock,
+            batch=OUTBOX_BATCH,
+        )
+        self.run_workers = run_workers
+        self.loops: list[Loop] = []
+
+    def start(self) -> None:
+        migrate.upgrade(self.db)
+        for line in describe_channels(self.settings):
+            log.info("channel %s", line)
+        log.info(
+            "holding alerts for %ss before escalating; database %s; worker %s",
+            f"{self.settings.grace_seconds:g}",
+            self.db.url.render_as_string(hide_password=True),
+            self.worker_id,
+        )
+        if not self.run_workers:
+            return
+        self.loops = [
+            Loop(
+                "scheduler",
+                lambda: self.mediator.fire_due(DEADLINE_BATCH),
+                interval=self.settings.scheduler_interval_seconds,
+                full_batch=DEADLINE_BATCH,
+            ),
+            Loop(
+                "sender",
+                self.sender.run_once,
+                interval=self.settings.sender_interval_seconds,
+                full_batch=OUTBOX_BATCH,
+                wake=self.outbox_signal,
+            ),
+        ]
+        for loop in self.loops:
+            loop.start()
+
+    def stop(self) -> None:
+        for loop in self.loops:
+            loop.stop()
+        self.loops = []
+        for channel in self.channels.values():
+            channel.close()
+        self.db.dispose()

@@ -1,0 +1,112 @@
+"""Delivers the outbox: claim due messages, send each, record every attempt, back off on failure."""
+
+from __future__ import annotations
+
+import logging
+import random
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from holdoff.clock import Clock
+from holdoff.notify.channel import Channel, DeliveryResult
+from holdoff.store import outbox
+from holdoff.store.db import Database
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """Exponential backoff: base, 2x base, 4x base ... capped, with +-10% jitter; give up after ``give_up``."""
+
+    base: timedelta
+    cap: timedelta
+    give_up: timedelta
+
+    def next_attempt(
+        self, attempts_made: int, now: datetime, first_decided: datetime, jitter: float
+    ) -> datetime | None:
+        """When to try again after ``attempts_made`` failures, or None to give up."""
+        if now - first_decided >= self.give_up:
+            return None
+        delay = min(self.base * (1 << min(max(attempts_made - 1, 0), 30)), self.cap)
+        return now + delay * (1 + jitter)
+
+
+class OutboxSender:
+    """One sender per process; several processes may run senders against one database."""
+
+    def __init__(
+        self,
+        db: Database,
+        channels: Mapping[str, Channel],
+        retry: RetryPolicy,
+        *,
+        owner: str,
+        lease: timedelta,
+        clock: Clock,
+        batch: int = 20,
+    ) -> None:
+        self.db = db
+        self.channels = channels
+        self.retry = retry
+        self.owner = owner
+        self.lease = lease
+        self.clock = clock
+        self.batch = batch
+        self._random = random.Random()
+
+    def run_once(self) -> int:
+        """Send one batch of due messages; returns how many were attempted."""
+        with self.db.transaction() as conn:
+            claimed = outbox.claim(
+                conn, owner=self.owner, now=self.clock(), lease=self.lease, limit=self.batch
+            )
+        for item in claimed:
+            result = self._send(item)
+            now = self.clock()
+            retry_at = None
+            if not result.ok and result.retryable:
+                retry_at = self.retry.next_attempt(
+                    item.attempts + 1, now, item.created_at, self._random.uniform(-0.1, 0.1)
+                )
+            with self.db.transaction() as conn:
+                status = outbox.record_attempt(
+                    conn, item, owner=self.owner, result=result, now=now, retry_at=retry_at
+                )
+            self._log(item, result, status, retry_at)
+        return len(claimed)
+
+    def _send(self, item: outbox.Claimed) -> DeliveryResult:
+        channel = self.channels.get(item.channel)
+        if channel is None:
+            return DeliveryResult(
+                ok=False,
+                retryable=False,
+                error=f"channel {item.channel!r} is no longer configured; message kept, not sent",
+            )
+        try:
+            return channel.send(item.message)
+        except Exception as exc:  # a channel bug must not stop the sender; the attempt is recorded
+            log.exception("channel %s raised while sending notification %s", item.channel, item.id)
+            return DeliveryResult(
+                ok=False, retryable=True, error=f"internal error in {item.channel}: {exc!r}"
+            )
+
+    def _log(
+        self, item: outbox.Claimed, result: DeliveryResult, status: outbox.Status, retry_at: datetime | None
+    ) -> None:
+        where = f"{item.message.kind.value} for alert {item.message.alert_id} via {item.channel}"
+        if result.ok:
+            log.info("delivered %s (attempt %d, %.0f ms)", where, item.attempts + 1, result.latency_ms)
+        elif status is outbox.Status.PENDING and retry_at is not None:
+            log.warning(
+                "delivery of %s failed (attempt %d): %s; retrying at %s",
+                where,
+                item.attempts + 1,
+                result.error,
+                retry_at.isoformat(timespec="seconds"),
+            )
+        else:
+            log.error("gave up delivering %s after %d attempt(s): %s", where, item.attempts + 1, result.error)

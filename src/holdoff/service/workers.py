@@ -1,0 +1,60 @@
+"""The background loops of one Holdoff process: the deadline scheduler and the outbox sender.
+
+Each loop is a thread that does one bounded step, then sleeps until its interval passes or it is
+woken. All state is in the database, so stopping a loop (or killing the process) loses nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+
+log = logging.getLogger(__name__)
+
+
+class Loop:
+    """Calls ``step`` repeatedly; a step that did a full batch runs again at once."""
+
+    def __init__(
+        self,
+        name: str,
+        step: Callable[[], int],
+        *,
+        interval: float,
+        full_batch: int,
+        wake: threading.Event | None = None,
+    ) -> None:
+        self.name = name
+        self.step = step
+        self.interval = interval
+        self.full_batch = full_batch
+        self.wake = wake or threading.Event()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name=f"holdoff-{name}", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self, timeout: float = 15.0) -> None:
+        self._stop.set()
+        self.wake.set()
+        self._thread.join(timeout)
+        if self._thread.is_alive():
+            log.warning("%s loop did not stop within %.0fs", self.name, timeout)
+
+    def _run(self) -> None:
+        failures = 0
+        while not self._stop.is_set():
+            self.wake.clear()  # a wake-up during the step makes the wait below return at once
+            try:
+                done = self.step()
+                failures = 0
+            except Exception:
+                failures += 1
+                log.exception("%s step failed (%d in a row); retrying", self.name, failures)
+                done = 0
+            if done >= self.full_batch and not self._stop.is_set():
+                continue
+            pause = self.interval if failures == 0 else min(self.interval * 2**failures, 30.0)
+            self.wake.wait(pause)

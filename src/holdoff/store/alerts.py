@@ -1,0 +1,230 @@
+"""Queries for alerts and their timelines."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, Row, and_, func, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from holdoff.mediate.model import AlertRecord, AlertState, Resolution, Severity, TimelineEntry
+from holdoff.store.tables import alert_events, alerts
+
+_RECORD_COLUMNS = (
+    "source",
+    "fingerprint",
+    "name",
+    "state",
+    "occurrence",
+    "severity",
+    "labels",
+    "annotations",
+    "links",
+    "opened_at",
+    "last_seen_at",
+    "deadline_at",
+    "escalated_at",
+    "acknowledged_at",
+    "acknowledged_by",
+    "suppressed_at",
+    "resolved_at",
+    "resolution",
+    "repeat_count",
+    "flap_count",
+)
+
+
+def _to_record(row: Row[Any]) -> AlertRecord:
+    m = row._mapping
+    return AlertRecord(
+        source=m["source"],
+        fingerprint=m["fingerprint"],
+        name=m["name"],
+        state=AlertState(m["state"]),
+        occurrence=m["occurrence"],
+        severity=Severity(m["severity"]) if m["severity"] else None,
+        labels=dict(m["labels"] or {}),
+        annotations=dict(m["annotations"] or {}),
+        links=dict(m["links"] or {}),
+        opened_at=m["opened_at"],
+        last_seen_at=m["last_seen_at"],
+        deadline_at=m["deadline_at"],
+        escalated_at=m["escalated_at"],
+        acknowledged_at=m["acknowledged_at"],
+        acknowledged_by=m["acknowledged_by"],
+        suppressed_at=m["suppressed_at"],
+        resolved_at=m["resolved_at"],
+        resolution=Resolution(m["resolution"]) if m["resolution"] else None,
+        repeat_count=m["repeat_count"],
+        flap_count=m["flap_count"],
+    )
+
+
+def _values(record: AlertRecord) -> dict[str, Any]:
+    values = {name: getattr(record, name) for name in _RECORD_COLUMNS}
+    values["state"] = record.state.value
+    values["severity"] = record.severity.value if record.severity else None
+    values["resolution"] = record.resolution.value if record.resolution else None
+    return values
+
+
+@dataclass(frozen=True)
+class StoredAlert:
+    id: int
+    record: AlertRecord
+    created_at: datetime
+    updated_at: datetime
+
+
+def _stored(row: Row[Any]) -> StoredAlert:
+    m = row._mapping
+    return StoredAlert(
+        id=m["id"], record=_to_record(row), created_at=m["created_at"], updated_at=m["updated_at"]
+    )
+
+
+def lock_by_identity(conn: Connection, source: str, fingerprint: str) -> StoredAlert | None:
+    """The alert with this identity, locked for the rest of the transaction (PostgreSQL)."""
+    query = (
+        select(alerts).where(alerts.c.source == source, alerts.c.fingerprint == fingerprint).with_for_update()
+    )
+    row = conn.execute(query).first()
+    return _stored(row) if row is not None else None
+
+
+def lock_by_id(conn: Connection, alert_id: int) -> StoredAlert | None:
+    row = conn.execute(select(alerts).where(alerts.c.id == alert_id).with_for_update()).first()
+    return _stored(row) if row is not None else None
+
+
+def insert_new(conn: Connection, record: AlertRecord, now: datetime) -> int | None:
+    """Insert a first-seen alert; None when a concurrent transaction inserted the same identity first."""
+    dialect_insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
+    statement = (
+        dialect_insert(alerts)
+        .values(**_values(record), created_at=now, updated_at=now)
+        .on_conflict_do_nothing(index_elements=["source", "fingerprint"])
+        .returning(alerts.c.id)
+    )
+    return conn.execute(statement).scalar_one_or_none()
+
+
+def save(conn: Connection, alert_id: int, record: AlertRecord, now: datetime) -> None:
+    conn.execute(update(alerts).where(alerts.c.id == alert_id).values(**_values(record), updated_at=now))
+
+
+def add_event(
+    conn: Connection,
+    alert_id: int,
+    entry: TimelineEntry,
+    at: datetime,
+    *,
+    actor: str | None = None,
+    payload: dict[str, Any] | None = None,
+) -> None:
+    conn.execute(
+        alert_events.insert().values(
+            alert_id=alert_id,
+            at=at,
+            occurrence=entry.occurrence,
+            action=entry.action.value,
+            state_before=entry.state_before.value if entry.state_before else None,
+            state_after=entry.state_after.value,
+            summary=entry.summary,
+            actor=actor,
+            payload=payload,
+        )
+    )
+
+
+def claim_due(conn: Connection, now: datetime, limit: int) -> list[StoredAlert]:
+    """Alerts whose grace deadline has passed, locked; rows another process holds are skipped."""
+    query = (
+        select(alerts)
+        .where(alerts.c.deadline_at <= now)
+        .order_by(alerts.c.deadline_at)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    return [_stored(row) for row in conn.execute(query)]
+
+
+def next_deadline(conn: Connection) -> datetime | None:
+    value: datetime | None = conn.execute(select(func.min(alerts.c.deadline_at))).scalar()
+    return value
+
+
+def get(conn: Connection, alert_id: int) -> StoredAlert | None:
+    row = conn.execute(select(alerts).where(alerts.c.id == alert_id)).first()
+    return _stored(row) if row is not None else None
+
+
+class InvalidCursor(ValueError):
+    """A pagination cursor that this server did not hand out."""
+
+
+def encode_cursor(alert: StoredAlert) -> str:
+    raw = f"{alert.updated_at.isoformat()}|{alert.id}".encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def _decode_cursor(cursor: str) -> tuple[datetime, int]:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        stamp, alert_id = raw.rsplit("|", 1)
+        return datetime.fromisoformat(stamp), int(alert_id)
+    except (binascii.Error, UnicodeDecodeError, ValueError) as exc:
+        raise InvalidCursor("cursor is not one this server returned; start again without it") from exc
+
+
+def page(
+    conn: Connection, *, states: Sequence[AlertState] = (), limit: int = 50, cursor: str | None = None
+) -> tuple[list[StoredAlert], str | None]:
+    """Alerts with the most recent activity first, and the cursor of the next page (None at the end)."""
+    query = select(alerts).order_by(alerts.c.updated_at.desc(), alerts.c.id.desc()).limit(limit + 1)
+    if states:
+        query = query.where(alerts.c.state.in_([state.value for state in states]))
+    if cursor is not None:
+        stamp, last_id = _decode_cursor(cursor)
+        query = query.where(
+            or_(alerts.c.updated_at < stamp, and_(alerts.c.updated_at == stamp, alerts.c.id < last_id))
+        )
+    rows = [_stored(row) for row in conn.execute(query)]
+    has_more = len(rows) > limit
+    rows = rows[:limit]
+    return rows, (encode_cursor(rows[-1]) if has_more and rows else None)
+
+
+@dataclass(frozen=True)
+class Event:
+    id: int
+    at: datetime
+    occurrence: int
+    action: str
+    state_before: str | None
+    state_after: str
+    summary: str
+    actor: str | None
+
+
+def timeline(conn: Connection, alert_id: int) -> list[Event]:
+    query = (
+        select(
+            alert_events.c.id,
+            alert_events.c.at,
+            alert_events.c.occurrence,
+            alert_events.c.action,
+            alert_events.c.state_before,
+            alert_events.c.state_after,
+            alert_events.c.summary,
+            alert_events.c.actor,
+        )
+        .where(alert_events.c.alert_id == alert_id)
+        .order_by(alert_events.c.id)
+    )
+    return [Event(**row._mapping) for row in conn.execute(query)]

@@ -1,0 +1,102 @@
+"""Engines and transactions.
+
+Every state change goes through :meth:`Database.transaction`: one short transaction that commits
+before the caller answers. On SQLite (one writer at a time) writes take the database lock up front
+with ``BEGIN IMMEDIATE`` and, inside one process, queue on a mutex instead of spinning on
+``SQLITE_BUSY``; reads use a second engine with ordinary deferred transactions, which WAL lets run
+beside a writer. On PostgreSQL both are the same pooled engine and rows are locked explicitly.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection, Engine, create_engine, event, make_url
+from sqlalchemy.engine import URL
+from sqlalchemy.pool import ConnectionPoolEntry
+
+SQLITE_BUSY_TIMEOUT_MS = 10_000
+
+
+class Database:
+    """The process's handle on the store."""
+
+    def __init__(self, url: str | URL, *, pool_size: int = 8) -> None:
+        self.url = make_url(url)
+        self.dialect = self.url.get_backend_name()
+        if self.dialect == "sqlite":
+            self._prepare_sqlite_path()
+            self.engine = self._sqlite_engine(immediate=True)
+            self.read_engine = self._sqlite_engine(immediate=False)
+        else:
+            self.engine = create_engine(
+                self.url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True
+            )
+            self.read_engine = self.engine
+        self._write_lock = threading.Lock() if self.dialect == "sqlite" else None
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.dialect == "sqlite"
+
+    def _prepare_sqlite_path(self) -> None:
+        database = self.url.database
+        if not database or database == ":memory:":
+            raise ValueError("SQLite needs a file database (several threads and processes share it)")
+        Path(database).parent.mkdir(parents=True, exist_ok=True)
+
+    def _sqlite_engine(self, *, immediate: bool) -> Engine:
+        engine = create_engine(
+            self.url,
+            connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000},
+            pool_size=8,
+            max_overflow=8,
+        )
+
+        @event.listens_for(engine, "connect")
+        def _on_connect(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None:
+            # Let SQLAlchemy, not the sqlite3 module, decide where transactions begin.
+            dbapi_connection.isolation_level = None
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA journal_mode=WAL")
+            # NORMAL in WAL mode: a commit survives the process being killed (kill -9);
+            # only an OS crash or power loss can lose the last transactions.
+            cursor.execute("PRAGMA synchronous=NORMAL")
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+            cursor.close()
+
+        @event.listens_for(engine, "begin")
+        def _on_begin(connection: Connection) -> None:
+            connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+        return engine
+
+    @contextmanager
+    def transaction(self) -> Iterator[Connection]:
+        """A write transaction: committed when the block ends, rolled back if it raises."""
+        if self._write_lock is not None:
+            with self._write_lock, self.engine.begin() as connection:
+                yield connection
+        else:
+            with self.engine.begin() as connection:
+                yield connection
+
+    @contextmanager
+    def read(self) -> Iterator[Connection]:
+        """A read-only snapshot."""
+        with self.read_engine.connect() as connection, connection.begin():
+            yield connection
+
+    def ping(self) -> None:
+        with self.read() as connection:
+            connection.exec_driver_sql("SELECT 1")
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+        if self.read_engine is not self.engine:
+            self.read_engine.dispose()

@@ -1,0 +1,216 @@
+"""The notification outbox: rows written with the state change, claimed by senders under a lease.
+
+A sender claims due rows by stamping them with its name and a lease expiry, commits, and only then
+talks to the channel, so no database lock is held across network I/O. If the sender dies, its lease
+runs out and another sender (or the same service after a restart) claims the rows again.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Connection, and_, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from holdoff.notify.channel import DeliveryResult
+from holdoff.notify.message import Message
+from holdoff.store.tables import delivery_attempts, notifications
+
+
+class Status(enum.StrEnum):
+    PENDING = "pending"
+    DELIVERED = "delivered"
+    FAILED = "failed"
+    """Given up: not retryable, or still failing after the give-up age. Shown, never silently dropped."""
+
+
+def enqueue(
+    conn: Connection,
+    *,
+    alert_id: int,
+    occurrence: int,
+    channel: str,
+    message: Message,
+    now: datetime,
+) -> bool:
+    """Add one message for one channel; False when the same message was already queued (idempotent)."""
+    dedup_key = f"alert:{alert_id}:{occurrence}:{message.kind.value}:{channel}"
+    dialect_insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
+    statement = (
+        dialect_insert(notifications)
+        .values(
+            alert_id=alert_id,
+            occurrence=occurrence,
+            kind=message.kind.value,
+            channel=channel,
+            dedup_key=dedup_key,
+            message=message.model_dump(mode="json"),
+            status=Status.PENDING.value,
+            attempts=0,
+            next_attempt_at=now,
+            created_at=now,
+        )
+        .on_conflict_do_nothing(index_elements=["dedup_key"])
+    )
+    return conn.execute(statement).rowcount == 1
+
+
+@dataclass(frozen=True)
+class Claimed:
+    id: int
+    channel: str
+    message: Message
+    attempts: int
+    created_at: datetime
+
+
+def claim(conn: Connection, *, owner: str, now: datetime, lease: timedelta, limit: int) -> list[Claimed]:
+    """Due pending messages not leased by a live sender, now leased to ``owner``."""
+    query = (
+        select(
+            notifications.c.id,
+            notifications.c.channel,
+            notifications.c.message,
+            notifications.c.attempts,
+            notifications.c.created_at,
+        )
+        .where(
+            notifications.c.status == Status.PENDING.value,
+            notifications.c.next_attempt_at <= now,
+            or_(notifications.c.lease_expires_at.is_(None), notifications.c.lease_expires_at < now),
+        )
+        .order_by(notifications.c.next_attempt_at, notifications.c.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    rows = conn.execute(query).all()
+    if not rows:
+        return []
+    conn.execute(
+        update(notifications)
+        .where(notifications.c.id.in_([row.id for row in rows]))
+        .values(lease_owner=owner, lease_expires_at=now + lease)
+    )
+    return [
+        Claimed(
+            id=row.id,
+            channel=row.channel,
+            message=Message.model_validate(row.message),
+            attempts=row.attempts,
+            created_at=row.created_at,
+        )
+        for row in rows
+    ]
+
+
+def record_attempt(
+    conn: Connection,
+    claimed: Claimed,
+    *,
+    owner: str,
+    result: DeliveryResult,
+    now: datetime,
+    retry_at: datetime | None,
+) -> Status:
+    """Store the attempt and move the message on: delivered, retried at ``retry_at``, or failed."""
+    attempt = claimed.attempts + 1
+    conn.execute(
+        delivery_attempts.insert().values(
+            notification_id=claimed.id,
+            attempt=attempt,
+            at=now,
+            ok=result.ok,
+            status_code=result.status_code,
+            error=result.error,
+            latency_ms=result.latency_ms,
+            worker=owner,
+        )
+    )
+    if result.ok:
+        status = Status.DELIVERED
+        values: dict[str, Any] = {"delivered_at": now, "last_error": None}
+    elif retry_at is not None:
+        status = Status.PENDING
+        values = {"next_attempt_at": retry_at, "last_error": result.error}
+    else:
+        status = Status.FAILED
+        values = {"last_error": result.error}
+    conn.execute(
+        update(notifications)
+        .where(notifications.c.id == claimed.id)
+        .values(status=status.value, attempts=attempt, lease_owner=None, lease_expires_at=None, **values)
+    )
+    return status
+
+
+def release(conn: Connection, ids: list[int], owner: str) -> None:
+    """Give back leases this sender holds but will not use (e.g. at shutdown)."""
+    if ids:
+        conn.execute(
+            update(notifications)
+            .where(and_(notifications.c.id.in_(ids), notifications.c.lease_owner == owner))
+            .values(lease_owner=None, lease_expires_at=None)
+        )
+
+
+@dataclass(frozen=True)
+class Attempt:
+    attempt: int
+    at: datetime
+    ok: bool
+    status_code: int | None
+    error: str | None
+    latency_ms: float
+
+
+@dataclass(frozen=True)
+class Delivery:
+    id: int
+    occurrence: int
+    kind: str
+    channel: str
+    status: str
+    title: str
+    created_at: datetime
+    delivered_at: datetime | None
+    next_attempt_at: datetime | None
+    last_error: str | None
+    attempts: list[Attempt]
+
+
+def for_alert(conn: Connection, alert_id: int) -> list[Delivery]:
+    """Every message decided for an alert, with every attempt to deliver it."""
+    rows = conn.execute(
+        select(notifications).where(notifications.c.alert_id == alert_id).order_by(notifications.c.id)
+    ).all()
+    ids = [row.id for row in rows]
+    attempts: dict[int, list[Attempt]] = {i: [] for i in ids}
+    if ids:
+        query = (
+            select(delivery_attempts)
+            .where(delivery_attempts.c.notification_id.in_(ids))
+            .order_by(delivery_attempts.c.id)
+        )
+        for a in conn.execute(query):
+            attempts[a.notification_id].append(
+                Attempt(a.attempt, a.at, a.ok, a.status_code, a.error, a.latency_ms)
+            )
+    return [
+        Delivery(
+            id=row.id,
+            occurrence=row.occurrence,
+            kind=row.kind,
+            channel=row.channel,
+            status=row.status,
+            title=str(row.message.get("title", "")),
+            created_at=row.created_at,
+            delivered_at=row.delivered_at,
+            next_attempt_at=row.next_attempt_at if row.status == Status.PENDING.value else None,
+            last_error=row.last_error,
+            attempts=attempts[row.id],
+        )
+        for row in rows
+    ]

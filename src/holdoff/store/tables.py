@@ -1,0 +1,119 @@
+"""The schema. Alembic migrations under ``migrations/`` create exactly this."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+from holdoff.store.types import Id, UTCDateTime
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+# One row per alert identity (source + fingerprint); its current occurrence lives in the row and
+# every past one in its timeline. ``deadline_at`` is the durable grace timer the scheduler claims.
+alerts = Table(
+    "alerts",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("source", String(64), nullable=False),
+    Column("fingerprint", String(255), nullable=False),
+    Column("name", String(512), nullable=False),
+    Column("state", String(16), nullable=False),
+    Column("occurrence", Integer, nullable=False),
+    Column("severity", String(16)),
+    Column("labels", JSON, nullable=False),
+    Column("annotations", JSON, nullable=False),
+    Column("links", JSON, nullable=False),
+    Column("opened_at", UTCDateTime),
+    Column("last_seen_at", UTCDateTime),
+    Column("deadline_at", UTCDateTime),
+    Column("escalated_at", UTCDateTime),
+    Column("acknowledged_at", UTCDateTime),
+    Column("acknowledged_by", String(255)),
+    Column("suppressed_at", UTCDateTime),
+    Column("resolved_at", UTCDateTime),
+    Column("resolution", String(32)),
+    Column("repeat_count", Integer, nullable=False),
+    Column("flap_count", Integer, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    UniqueConstraint("source", "fingerprint"),
+    Index(None, "deadline_at"),
+    Index(None, "updated_at", "id"),
+    Index(None, "state", "updated_at", "id"),
+)
+
+# The timeline: every event applied to an alert, with what the core made of it.
+alert_events = Table(
+    "alert_events",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("alert_id", ForeignKey("alerts.id", ondelete="CASCADE"), nullable=False),
+    Column("at", UTCDateTime, nullable=False),
+    Column("occurrence", Integer, nullable=False),
+    Column("action", String(32), nullable=False),
+    Column("state_before", String(16)),
+    Column("state_after", String(16), nullable=False),
+    Column("summary", Text, nullable=False),
+    Column("actor", String(255)),
+    Column("payload", JSON),
+    Index(None, "alert_id", "id"),
+)
+
+# The outbox: written in the same transaction as the state change that caused it.
+notifications = Table(
+    "notifications",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("alert_id", ForeignKey("alerts.id", ondelete="CASCADE"), nullable=False),
+    Column("occurrence", Integer, nullable=False),
+    Column("kind", String(32), nullable=False),
+    Column("channel", String(64), nullable=False),
+    Column("dedup_key", String(255), nullable=False, unique=True),
+    Column("message", JSON, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("next_attempt_at", UTCDateTime, nullable=False),
+    Column("lease_owner", String(64)),
+    Column("lease_expires_at", UTCDateTime),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("delivered_at", UTCDateTime),
+    Column("last_error", Text),
+    Index(None, "status", "next_attempt_at"),
+    Index(None, "alert_id"),
+)
+
+# Every delivery attempt, successful or not: what the timeline shows and what operators debug with.
+delivery_attempts = Table(
+    "delivery_attempts",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("notification_id", ForeignKey("notifications.id", ondelete="CASCADE"), nullable=False),
+    Column("attempt", Integer, nullable=False),
+    Column("at", UTCDateTime, nullable=False),
+    Column("ok", Boolean, nullable=False),
+    Column("status_code", Integer),
+    Column("error", Text),
+    Column("latency_ms", Float, nullable=False),
+    Column("worker", String(64), nullable=False),
+    Index(None, "notification_id"),
+)
