@@ -229,15 +229,12 @@ class ServerProcess:
         )
         if database_url:
             env["HOLDOFF_DATABASE_URL"] = database_url
+        # An empty env file, so a host's /etc/holdoff.env (real channels, database) is never read.
+        env_file = data_dir / "bench.env"
+        env_file.write_text("# holdoff bench: settings come from the environment\n", encoding="utf-8")
         self.command = [
-            sys.executable,
-            "-m",
-            "holdoff",
-            "serve",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(self.port),
+            *(sys.executable, "-m", "holdoff", "serve"),
+            *("--host", "127.0.0.1", "--port", str(self.port), "--env-file", str(env_file)),
         ]
         with self.log_path.open("wb") as log:
             self.process = subprocess.Popen(

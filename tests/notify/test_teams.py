@@ -237,7 +237,8 @@ def test_a_webhook_that_does_not_answer_in_time_is_retried(teams_receiver: Teams
 
 def test_a_server_that_hangs_up_without_answering_is_retried() -> None:
     with TcpBlackhole("close") as server:
-        teams = TeamsChannel(f"http://127.0.0.1:{server.port}/workflows/x?sig=hangupsecret123", timeout_seconds=2)
+        port = server.port
+        teams = TeamsChannel(f"http://127.0.0.1:{port}/workflows/x?sig=hangupsecret123", timeout_seconds=2)
         try:
             result = teams.send(message())
         finally:
@@ -245,7 +246,7 @@ def test_a_server_that_hangs_up_without_answering_is_retried() -> None:
 
     assert (result.ok, result.retryable) == (False, True)
     assert result.error is not None
-    assert result.error.startswith(f"network error talking to Teams webhook on 127.0.0.1:{server.port}")
+    assert result.error.startswith(f"network error talking to Teams webhook on 127.0.0.1:{port}")
 
 
 def test_a_non_http_webhook_url_fails_without_retry() -> None:
@@ -302,7 +303,8 @@ def test_the_webhook_secret_never_appears_in_an_error(teams_receiver: TeamsRecei
     for result in results:
         assert not result.ok
         assert result.error is not None
-        assert teams_receiver.sig not in result.error
+        pieces = {teams_receiver.sig[i : i + 8] for i in range(len(teams_receiver.sig) - 7)}
+        assert not [piece for piece in pieces if piece in result.error], result.error
         assert teams_receiver.path not in result.error
         assert "127.0.0.1" in result.error
 

@@ -248,7 +248,8 @@ class TeamsChannel:
             text = response.text
         except Exception:
             return ""
-        return self._scrub(" ".join(text[: _BODY_SNIPPET_CHARS * 2].split())[:_BODY_SNIPPET_CHARS])
+        # Scrub before cutting, so that no piece of the secret survives at the cut.
+        return " ".join(self._scrub(text[:20_000]).split())[:_BODY_SNIPPET_CHARS]
 
     def _scrub(self, text: str) -> str:
         for secret in self._secrets:

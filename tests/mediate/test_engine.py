@@ -1,0 +1,223 @@
+"""The pure grace-window state machine, driven with explicit times."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from holdoff.mediate.engine import InvalidTransition, Policy, decide
+from holdoff.mediate.model import (
+    Action,
+    AlertEvent,
+    AlertRecord,
+    AlertState,
+    NotificationKind,
+    Resolution,
+    Severity,
+)
+
+T0 = datetime(2026, 1, 14, 3, 0, tzinfo=UTC)
+GRACE = timedelta(minutes=10)
+POLICY = Policy(grace=GRACE)
+
+
+def ev(action: Action, **kw: object) -> AlertEvent:
+    return AlertEvent(source="coralogix", fingerprint="cpu-1", action=action, name="CPU Spike", **kw)  # type: ignore[arg-type]
+
+
+def at(seconds: float) -> datetime:
+    return T0 + timedelta(seconds=seconds)
+
+
+def run(*steps: tuple[Action, float], policy: Policy = POLICY, record: AlertRecord | None = None):  # type: ignore[no-untyped-def]
+    outcomes = []
+    for action, when in steps:
+        outcome = decide(record, ev(action), at(when), policy)
+        record = outcome.alert
+        outcomes.append(outcome)
+    return outcomes
+
+
+def kinds(outcome) -> list[tuple[NotificationKind, tuple[str, ...]]]:  # type: ignore[no-untyped-def]
+    return [(n.kind, n.channels) for n in outcome.notifications]
+
+
+def test_trigger_holds_alert_pending_until_grace_deadline() -> None:
+    (outcome,) = run((Action.TRIGGERED, 0))
+    assert outcome.alert.state is AlertState.PENDING
+    assert outcome.alert.deadline_at == T0 + GRACE
+    assert outcome.alert.occurrence == 1
+    assert outcome.notifications == ()
+
+
+def test_resolve_inside_grace_window_is_transient_and_notifies_teams_only() -> None:
+    _, resolved = run((Action.TRIGGERED, 0), (Action.RESOLVED, 192))
+    assert resolved.alert.state is AlertState.RESOLVED
+    assert resolved.alert.resolution is Resolution.TRANSIENT
+    assert resolved.alert.deadline_at is None
+    assert kinds(resolved) == [(NotificationKind.TRANSIENT_RESOLVED, ("teams",))]
+    assert "3m 12s" in resolved.timeline.summary
+
+
+def test_deadline_escalates_to_email_and_teams() -> None:
+    _, escalated = run((Action.TRIGGERED, 0), (Action.DEADLINE_REACHED, 600))
+    assert escalated.alert.state is AlertState.ESCALATED
+    assert escalated.alert.escalated_at == at(600)
+    assert escalated.alert.deadline_at is None
+    assert kinds(escalated) == [(NotificationKind.ESCALATED, ("email", "teams"))]
+
+
+def test_deadline_checked_early_changes_nothing() -> None:
+    _, early = run((Action.TRIGGERED, 0), (Action.DEADLINE_REACHED, 599.9))
+    assert not early.changed
+    assert early.alert.state is AlertState.PENDING
+    assert early.notifications == ()
+
+
+def test_resolve_after_escalation_notifies_both_channels() -> None:
+    *_, resolved = run((Action.TRIGGERED, 0), (Action.DEADLINE_REACHED, 600), (Action.RESOLVED, 1500))
+    assert resolved.alert.resolution is Resolution.AFTER_ESCALATION
+    assert kinds(resolved) == [(NotificationKind.RESOLVED, ("email", "teams"))]
+    assert resolved.alert.open_for(at(9999)) == timedelta(seconds=1500)
+
+
+def test_repeated_trigger_while_open_counts_and_starts_no_new_timer() -> None:
+    first, again, third = run((Action.TRIGGERED, 0), (Action.TRIGGERED, 120), (Action.TRIGGERED, 300))
+    assert third.alert.repeat_count == 2
+    assert third.alert.deadline_at == first.alert.deadline_at == T0 + GRACE
+    assert third.alert.occurrence == 1
+    assert again.notifications == () and third.notifications == ()
+
+
+def test_repeated_trigger_after_escalation_does_not_escalate_again() -> None:
+    *_, again = run((Action.TRIGGERED, 0), (Action.DEADLINE_REACHED, 600), (Action.TRIGGERED, 700))
+    assert again.alert.state is AlertState.ESCALATED
+    assert again.alert.deadline_at is None
+    assert again.notifications == ()
+
+
+def test_resolve_for_unknown_alert_is_recorded_as_unmatched_without_notifying() -> None:
+    outcome = decide(None, ev(Action.RESOLVED), T0, POLICY)
+    assert outcome.alert.state is AlertState.RESOLVED
+    assert outcome.alert.resolution is Resolution.UNMATCHED
+    assert outcome.alert.occurrence == 0
+    assert outcome.notifications == ()
+
+
+def test_trigger_after_unmatched_resolve_is_first_occurrence_not_a_flap() -> None:
+    _, trig = run((Action.RESOLVED, 0), (Action.TRIGGERED, 10))
+    assert trig.alert.occurrence == 1
+    assert trig.alert.flap_count == 0
+    assert trig.alert.state is AlertState.PENDING
+
+
+def test_trigger_after_resolution_opens_new_occurrence_and_counts_a_flap() -> None:
+    *_, reopened = run((Action.TRIGGERED, 0), (Action.RESOLVED, 60), (Action.TRIGGERED, 90))
+    alert = reopened.alert
+    assert alert.state is AlertState.PENDING
+    assert alert.occurrence == 2
+    assert alert.flap_count == 1
+    assert alert.opened_at == at(90)
+    assert alert.deadline_at == at(90) + GRACE
+    assert alert.resolution is None and alert.resolved_at is None and alert.repeat_count == 0
+
+
+def test_second_occurrence_escalates_on_its_own_deadline() -> None:
+    *_, early, late = run(
+        (Action.TRIGGERED, 0),
+        (Action.RESOLVED, 60),
+        (Action.TRIGGERED, 90),
+        (Action.DEADLINE_REACHED, 600),
+        (Action.DEADLINE_REACHED, 690),
+    )
+    assert not early.changed
+    assert late.alert.state is AlertState.ESCALATED
+
+
+def test_duplicate_resolve_changes_nothing_and_sends_nothing() -> None:
+    *_, dup = run((Action.TRIGGERED, 0), (Action.RESOLVED, 60), (Action.RESOLVED, 61))
+    assert not dup.changed
+    assert dup.notifications == ()
+    assert dup.alert.resolved_at == at(60)
+
+
+def test_acknowledge_while_pending_cancels_escalation() -> None:
+    _, acked = run((Action.TRIGGERED, 0), (Action.ACKNOWLEDGED, 30))
+    assert acked.alert.state is AlertState.ACKNOWLEDGED
+    assert acked.alert.deadline_at is None
+    late = decide(acked.alert, ev(Action.DEADLINE_REACHED), at(600), POLICY)
+    assert not late.changed and late.notifications == ()
+
+
+def test_acknowledged_then_resolved_before_escalation_sends_nothing() -> None:
+    *_, resolved = run((Action.TRIGGERED, 0), (Action.ACKNOWLEDGED, 30), (Action.RESOLVED, 900))
+    assert resolved.alert.resolution is Resolution.BEFORE_ESCALATION
+    assert resolved.notifications == ()
+
+
+def test_acknowledged_after_escalation_then_resolved_tells_the_paged_people() -> None:
+    *_, resolved = run(
+        (Action.TRIGGERED, 0),
+        (Action.DEADLINE_REACHED, 600),
+        (Action.ACKNOWLEDGED, 700),
+        (Action.RESOLVED, 900),
+    )
+    assert resolved.alert.resolution is Resolution.AFTER_ESCALATION
+    assert kinds(resolved) == [(NotificationKind.RESOLVED, ("email", "teams"))]
+
+
+def test_acknowledge_records_who() -> None:
+    trig = decide(None, ev(Action.TRIGGERED), T0, POLICY)
+    acked = decide(trig.alert, ev(Action.ACKNOWLEDGED, actor="alice"), at(5), POLICY)
+    assert acked.alert.acknowledged_by == "alice"
+    assert "alice" in acked.timeline.summary
+
+
+def test_suppressed_alert_never_escalates_or_notifies() -> None:
+    _, suppressed, deadline, resolved = run(
+        (Action.TRIGGERED, 0), (Action.SUPPRESSED, 10), (Action.DEADLINE_REACHED, 600), (Action.RESOLVED, 700)
+    )
+    assert suppressed.alert.state is AlertState.SUPPRESSED
+    assert suppressed.alert.deadline_at is None
+    assert not deadline.changed
+    assert resolved.alert.state is AlertState.RESOLVED
+    assert resolved.notifications == ()
+
+
+def test_acknowledge_of_resolved_alert_is_refused() -> None:
+    *_, resolved = run((Action.TRIGGERED, 0), (Action.RESOLVED, 5))
+    with pytest.raises(InvalidTransition, match="resolved"):
+        decide(resolved.alert, ev(Action.ACKNOWLEDGED), at(10), POLICY)
+
+
+def test_suppress_of_unknown_alert_is_refused() -> None:
+    with pytest.raises(InvalidTransition):
+        decide(None, ev(Action.SUPPRESSED), T0, POLICY)
+
+
+def test_zero_grace_escalates_at_the_first_deadline_check() -> None:
+    policy = Policy(grace=timedelta(0))
+    _, escalated = run((Action.TRIGGERED, 0), (Action.DEADLINE_REACHED, 0), policy=policy)
+    assert escalated.alert.state is AlertState.ESCALATED
+
+
+def test_channels_come_from_the_policy() -> None:
+    policy = Policy(grace=GRACE, channels={NotificationKind.ESCALATED: ("pager",)})
+    _, escalated = run((Action.TRIGGERED, 0), (Action.DEADLINE_REACHED, 600), policy=policy)
+    assert kinds(escalated) == [(NotificationKind.ESCALATED, ("pager",))]
+    *_, transient = run((Action.TRIGGERED, 0), (Action.RESOLVED, 5), policy=policy)
+    assert transient.notifications == ()
+
+
+def test_later_events_refresh_description_but_keep_what_they_omit() -> None:
+    first = decide(None, ev(Action.TRIGGERED, severity=Severity.CRITICAL, labels={"team": "db"}), T0, POLICY)
+    again = decide(first.alert, AlertEvent("coralogix", "cpu-1", Action.TRIGGERED), at(5), POLICY)
+    assert again.alert.severity is Severity.CRITICAL
+    assert again.alert.labels == {"team": "db"}
+    assert again.alert.name == "CPU Spike"
+
+
+def test_decide_is_deterministic() -> None:
+    steps = ((Action.TRIGGERED, 0), (Action.DEADLINE_REACHED, 600), (Action.RESOLVED, 700))
+    assert run(*steps) == run(*steps)
