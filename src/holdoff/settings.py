@@ -196,10 +196,19 @@ def read_yaml(path: Path) -> dict[str, Any]:
     return {str(key): value for key, value in data.items()}
 
 
-def _setting_name(loc: tuple[int | str, ...]) -> str:
-    field = str(loc[0])
+_SECRET_FIELDS = frozenset({"teams_webhook_url", "smtp_password", "database_url"})
+
+
+def _field_name(loc_head: int | str) -> str:
+    """``HOLDOFF_GRACE_SECONDS``, ``TEAMS_WEBHOOK_URL`` or ``grace_seconds`` -> the field's name."""
+    field = str(loc_head)
     if field.upper().startswith(ENV_PREFIX):
-        field = field[len(ENV_PREFIX) :].lower()
+        field = field[len(ENV_PREFIX) :]
+    return field.lower()
+
+
+def _setting_name(loc: tuple[int | str, ...]) -> str:
+    field = _field_name(loc[0])
     legacy = {"teams_webhook_url": "TEAMS_WEBHOOK_URL", "email_from": "EMAIL_FROM", "email_to": "EMAIL_TO"}
     name = ENV_PREFIX + field.upper()
     return f"{name} (or {legacy[field.lower()]})" if field.lower() in legacy else name
@@ -210,8 +219,9 @@ def describe_validation_error(error: ValidationError) -> str:
     for item in error.errors():
         message = str(item["msg"]).removeprefix("Value error, ")
         got = item.get("input")
-        shown = "" if isinstance(got, dict) or got is None or "secret" in item["type"] else f" (got {got!r})"
         loc = tuple(item["loc"])
+        secret = bool(loc) and _field_name(loc[0]) in _SECRET_FIELDS
+        shown = "" if isinstance(got, dict) or got is None or secret else f" (got {got!r})"
         lines.append(f"{_setting_name(loc)}: {message}{shown}" if loc else message)
     return "invalid configuration: " + "; ".join(lines)
 

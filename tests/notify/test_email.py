@@ -10,7 +10,11 @@ from holdoff.mediate.model import NotificationKind
 from holdoff.notify.channel import DeliveryResult
 from holdoff.notify.email import EmailChannel, build_email
 from tests.notify.samples import message
-from tests.support.receivers import SmtpSink, TcpBlackhole, smtp_sink, unused_port  # noqa: F401
+from tests.support.receivers import SmtpSink, TcpBlackhole, smtp_sink, unused_port
+
+# pytest looks fixtures up by name in this module; naming them here also tells ruff that the
+# test parameters of the same name use them (not F811 redefinitions).
+_FIXTURES = (smtp_sink,)
 
 SENDER = "holdoff@example.com"
 ONCALL = "oncall@example.com"
@@ -33,7 +37,7 @@ def _parts(mail: EmailMessage) -> tuple[str, str]:
     text = mail.get_body(preferencelist=("plain",))
     html = mail.get_body(preferencelist=("html",))
     assert text is not None and html is not None
-    return text.get_content(), html.get_content()
+    return text.get_content().replace("\r\n", "\n"), html.get_content()
 
 
 # --- what arrives ---
@@ -112,6 +116,17 @@ def test_non_ascii_text_survives_the_trip(smtp_sink: SmtpSink) -> None:
     assert "Température élevée ⚠ 日本" in html
 
 
+def test_a_long_non_ascii_subject_arrives_word_for_word(smtp_sink: SmtpSink) -> None:
+    title = "ESCALATED: " + "Température élevée ⚠ 日本 " * 12 + "end"
+    sent = message().model_copy(update={"title": title})
+
+    assert _channel(smtp_sink.port).send(sent).ok
+
+    [mail] = smtp_sink.wait_for(1)
+    assert mail.message["Subject"] == "[Holdoff] " + title
+    assert max(len(line) for line in mail.raw.split(b"\r\n")) <= 998
+
+
 def test_build_email_puts_a_multi_line_title_on_one_subject_line() -> None:
     sent = message().model_copy(update={"title": "ESCALATED:\r\nBcc: victim@example.com\nline two"})
 
@@ -179,7 +194,9 @@ def test_a_sender_refused_with_451_is_retried(smtp_sink: SmtpSink) -> None:
 
 
 @pytest.mark.parametrize(("reply", "retryable"), [("452 4.3.1 Queue full", True), ("554 5.7.1 Spam", False)])
-def test_a_refused_message_body_is_retried_only_for_4xx(smtp_sink: SmtpSink, reply: str, retryable: bool) -> None:
+def test_a_refused_message_body_is_retried_only_for_4xx(
+    smtp_sink: SmtpSink, reply: str, retryable: bool
+) -> None:
     smtp_sink.refuse_data(reply)
 
     result = _channel(smtp_sink.port).send(message())
@@ -196,6 +213,16 @@ def test_login_with_the_right_password_delivers() -> None:
         result = _channel(sink.port, username="holdoff", password=PASSWORD).send(message())
         assert result.ok, result.error
         sink.wait_for(1)
+
+
+def test_a_server_that_requires_a_login_refuses_mail_without_one() -> None:
+    with SmtpSink(credentials=("holdoff", PASSWORD)) as sink:
+        result = _channel(sink.port).send(message())
+        assert sink.messages == []
+
+    assert (result.ok, result.retryable, result.status_code) == (False, False, 530)
+    assert result.error is not None
+    assert "requires a login" in result.error and "Authentication required" in result.error
 
 
 def test_a_rejected_login_is_not_retried_and_never_shows_the_password() -> None:

@@ -11,9 +11,20 @@ import pytest
 from holdoff.mediate.model import NotificationKind
 from holdoff.notify.channel import DeliveryResult
 from holdoff.notify.message import Fact, Message
-from holdoff.notify.teams import MAX_BODY_BYTES, TRUNCATION_MARK, TeamsChannel, build_card, build_payload, encode
+from holdoff.notify.teams import (
+    MAX_BODY_BYTES,
+    TRUNCATION_MARK,
+    TeamsChannel,
+    build_card,
+    build_payload,
+    encode,
+)
 from tests.notify.samples import message
-from tests.support.receivers import TcpBlackhole, TeamsReceiver, teams_receiver, unused_port  # noqa: F401
+from tests.support.receivers import TcpBlackhole, TeamsReceiver, teams_receiver, unused_port
+
+# pytest looks fixtures up by name in this module; naming them here also tells ruff that the
+# test parameters of the same name use them (not F811 redefinitions).
+_FIXTURES = (teams_receiver,)
 
 
 @pytest.fixture
@@ -93,7 +104,12 @@ def test_the_body_is_compact_utf8_json_exactly_as_build_payload_encodes_it(
 
 def test_a_message_without_facts_has_no_empty_factset() -> None:
     bare = Message(
-        kind=NotificationKind.RESOLVED, alert_id=7, title="RESOLVED: x", summary="x resolved", facts=[], url="http://h/a/7"
+        kind=NotificationKind.RESOLVED,
+        alert_id=7,
+        title="RESOLVED: x",
+        summary="x resolved",
+        facts=[],
+        url="http://h/a/7",
     )
 
     card = build_card(bare)
@@ -162,7 +178,9 @@ def test_http_408_from_teams_is_retried(teams_receiver: TeamsReceiver, channel: 
     assert (result.ok, result.retryable, result.status_code) == (False, True, 408)
 
 
-def test_failures_for_some_seconds_then_delivery_works(teams_receiver: TeamsReceiver, channel: TeamsChannel) -> None:
+def test_failures_for_some_seconds_then_delivery_works(
+    teams_receiver: TeamsReceiver, channel: TeamsChannel
+) -> None:
     teams_receiver.fail_with(502, seconds=0.3)
 
     assert channel.send(message()).retryable
@@ -184,7 +202,9 @@ def test_http_400_from_teams_is_not_retried(teams_receiver: TeamsReceiver, chann
 
 
 def test_http_404_for_a_deleted_workflow_is_not_retried(teams_receiver: TeamsReceiver) -> None:
-    gone = TeamsChannel(teams_receiver.url.replace(teams_receiver.workflow_id, "deleted0flow"), timeout_seconds=5)
+    gone = TeamsChannel(
+        teams_receiver.url.replace(teams_receiver.workflow_id, "deleted0flow"), timeout_seconds=5
+    )
     try:
         result = gone.send(message())
     finally:
@@ -197,7 +217,9 @@ def test_http_404_for_a_deleted_workflow_is_not_retried(teams_receiver: TeamsRec
 
 
 def test_http_401_for_a_wrong_sig_is_not_retried(teams_receiver: TeamsReceiver) -> None:
-    wrong = TeamsChannel(teams_receiver.url.replace(teams_receiver.sig, "forged-signature"), timeout_seconds=5)
+    wrong = TeamsChannel(
+        teams_receiver.url.replace(teams_receiver.sig, "forged-signature"), timeout_seconds=5
+    )
     try:
         result = wrong.send(message())
     finally:
@@ -210,7 +232,9 @@ def test_http_401_for_a_wrong_sig_is_not_retried(teams_receiver: TeamsReceiver) 
 
 def test_connection_refused_is_retried() -> None:
     port = unused_port()
-    teams = TeamsChannel(f"http://127.0.0.1:{port}/workflows/x/invoke?sig=refusedsecret123", timeout_seconds=2)
+    teams = TeamsChannel(
+        f"http://127.0.0.1:{port}/workflows/x/invoke?sig=refusedsecret123", timeout_seconds=2
+    )
     try:
         result = teams.send(message())
     finally:
@@ -231,7 +255,9 @@ def test_a_webhook_that_does_not_answer_in_time_is_retried(teams_receiver: Teams
 
     assert (result.ok, result.retryable) == (False, True)
     assert result.error is not None
-    assert result.error.startswith(f"timed out after 0.3s waiting for Teams webhook on 127.0.0.1:{teams_receiver.port}")
+    assert result.error.startswith(
+        f"timed out after 0.3s waiting for Teams webhook on 127.0.0.1:{teams_receiver.port}"
+    )
     assert 250 <= result.latency_ms < 2500
 
 

@@ -122,7 +122,10 @@ class TeamsReceiver:
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True
         self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.02}, name="teams-receiver", daemon=True
+            target=self._server.serve_forever,
+            kwargs={"poll_interval": 0.02},
+            name="teams-receiver",
+            daemon=True,
         )
         self._thread.start()
         return self
@@ -160,9 +163,7 @@ class TeamsReceiver:
     @property
     def url(self) -> str:
         """The webhook URL, shaped like a real one, with the secret ``sig`` in the query."""
-        return (
-            f"{self.base_url}{self.path}?api-version=1&sp=%2Ftriggers%2Fmanual%2Frun&sv=1.0&sig={self.sig}"
-        )
+        return f"{self.base_url}{self.path}?api-version=1&sp=%2Ftriggers%2Fmanual%2Frun&sv=1.0&sig={self.sig}"
 
     # --- programming its behaviour ---
 
@@ -176,7 +177,9 @@ class TeamsReceiver:
     ) -> None:
         """Answer ``status`` for the next ``seconds`` or ``count`` requests (whichever ends first;
         with neither, until :meth:`recover`), then 202 again."""
-        default_body = json.dumps({"error": {"code": f"Http{status}", "message": f"receiver told to fail: {status}"}})
+        default_body = json.dumps(
+            {"error": {"code": f"Http{status}", "message": f"receiver told to fail: {status}"}}
+        )
         with self._lock:
             self._failure = _Failure(
                 status=status,
@@ -242,11 +245,20 @@ class TeamsReceiver:
 
         extra_headers: dict[str, str] = {}
         if parts.path != self.path:
-            status, answer = 404, json.dumps({"error": {"code": "WorkflowNotFound", "message": "no such workflow"}})
+            status, answer = (
+                404,
+                json.dumps({"error": {"code": "WorkflowNotFound", "message": "no such workflow"}}),
+            )
         elif query.get("sig") != [self.sig]:
-            status, answer = 401, json.dumps({"error": {"code": "DirectApiAuthorizationRequired", "message": "bad sig"}})
+            status, answer = (
+                401,
+                json.dumps({"error": {"code": "DirectApiAuthorizationRequired", "message": "bad sig"}}),
+            )
         elif handler.command != "POST" or parsed is None:
-            status, answer = 400, json.dumps({"error": {"code": "InvalidRequestContent", "message": "not JSON"}})
+            status, answer = (
+                400,
+                json.dumps({"error": {"code": "InvalidRequestContent", "message": "not JSON"}}),
+            )
         else:
             status, answer, extra_headers = self._next_answer()
 
@@ -317,6 +329,8 @@ class _SinkHandler:
     async def handle_MAIL(
         self, server: SMTP, session: Session, envelope: Envelope, address: str, mail_options: list[str]
     ) -> str:
+        if self.sink.credentials is not None and not session.authenticated:
+            return "530 5.7.0 Authentication required"
         if self.mail_from_reply is not None:
             return self.mail_from_reply
         envelope.mail_from = address
@@ -381,7 +395,8 @@ class SmtpSink:
             return self
         options: dict[str, Any] = {}
         if self.credentials is not None:
-            options.update(auth_require_tls=False, auth_required=True, authenticator=self._authenticate)
+            # Logins are enforced in handle_MAIL: aiosmtpd's auth_required=True warns without TLS.
+            options.update(auth_require_tls=False, authenticator=self._authenticate)
         self._controller = _EphemeralController(self.handler, hostname="127.0.0.1", port=0, **options)
         self._controller.start()
         return self

@@ -7,6 +7,7 @@ configuration problems (no STARTTLS, a refused login, a TLS handshake that canno
 
 from __future__ import annotations
 
+import email.policy
 import html
 import smtplib
 import socket
@@ -24,6 +25,10 @@ from holdoff.notify.message import Message
 from holdoff.settings import Settings
 
 SUBJECT_PREFIX = "[Holdoff] "
+
+_POLICY = email.policy.default.clone(max_line_length=998)
+"""Fold header lines only at the RFC 5322 hard limit: the standard library's folding at 78 characters
+drops the space between two encoded words ("⚠ 日本" arrives as "⚠日本")."""
 
 _ACCENT = {
     NotificationKind.ESCALATED: "#c4314b",
@@ -48,18 +53,18 @@ def build_email(message: Message, sender: str, recipients: Sequence[str]) -> Ema
     Deterministic: ``Date`` and ``Message-ID`` are added when it is sent. ``References`` names the
     alert, so mail clients thread an escalation and its resolution together.
     """
-    email = EmailMessage()
-    email["Subject"] = SUBJECT_PREFIX + _one_line(message.title)
-    email["From"] = sender
-    email["To"] = ", ".join(recipients)
-    email["X-Holdoff-Alert-Id"] = str(message.alert_id)
-    email["X-Holdoff-Kind"] = message.kind.value
+    mail = EmailMessage(policy=_POLICY)
+    mail["Subject"] = SUBJECT_PREFIX + _one_line(message.title)
+    mail["From"] = sender
+    mail["To"] = ", ".join(recipients)
+    mail["X-Holdoff-Alert-Id"] = str(message.alert_id)
+    mail["X-Holdoff-Kind"] = message.kind.value
     if message.severity:
-        email["X-Holdoff-Severity"] = _one_line(message.severity)
-    email["References"] = f"<holdoff-alert-{message.alert_id}@{_domain(sender)}>"
-    email.set_content(_text_body(message))
-    email.add_alternative(_html_body(message), subtype="html")
-    return email
+        mail["X-Holdoff-Severity"] = _one_line(message.severity)
+    mail["References"] = f"<holdoff-alert-{message.alert_id}@{_domain(sender)}>"
+    mail.set_content(_text_body(message))
+    mail.add_alternative(_html_body(message), subtype="html")
+    return mail
 
 
 def _text_body(message: Message) -> str:
@@ -149,9 +154,9 @@ class EmailChannel:
         stage = "building the email"
         smtp: smtplib.SMTP | None = None
         try:
-            email = build_email(message, self.sender, self.recipients)
-            email["Date"] = formatdate(usegmt=True)
-            email["Message-ID"] = make_msgid(domain=_domain(self.sender))
+            mail = build_email(message, self.sender, self.recipients)
+            mail["Date"] = formatdate(usegmt=True)
+            mail["Message-ID"] = make_msgid(domain=_domain(self.sender))
             stage = "connecting to"
             smtp = self._connect()
             stage = "greeting"
@@ -171,7 +176,7 @@ class EmailChannel:
                 stage = "logging in to"
                 smtp.login(self.username, self._password or "")
             stage = "sending to"
-            refused = smtp.send_message(email, from_addr=self.sender, to_addrs=self.recipients)
+            refused = smtp.send_message(mail, from_addr=self.sender, to_addrs=self.recipients)
         except Exception as exc:  # send never raises: every failure becomes a result
             return self._from_exception(exc, stage, started)
         finally:
@@ -220,6 +225,14 @@ class EmailChannel:
                 retryable=bool(codes) and all(_temporary(code) for code in codes),
                 status_code=codes[0] if codes else None,
             )
+        if isinstance(exc, smtplib.SMTPSenderRefused) and exc.smtp_code == 530:
+            return self._failed(
+                started,
+                f"{self.server} requires a login before sending (set HOLDOFF_SMTP_USERNAME and "
+                f"HOLDOFF_SMTP_PASSWORD): {exc.smtp_code} {_reply_text(exc.smtp_error)}",
+                retryable=False,
+                status_code=exc.smtp_code,
+            )
         if isinstance(exc, smtplib.SMTPSenderRefused):
             return self._failed(
                 started,
@@ -246,6 +259,9 @@ class EmailChannel:
             else:
                 error = f"{where}: the server does not support what was asked: {exc}"
             return self._failed(started, error, retryable=False)
+        if isinstance(exc, smtplib.SMTPServerDisconnected) and isinstance(exc.__context__, TimeoutError):
+            # smtplib turns a read timeout into "Connection unexpectedly closed: timed out"
+            return self._failed(started, f"timed out after {self.timeout_seconds:g}s {where}", retryable=True)
         if isinstance(exc, smtplib.SMTPServerDisconnected):
             return self._failed(
                 started, f"{self.server} closed the connection while {_gerund(stage)}: {exc}", retryable=True

@@ -21,17 +21,28 @@ _BODY = {
 }
 
 
-@router.api_route(
-    "/coralogix/webhook",
-    methods=["POST", "PUT"],
-    status_code=202,
-    response_model=Accepted,
-    openapi_extra=_BODY,
-    responses={400: {"description": "Malformed JSON"}, 413: {"description": "Body over 1 MiB"}},
-)
 async def coralogix_webhook(request: Request, runtime: RuntimeDep) -> Accepted:
     """Take a Coralogix alert event; answered once its state change is committed."""
     raw = await read_json_object(request)
     payload = CoralogixWebhook.model_validate(raw)
     applied = await run_in_threadpool(runtime.mediator.apply, payload.to_event(raw))
     return accepted(applied, runtime.settings.resolved_public_url)
+
+
+# Coralogix lets the webhook method be POST or PUT; both do the same.
+for _method in ("POST", "PUT"):
+    router.add_api_route(
+        "/coralogix/webhook",
+        coralogix_webhook,
+        methods=[_method],
+        status_code=202,
+        response_model=Accepted,
+        openapi_extra=_BODY,
+        operation_id=f"coralogix_webhook_{_method.lower()}",
+        responses={
+            400: {"description": "Malformed JSON"},
+            413: {"description": "Body over 1 MiB"},
+            415: {"description": "Not JSON"},
+            422: {"description": "Missing or invalid field"},
+        },
+    )
