@@ -13,6 +13,7 @@ The fixtures ``teams_receiver`` and ``smtp_sink`` start one per test and stop it
 
 from __future__ import annotations
 
+import asyncio
 import email
 import email.policy
 import json
@@ -371,9 +372,9 @@ class _EphemeralController(Controller):
     """A Controller that may listen on port 0: it learns the real port before its self-test."""
 
     def _trigger_server(self) -> None:
-        if self.port == 0 and self.server is not None:
+        if self.port == 0 and isinstance(self.server, asyncio.Server):
             self.port = int(self.server.sockets[0].getsockname()[1])
-        super()._trigger_server()
+        super()._trigger_server()  # type: ignore[no-untyped-call]
 
 
 class SmtpSink:
