@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
+from types import FrameType
 
 from bench import Benchmark, ingest
 
@@ -37,8 +39,14 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _interrupt(signum: int, frame: FrameType | None) -> None:
+    raise KeyboardInterrupt
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    # SIGTERM unwinds like Ctrl-C, so a benchmark stops the server it started before exiting.
+    signal.signal(signal.SIGTERM, _interrupt)
     selected = [benchmark for benchmark in BENCHMARKS if not args.only or benchmark.name in args.only]
     status = 0
     try:

@@ -367,7 +367,10 @@ def run_ingest(args: argparse.Namespace) -> int:
         with contextlib.ExitStack() as stack:
             if config.server_url:
                 target = _target_from_url(config.server_url)
-                status, _ = _get(f"{target.base_url}/health")
+                try:
+                    status, _ = _get(f"{target.base_url}/health")
+                except OSError as exc:
+                    raise BenchmarkFailed(f"cannot reach {target.base_url}/health: {exc}") from exc
                 if status != 200:
                     raise BenchmarkFailed(f"{target.base_url}/health answered {status}")
                 measured = run(lambda: _measure(target, config, run_tag, lambda: None, console))
@@ -400,11 +403,15 @@ def run_ingest(args: argparse.Namespace) -> int:
     except OSError as exc:
         failure = f"{type(exc).__name__}: {exc}"
     finally:
+        if measured is not None and failure is None:
+            errors = measured.closed.errors + measured.open.errors
+            if errors:
+                failure = f"{errors} request(s) were not answered 2xx"
         if server is not None:
-            if failure:
-                tail = server.log_tail()
-                console.print("[red]server log (last lines):[/]\n" + (tail or "(empty)"), markup=True)
             server.stop()
+            if failure:
+                console.print("[red]server log (last lines):[/]")
+                console.print(server.log_tail() or "(empty)", markup=False)
         if data_dir is not None:
             if config.keep_data:
                 console.print(f"  data dir kept: {data_dir}")
@@ -412,10 +419,7 @@ def run_ingest(args: argparse.Namespace) -> int:
                 shutil.rmtree(data_dir, ignore_errors=True)
 
     if measured is not None:
-        errors = measured.closed.errors + measured.open.errors
-        if errors and failure is None:
-            failure = f"{errors} request(s) were not answered 2xx"
-        _print_table(console, config, measured)
+        _print_table(console, config, measured, info.get("teams_posts_received"))
         for stats in (measured.closed, measured.open):
             for sample in stats.error_samples:
                 console.print(f"  [red]{stats.mode}-loop error:[/] {sample}")
@@ -445,7 +449,7 @@ def _goals(config: Config, measured: Measured) -> dict[str, bool | None]:
     }
 
 
-def _print_table(console: Console, config: Config, measured: Measured) -> None:
+def _print_table(console: Console, config: Config, measured: Measured, teams_posts: int | None) -> None:
     closed, opened = measured.closed, measured.open
     goals = _goals(config, measured)
     table = Table(title="Holdoff ingest" + (" (quick)" if config.quick else ""), title_justify="left")
@@ -504,6 +508,11 @@ def _print_table(console: Console, config: Config, measured: Measured) -> None:
             "",
             "",
         )
+    if teams_posts is not None:
+        resolved = sum(stats.mix.get("resolved", 0) for stats in (measured.warmup, closed, opened) if stats)
+        table.add_row(
+            "Teams posts received by the sink", f"{teams_posts:,}", "", f"{resolved:,} resolves sent", ""
+        )
     console.print(table)
 
 
@@ -558,7 +567,12 @@ def _write_json(
             "server_cpu_s": measured.server_cpu_open,
         }
     RESULTS_DIR.mkdir(parents=True, exist_ok=True)
-    path = RESULTS_DIR / f"ingest-{run_tag.split('-')[0]}.json"
+    stamp = run_tag.split("-")[0]
+    path = RESULTS_DIR / f"ingest-{stamp}.json"
+    serial = 1
+    while path.exists():
+        serial += 1
+        path = RESULTS_DIR / f"ingest-{stamp}-{serial}.json"
     path.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
     return path
 

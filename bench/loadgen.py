@@ -274,13 +274,17 @@ class RunStats:
     def record(self, status: int, latency: float, body: bytes) -> None:
         self.latencies.append(latency)
         self.statuses[status] += 1
-        if not 200 <= status < 300 and len(self.error_samples) < _MAX_SAMPLES:
-            self.error_samples.append(f"HTTP {status}: {body[:300].decode('utf-8', 'replace')}")
+        if not 200 <= status < 300:
+            self._sample(f"HTTP {status}: {body[:300].decode('utf-8', 'replace')}")
 
     def record_failure(self, exc: BaseException) -> None:
         self.transport_errors += 1
-        if len(self.error_samples) < _MAX_SAMPLES:
-            self.error_samples.append(f"{type(exc).__name__}: {exc}")
+        self._sample(f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__)
+
+    def _sample(self, text: str) -> None:
+        """Keep the first few distinct error descriptions."""
+        if len(self.error_samples) < _MAX_SAMPLES and text not in self.error_samples:
+            self.error_samples.append(text)
 
     @property
     def answered(self) -> int:
