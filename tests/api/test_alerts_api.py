@@ -166,3 +166,19 @@ def test_openapi_documents_the_webhook_body(client: TestClient) -> None:
     body = spec["paths"]["/coralogix/webhook"]["post"]["requestBody"]["content"]["application/json"]["schema"]
     assert "alert_id" in body["required"]
     assert client.get("/docs").status_code == 200
+
+
+def test_nul_character_in_alert_id_is_a_422_on_every_backend(client: TestClient) -> None:
+    response = client.post("/coralogix/webhook", json={"alert_id": "a\u0000b", "alert_action": "TRIGGERED"})
+    assert response.status_code == 422
+    assert "alert_id" in response.json()["detail"]
+    assert client.get("/alerts").json()["items"] == []
+
+
+def test_malformed_json_in_an_operator_action_is_a_400(client: TestClient) -> None:
+    alert_id = post(client, alert_event("m"))["alert_id"]
+    response = client.post(
+        f"/alerts/{alert_id}/acknowledge", content=b'{"by": ', headers={"Content-Type": "application/json"}
+    )
+    assert response.status_code == 400
+    assert response.json()["detail"].startswith("malformed JSON")

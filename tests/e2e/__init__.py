@@ -11,7 +11,6 @@ import re
 import time
 from collections.abc import Mapping
 from datetime import datetime
-from email.message import EmailMessage
 from typing import Any
 
 import httpx
@@ -160,10 +159,6 @@ def teams_alert_id(request: ReceivedRequest) -> int:
     found = _ALERT_LINK.search(teams_link(request))
     assert found is not None, f"no /alerts/<id> link in the Teams card: {teams_link(request)!r}"
     return int(found.group(1))
-
-
-def mail_message(mail: ReceivedMail) -> EmailMessage:
-    return mail.message
 
 
 def mail_subject(mail: ReceivedMail) -> str:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import pytest
 
 from tests.e2e import (
@@ -42,7 +40,11 @@ def test_alert_resolved_inside_the_window_sends_one_teams_message_and_never_page
 
     alert_id = triggered["alert_id"]
     assert triggered["state"] == "pending"
-    assert (resolved["alert_id"], resolved["state"], resolved["resolution"]) == (alert_id, "resolved", "transient")
+    assert (resolved["alert_id"], resolved["state"], resolved["resolution"]) == (
+        alert_id,
+        "resolved",
+        "transient",
+    )
     [message] = teams_receiver.wait_for(1, timeout=5)
     assert teams_alert_id(message) == alert_id
     assert teams_title(message) == "Resolved on its own: Disk Latency Blip"
@@ -127,4 +129,3 @@ def test_alert_still_firing_after_the_window_escalates_by_email_and_teams_then_r
     assert teams_escalation["attempts"][0]["status_code"] == 202
     [teams_resolution] = notifications_by(detail, "resolved", "teams")
     assert teams_resolution["attempts"][0]["status_code"] == 202
-    assert time.time() - opened_at < 30  # the whole story took seconds, not minutes

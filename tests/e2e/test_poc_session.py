@@ -64,7 +64,9 @@ def run_poc_command(command: str, server: HoldoffProcess, curl_home: Path) -> tu
     assert bash is not None, "bash is needed to run the POC's commands"
     assert shutil.which("curl") is not None, "the real curl binary is needed"
     env = {"PATH": server.env["PATH"], "HOME": str(curl_home), "CURL_HOME": str(curl_home), "LANG": "C.UTF-8"}
-    done = subprocess.run([bash, "-c", line], capture_output=True, text=True, env=env, timeout=30, check=False)
+    done = subprocess.run(
+        [bash, "-c", line], capture_output=True, text=True, env=env, timeout=30, check=False
+    )
     assert done.returncode == 0, f"curl exited {done.returncode}: {done.stderr}"
     body, mark, status = done.stdout.rpartition(STATUS_MARK)
     assert mark, f"curl printed no status line: {done.stdout!r}"
@@ -95,7 +97,11 @@ def test_poc_curl_session_holds_a_transient_alert_and_posts_one_teams_message(
     alert_id = triggered["alert_id"]
     assert triggered["url"] == f"{server.url}/alerts/{alert_id}"
     stored = api.alert(alert_id)
-    assert (stored["fingerprint"], stored["name"], stored["state"]) == ("test-xx", "CPU Spike Test", "pending")
+    assert (stored["fingerprint"], stored["name"], stored["state"]) == (
+        "test-xx",
+        "CPU Spike Test",
+        "pending",
+    )
 
     status, resolved = run_poc_command(RESOLVE_ALERT, server, curl_home)
     assert status == 202

@@ -48,6 +48,10 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def _request_invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
         errors = list(exc.errors())
+        broken = next((e for e in errors if e.get("type") == "json_invalid"), None)
+        if broken is not None:
+            reason = (broken.get("ctx") or {}).get("error", "not valid JSON")
+            return JSONResponse({"detail": f"malformed JSON: {reason}"}, status_code=400)
         return JSONResponse({"detail": describe(errors), "errors": _problems(errors)}, status_code=422)
 
     @app.exception_handler(AlertNotFound)

@@ -12,6 +12,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from holdoff.ingest.text import Text
 from holdoff.mediate.model import Action, AlertEvent, Severity
 
 SOURCE = "coralogix"
@@ -57,8 +58,8 @@ class KeyValue(BaseModel):
 
     model_config = ConfigDict(extra="ignore")
 
-    key: str = Field(min_length=1, max_length=256)
-    value: str | int | float | bool | None = None
+    key: Text = Field(min_length=1, max_length=256)
+    value: Text | int | float | bool | None = None
 
 
 class CoralogixWebhook(BaseModel):
@@ -66,16 +67,16 @@ class CoralogixWebhook(BaseModel):
 
     model_config = ConfigDict(extra="allow", str_strip_whitespace=True)
 
-    alert_id: str = Field(
+    alert_id: Text = Field(
         min_length=1, max_length=255, description="Coralogix's alert id: the alert's identity."
     )
-    alert_action: str = Field(description="TRIGGERED or RESOLVED (any case); trigger/resolve also accepted.")
-    alert_name: str | None = Field(default=None, max_length=512)
-    name: str | None = Field(default=None, max_length=512, description="The default template's name field.")
-    description: str | None = Field(default=None, max_length=65_536)
-    service: str | None = Field(default=None, max_length=256)
-    alert_url: str | None = Field(default=None, max_length=4096)
-    log_url: str | None = Field(default=None, max_length=4096)
+    alert_action: Text = Field(description="TRIGGERED or RESOLVED (any case); trigger/resolve also accepted.")
+    alert_name: Text | None = Field(default=None, max_length=512)
+    name: Text | None = Field(default=None, max_length=512, description="The default template's name field.")
+    description: Text | None = Field(default=None, max_length=65_536)
+    service: Text | None = Field(default=None, max_length=256)
+    alert_url: Text | None = Field(default=None, max_length=4096)
+    log_url: Text | None = Field(default=None, max_length=4096)
     fields: list[KeyValue] = Field(default_factory=list, max_length=1000)
 
     @field_validator("alert_id", mode="before")

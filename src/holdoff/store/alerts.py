@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Row, and_, func, or_, select, update
+from sqlalchemy import Connection, Row, and_, bindparam, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from holdoff.mediate.model import AlertRecord, AlertState, Resolution, Severity, TimelineEntry
@@ -88,34 +88,43 @@ def _stored(row: Row[Any]) -> StoredAlert:
     )
 
 
+# Statements on the ingest path are built once and executed with parameters: building a statement
+# per call costs more CPU than SQLite takes to run it.
+_LOCK_BY_IDENTITY = (
+    select(alerts)
+    .where(alerts.c.source == bindparam("source"), alerts.c.fingerprint == bindparam("fingerprint"))
+    .with_for_update()
+)
+_LOCK_BY_ID = select(alerts).where(alerts.c.id == bindparam("alert_id")).with_for_update()
+_INSERT_NEW = {
+    name: dialect_insert(alerts)
+    .on_conflict_do_nothing(index_elements=["source", "fingerprint"])
+    .returning(alerts.c.id)
+    for name, dialect_insert in (("postgresql", postgresql.insert), ("sqlite", sqlite.insert))
+}
+_SAVE = update(alerts).where(alerts.c.id == bindparam("alert_id"))
+_ADD_EVENT = alert_events.insert()
+
+
 def lock_by_identity(conn: Connection, source: str, fingerprint: str) -> StoredAlert | None:
     """The alert with this identity, locked for the rest of the transaction (PostgreSQL)."""
-    query = (
-        select(alerts).where(alerts.c.source == source, alerts.c.fingerprint == fingerprint).with_for_update()
-    )
-    row = conn.execute(query).first()
+    row = conn.execute(_LOCK_BY_IDENTITY, {"source": source, "fingerprint": fingerprint}).first()
     return _stored(row) if row is not None else None
 
 
 def lock_by_id(conn: Connection, alert_id: int) -> StoredAlert | None:
-    row = conn.execute(select(alerts).where(alerts.c.id == alert_id).with_for_update()).first()
+    row = conn.execute(_LOCK_BY_ID, {"alert_id": alert_id}).first()
     return _stored(row) if row is not None else None
 
 
 def insert_new(conn: Connection, record: AlertRecord, now: datetime) -> int | None:
     """Insert a first-seen alert; None when a concurrent transaction inserted the same identity first."""
-    dialect_insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
-    statement = (
-        dialect_insert(alerts)
-        .values(**_values(record), created_at=now, updated_at=now)
-        .on_conflict_do_nothing(index_elements=["source", "fingerprint"])
-        .returning(alerts.c.id)
-    )
-    return conn.execute(statement).scalar_one_or_none()
+    params = {**_values(record), "created_at": now, "updated_at": now}
+    return conn.execute(_INSERT_NEW[conn.dialect.name], params).scalar_one_or_none()
 
 
 def save(conn: Connection, alert_id: int, record: AlertRecord, now: datetime) -> None:
-    conn.execute(update(alerts).where(alerts.c.id == alert_id).values(**_values(record), updated_at=now))
+    conn.execute(_SAVE, {**_values(record), "updated_at": now, "alert_id": alert_id})
 
 
 def add_event(
@@ -128,17 +137,18 @@ def add_event(
     payload: dict[str, Any] | None = None,
 ) -> None:
     conn.execute(
-        alert_events.insert().values(
-            alert_id=alert_id,
-            at=at,
-            occurrence=entry.occurrence,
-            action=entry.action.value,
-            state_before=entry.state_before.value if entry.state_before else None,
-            state_after=entry.state_after.value,
-            summary=entry.summary,
-            actor=actor,
-            payload=payload,
-        )
+        _ADD_EVENT,
+        {
+            "alert_id": alert_id,
+            "at": at,
+            "occurrence": entry.occurrence,
+            "action": entry.action.value,
+            "state_before": entry.state_before.value if entry.state_before else None,
+            "state_after": entry.state_after.value,
+            "summary": entry.summary,
+            "actor": actor,
+            "payload": payload,
+        },
     )
 
 

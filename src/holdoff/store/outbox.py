@@ -10,9 +10,8 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
-from sqlalchemy import Connection, and_, or_, select, update
+from sqlalchemy import Connection, bindparam, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from holdoff.notify.channel import DeliveryResult
@@ -27,6 +26,13 @@ class Status(enum.StrEnum):
     """Given up: not retryable, or still failing after the give-up age. Shown, never silently dropped."""
 
 
+# Built once: the outbox insert is on the ingest path.
+_ENQUEUE = {
+    name: dialect_insert(notifications).on_conflict_do_nothing(index_elements=["dedup_key"])
+    for name, dialect_insert in (("postgresql", postgresql.insert), ("sqlite", sqlite.insert))
+}
+
+
 def enqueue(
     conn: Connection,
     *,
@@ -37,25 +43,19 @@ def enqueue(
     now: datetime,
 ) -> bool:
     """Add one message for one channel; False when the same message was already queued (idempotent)."""
-    dedup_key = f"alert:{alert_id}:{occurrence}:{message.kind.value}:{channel}"
-    dialect_insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
-    statement = (
-        dialect_insert(notifications)
-        .values(
-            alert_id=alert_id,
-            occurrence=occurrence,
-            kind=message.kind.value,
-            channel=channel,
-            dedup_key=dedup_key,
-            message=message.model_dump(mode="json"),
-            status=Status.PENDING.value,
-            attempts=0,
-            next_attempt_at=now,
-            created_at=now,
-        )
-        .on_conflict_do_nothing(index_elements=["dedup_key"])
-    )
-    return conn.execute(statement).rowcount == 1
+    params = {
+        "alert_id": alert_id,
+        "occurrence": occurrence,
+        "kind": message.kind.value,
+        "channel": channel,
+        "dedup_key": f"alert:{alert_id}:{occurrence}:{message.kind.value}:{channel}",
+        "message": message.model_dump(mode="json"),
+        "status": Status.PENDING.value,
+        "attempts": 0,
+        "next_attempt_at": now,
+        "created_at": now,
+    }
+    return conn.execute(_ENQUEUE[conn.dialect.name], params).rowcount == 1
 
 
 @dataclass(frozen=True)
@@ -67,33 +67,42 @@ class Claimed:
     created_at: datetime
 
 
+_DUE = (
+    select(
+        notifications.c.id,
+        notifications.c.channel,
+        notifications.c.message,
+        notifications.c.attempts,
+        notifications.c.created_at,
+    )
+    .where(
+        notifications.c.status == Status.PENDING.value,
+        notifications.c.next_attempt_at <= bindparam("now"),
+        or_(notifications.c.lease_expires_at.is_(None), notifications.c.lease_expires_at < bindparam("now")),
+    )
+    .order_by(notifications.c.next_attempt_at, notifications.c.id)
+    .limit(bindparam("limit"))
+    .with_for_update(skip_locked=True)
+)
+_LEASE = (
+    update(notifications)
+    .where(notifications.c.id.in_(bindparam("ids", expanding=True)))
+    .values(lease_owner=bindparam("owner"), lease_expires_at=bindparam("until"))
+)
+_ADD_ATTEMPT = delivery_attempts.insert()
+_SETTLE = (
+    update(notifications)
+    .where(notifications.c.id == bindparam("notification_id"))
+    .values(lease_owner=None, lease_expires_at=None)
+)
+
+
 def claim(conn: Connection, *, owner: str, now: datetime, lease: timedelta, limit: int) -> list[Claimed]:
     """Due pending messages not leased by a live sender, now leased to ``owner``."""
-    query = (
-        select(
-            notifications.c.id,
-            notifications.c.channel,
-            notifications.c.message,
-            notifications.c.attempts,
-            notifications.c.created_at,
-        )
-        .where(
-            notifications.c.status == Status.PENDING.value,
-            notifications.c.next_attempt_at <= now,
-            or_(notifications.c.lease_expires_at.is_(None), notifications.c.lease_expires_at < now),
-        )
-        .order_by(notifications.c.next_attempt_at, notifications.c.id)
-        .limit(limit)
-        .with_for_update(skip_locked=True)
-    )
-    rows = conn.execute(query).all()
+    rows = conn.execute(_DUE, {"now": now, "limit": limit}).all()
     if not rows:
         return []
-    conn.execute(
-        update(notifications)
-        .where(notifications.c.id.in_([row.id for row in rows]))
-        .values(lease_owner=owner, lease_expires_at=now + lease)
-    )
+    conn.execute(_LEASE, {"ids": [row.id for row in rows], "owner": owner, "until": now + lease})
     return [
         Claimed(
             id=row.id,
@@ -118,42 +127,36 @@ def record_attempt(
     """Store the attempt and move the message on: delivered, retried at ``retry_at``, or failed."""
     attempt = claimed.attempts + 1
     conn.execute(
-        delivery_attempts.insert().values(
-            notification_id=claimed.id,
-            attempt=attempt,
-            at=now,
-            ok=result.ok,
-            status_code=result.status_code,
-            error=result.error,
-            latency_ms=result.latency_ms,
-            worker=owner,
-        )
+        _ADD_ATTEMPT,
+        {
+            "notification_id": claimed.id,
+            "attempt": attempt,
+            "at": now,
+            "ok": result.ok,
+            "status_code": result.status_code,
+            "error": result.error,
+            "latency_ms": result.latency_ms,
+            "worker": owner,
+        },
     )
     if result.ok:
-        status = Status.DELIVERED
-        values: dict[str, Any] = {"delivered_at": now, "last_error": None}
+        status, next_attempt_at = Status.DELIVERED, now
     elif retry_at is not None:
-        status = Status.PENDING
-        values = {"next_attempt_at": retry_at, "last_error": result.error}
+        status, next_attempt_at = Status.PENDING, retry_at
     else:
-        status = Status.FAILED
-        values = {"last_error": result.error}
+        status, next_attempt_at = Status.FAILED, now
     conn.execute(
-        update(notifications)
-        .where(notifications.c.id == claimed.id)
-        .values(status=status.value, attempts=attempt, lease_owner=None, lease_expires_at=None, **values)
+        _SETTLE,
+        {
+            "notification_id": claimed.id,
+            "status": status.value,
+            "attempts": attempt,
+            "next_attempt_at": next_attempt_at,
+            "delivered_at": now if result.ok else None,
+            "last_error": result.error,
+        },
     )
     return status
-
-
-def release(conn: Connection, ids: list[int], owner: str) -> None:
-    """Give back leases this sender holds but will not use (e.g. at shutdown)."""
-    if ids:
-        conn.execute(
-            update(notifications)
-            .where(and_(notifications.c.id.in_(ids), notifications.c.lease_owner == owner))
-            .values(lease_owner=None, lease_expires_at=None)
-        )
 
 
 @dataclass(frozen=True)
