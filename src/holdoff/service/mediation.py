@@ -165,7 +165,7 @@ class Mediator:
                     )
             if skipped:
                 summary += "; not sent, channel not configured: " + ", ".join(skipped)
-                log.warning("alert %s: %s", alert_id, summary)
+                log.debug("alert %s: %s", alert_id, summary)
             timeline = replace(outcome.timeline, summary=summary)
             alert_store.add_event(conn, alert_id, timeline, now, actor=event.actor, payload=event.raw)
         return Applied(
