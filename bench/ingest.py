@@ -55,6 +55,7 @@ QUICK_REQUESTS: Final = 2_000
 DEFAULT_DURATION: Final = 10.0
 QUICK_DURATION: Final = 3.0
 DEFAULT_WARMUP: Final = 500
+DEFAULT_WORKERS: Final = 1
 STARTUP_TIMEOUT: Final = 60.0
 STOP_TIMEOUT: Final = 20.0
 REQUEST_TIMEOUT: Final = 30.0
@@ -75,6 +76,7 @@ class Config:
     database_url: str | None
     server_url: str | None
     keep_data: bool
+    workers: int
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -113,6 +115,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "instead of SQLite in a temporary directory; alert ids are unique per run",
     )
     group.add_argument(
+        "--workers",
+        type=_positive_int,
+        default=DEFAULT_WORKERS,
+        help=f"worker processes of the server (holdoff serve --workers; default {DEFAULT_WORKERS}, as make run)",
+    )
+    group.add_argument(
         "--server-url",
         help="benchmark an already running server at this http:// URL instead of starting one",
     )
@@ -146,6 +154,7 @@ def _config(args: argparse.Namespace) -> Config:
         database_url=args.database_url,
         server_url=args.server_url,
         keep_data=args.keep_data,
+        workers=args.workers,
     )
 
 
@@ -207,10 +216,18 @@ def _get(url: str, timeout: float = 2.0) -> tuple[int, bytes]:
         return exc.code, exc.read()
 
 
+def _children(pid: int) -> list[int]:
+    try:
+        text = Path(f"/proc/{pid}/task/{pid}/children").read_text()
+    except OSError:
+        return []
+    return [int(child) for child in text.split()]
+
+
 class ServerProcess:
     """``python -m holdoff serve`` in its own session, output to a log file in the data directory."""
 
-    def __init__(self, data_dir: Path, teams_url: str, database_url: str | None) -> None:
+    def __init__(self, data_dir: Path, teams_url: str, database_url: str | None, workers: int) -> None:
         self.data_dir = data_dir
         self.port = _free_port()
         self.log_path = data_dir / "server.log"
@@ -235,6 +252,7 @@ class ServerProcess:
         self.command = [
             *(sys.executable, "-m", "holdoff", "serve"),
             *("--host", "127.0.0.1", "--port", str(self.port), "--env-file", str(env_file)),
+            *("--workers", str(workers)),
         ]
         with self.log_path.open("wb") as log:
             self.process = subprocess.Popen(
@@ -278,12 +296,15 @@ class ServerProcess:
         raise BenchmarkFailed(f"GET /health did not answer 200 within {timeout:g}s (last: {last})")
 
     def cpu_seconds(self) -> float | None:
-        """User + system CPU the server process has used so far (Linux), else None."""
+        """User + system CPU the server and its worker processes have used so far (Linux), else None."""
+        total = 0.0
         try:
-            fields = Path(f"/proc/{self.process.pid}/stat").read_text().rpartition(")")[2].split()
-            return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+            for pid in (self.process.pid, *_children(self.process.pid)):
+                fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+                total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
         except (OSError, ValueError, IndexError):
             return None
+        return total
 
     def stop(self) -> int | None:
         """Stop gracefully (SIGTERM), killing it after a while; its exit status."""
@@ -378,7 +399,7 @@ def run_ingest(args: argparse.Namespace) -> int:
                 sink = stack.enter_context(teams_sink())
                 data_dir = Path(tempfile.mkdtemp(prefix="holdoff-bench-"))
                 teams_url = f"http://127.0.0.1:{sink.server_address[1]}/teams"
-                server = ServerProcess(data_dir, teams_url, config.database_url)
+                server = ServerProcess(data_dir, teams_url, config.database_url, config.workers)
                 console.print(f"  starting: {' '.join(server.command[1:])} (data dir {data_dir})")
                 started_in = server.wait_healthy()
                 console.print(f"  healthy after {started_in:.1f} s")

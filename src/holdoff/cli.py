@@ -31,29 +31,19 @@ def _load(env_file: Path | None, config: Path | None, **overrides: object) -> Se
 def serve(
     host: Annotated[str | None, typer.Option(help="Address to bind (default 127.0.0.1).")] = None,
     port: Annotated[int | None, typer.Option(help="Port to listen on (default 5000).")] = None,
+    workers: Annotated[
+        int | None, typer.Option(help="Worker processes sharing the port (default 1).", min=1, max=64)
+    ] = None,
     env_file: EnvFile = None,
     config: ConfigFile = None,
 ) -> None:
     """Run the service: HTTP API, grace-window scheduler and notification sender."""
-    import uvicorn
+    from holdoff import logs, server
 
-    from holdoff import logs
-    from holdoff.api.app import create_app
-    from holdoff.runtime import Runtime
-
-    overrides = {key: value for key, value in (("host", host), ("port", port)) if value is not None}
-    settings = _load(env_file, config, **overrides)
+    given = (("host", host), ("port", port), ("workers", workers))
+    settings = _load(env_file, config, **{key: value for key, value in given if value is not None})
     logs.configure(settings.log_level, settings.log_format, settings.secrets())
-    application = create_app(Runtime(settings))
-    uvicorn.run(
-        application,
-        host=settings.host,
-        port=settings.port,
-        log_config=None,
-        access_log=False,
-        server_header=False,
-        timeout_graceful_shutdown=10,
-    )
+    server.serve(settings)
 
 
 @app.command("check-config")

@@ -17,6 +17,7 @@ from holdoff.clock import Clock, system_clock
 from holdoff.mediate.engine import Policy
 from holdoff.notify.channel import Channel
 from holdoff.notify.registry import build_channels, describe_channels
+from holdoff.service.ingest_queue import IngestQueue
 from holdoff.service.mediation import Mediator
 from holdoff.service.sender import OutboxSender, RetryPolicy
 from holdoff.service.workers import Loop
@@ -56,6 +57,7 @@ class Runtime:
             clock=clock,
             outbox_signal=self.outbox_signal,
         )
+        self.ingest = IngestQueue(self.mediator.apply_batch)
         self.sender = OutboxSender(
             self.db,
             self.channels,

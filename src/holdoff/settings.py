@@ -47,6 +47,7 @@ class Settings(BaseSettings):
     # --- service ---
     host: str = "127.0.0.1"
     port: int = Field(default=5000, ge=1, le=65535)
+    workers: int = Field(default=1, ge=1, le=64, description="Worker processes sharing the port.")
     public_url: str | None = Field(
         default=None, description="Base URL people use to reach Holdoff; used in message links."
     )

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Connection
 
 from holdoff.clock import Clock
 from holdoff.mediate.engine import Policy, decide
-from holdoff.mediate.model import Action, AlertEvent, AlertState, Outcome, Resolution
+from holdoff.mediate.model import Action, AlertEvent, AlertRecord, AlertState, Outcome, Resolution
 from holdoff.notify.message import render
 from holdoff.store import alerts as alert_store
 from holdoff.store import outbox
@@ -43,6 +44,21 @@ class Applied:
     """Messages added to the outbox by this event."""
 
 
+@dataclass(frozen=True)
+class _Step:
+    """One decided event, ready to be written."""
+
+    alert_id: int
+    outcome: Outcome
+    event: AlertEvent
+    inserted: bool = False
+    """The alert row was just inserted with the outcome's state (nothing left to save)."""
+
+
+class _InsertRace(Exception):
+    """A concurrent transaction inserted an identity this batch meant to insert."""
+
+
 class Mediator:
     """Runs events through :func:`holdoff.mediate.engine.decide` and commits what it decided."""
 
@@ -69,9 +85,8 @@ class Mediator:
         with self.db.transaction() as conn:
             stored = alert_store.lock_by_identity(conn, event.source, event.fingerprint)
             if stored is not None:
-                applied = self._commit(
-                    conn, stored.id, decide(stored.record, event, now, self.policy), event, now
-                )
+                outcome = decide(stored.record, event, now, self.policy)
+                applied = self._write(conn, [_Step(stored.id, outcome, event)], now)[0]
             else:
                 outcome = decide(None, event, now, self.policy)
                 new_id = alert_store.insert_new(conn, outcome.alert, now)
@@ -80,11 +95,58 @@ class Mediator:
                     stored = alert_store.lock_by_identity(conn, event.source, event.fingerprint)
                     assert stored is not None
                     outcome = decide(stored.record, event, now, self.policy)
-                    applied = self._commit(conn, stored.id, outcome, event, now)
+                    applied = self._write(conn, [_Step(stored.id, outcome, event)], now)[0]
                 else:
-                    applied = self._commit(conn, new_id, outcome, event, now, inserted=True)
+                    applied = self._write(conn, [_Step(new_id, outcome, event, inserted=True)], now)[0]
         self._signal(applied.queued)
         return applied
+
+    def apply_batch(self, events: Sequence[AlertEvent]) -> list[Applied | Exception]:
+        """Apply many events in one transaction, in order; what one event did, or why it failed.
+
+        Under load this is how webhooks are committed: one transaction and a few multi-row
+        statements for a whole batch instead of several statements and a commit per event. If the
+        batch cannot commit as a whole (a bad value, a race with another process), each event is
+        applied on its own so that one bad event fails alone.
+        """
+        if len(events) == 1:
+            return [self._apply_alone(events[0])]
+        try:
+            applied = self._apply_together(events)
+        except Exception as exc:
+            log.info("batch of %d events failed as a whole (%s); applying them one by one", len(events), exc)
+            return [self._apply_alone(event) for event in events]
+        self._signal(sum(a.queued for a in applied))
+        return list(applied)
+
+    def _apply_alone(self, event: AlertEvent) -> Applied | Exception:
+        try:
+            return self.apply(event)
+        except Exception as exc:
+            return exc
+
+    def _apply_together(self, events: Sequence[AlertEvent]) -> list[Applied]:
+        now = self.clock()
+        with self.db.transaction() as conn:
+            stored = alert_store.lock_many(conn, {(e.source, e.fingerprint) for e in events})
+            current = {key: alert.record for key, alert in stored.items()}
+            decided: list[tuple[tuple[str, str], Outcome, AlertEvent]] = []
+            for event in events:
+                key = (event.source, event.fingerprint)
+                outcome = decide(current.get(key), event, now, self.policy)
+                current[key] = outcome.alert
+                decided.append((key, outcome, event))
+            ids = {key: alert.id for key, alert in stored.items()}
+            for key, record in current.items():
+                if key not in ids:
+                    new_id = alert_store.insert_new(conn, record, now)
+                    if new_id is None:
+                        raise _InsertRace(f"{key} was inserted by another process")
+                    ids[key] = new_id
+            changed = [(ids[key], current[key]) for key in stored if current[key] != stored[key].record]
+            alert_store.save_many(conn, changed, now)
+            steps = [_Step(ids[key], outcome, event, inserted=True) for key, outcome, event in decided]
+            return self._write(conn, steps, now, save=False)
 
     def apply_to(
         self, alert_id: int, action: Action, *, actor: str | None, note: str | None = None
@@ -102,7 +164,8 @@ class Mediator:
                 actor=actor,
                 note=note,
             )
-            applied = self._commit(conn, alert_id, decide(stored.record, event, now, self.policy), event, now)
+            outcome = decide(stored.record, event, now, self.policy)
+            applied = self._write(conn, [_Step(alert_id, outcome, event)], now)[0]
         self._signal(applied.queued)
         return applied
 
@@ -114,8 +177,7 @@ class Mediator:
         them by its transaction ending.
         """
         now = self.clock()
-        fired = 0
-        queued = 0
+        steps: list[_Step] = []
         with self.db.transaction() as conn:
             for stored in alert_store.claim_due(conn, now, limit):
                 event = AlertEvent(stored.record.source, stored.record.fingerprint, Action.DEADLINE_REACHED)
@@ -128,54 +190,71 @@ class Mediator:
                     ):
                         alert_store.save(conn, stored.id, replace(outcome.alert, deadline_at=None), now)
                     continue
-                queued += self._commit(conn, stored.id, outcome, event, now).queued
-                fired += 1
+                steps.append(_Step(stored.id, outcome, event))
+            fired = len(steps)
+            queued = sum(applied.queued for applied in self._write(conn, steps, now))
         self._signal(queued)
         return fired
 
-    def _commit(
-        self,
-        conn: Connection,
-        alert_id: int,
-        outcome: Outcome,
-        event: AlertEvent,
-        now: datetime,
-        *,
-        inserted: bool = False,
-    ) -> Applied:
-        summary = outcome.timeline.summary
-        queued = 0
-        if outcome.changed or inserted:
-            if not inserted:
-                alert_store.save(conn, alert_id, outcome.alert, now)
-            skipped: list[str] = []
-            for decision in outcome.notifications:
-                message = render(alert_id, outcome.alert, decision.kind, now, self.public_url)
-                for channel in decision.channels:
-                    if channel not in self.channels:
-                        skipped.append(f"{channel} ({_HOW_TO_ENABLE.get(channel, 'not configured')})")
-                        continue
-                    queued += outbox.enqueue(
-                        conn,
-                        alert_id=alert_id,
-                        occurrence=outcome.alert.occurrence,
-                        channel=channel,
-                        message=message,
-                        now=now,
+    def _write(
+        self, conn: Connection, steps: Sequence[_Step], now: datetime, *, save: bool = True
+    ) -> list[Applied]:
+        """Store what the core decided: new alert states, timeline rows and outbox rows, together."""
+        results: list[Applied] = []
+        changes: list[tuple[int, AlertRecord]] = []
+        timeline_rows: list[dict[str, Any]] = []
+        outbox_rows: list[dict[str, Any]] = []
+        for step in steps:
+            outcome = step.outcome
+            summary = outcome.timeline.summary
+            queued = 0
+            if outcome.changed or step.inserted:
+                if not step.inserted:
+                    changes.append((step.alert_id, outcome.alert))
+                skipped: list[str] = []
+                for decision in outcome.notifications:
+                    message = render(step.alert_id, outcome.alert, decision.kind, now, self.public_url)
+                    for channel in decision.channels:
+                        if channel not in self.channels:
+                            skipped.append(f"{channel} ({_HOW_TO_ENABLE.get(channel, 'not configured')})")
+                            continue
+                        outbox_rows.append(
+                            outbox.row(
+                                alert_id=step.alert_id,
+                                occurrence=outcome.alert.occurrence,
+                                channel=channel,
+                                message=message,
+                                now=now,
+                            )
+                        )
+                        queued += 1
+                if skipped:
+                    summary += "; not sent, channel not configured: " + ", ".join(skipped)
+                    log.debug("alert %s: %s", step.alert_id, summary)
+                timeline_rows.append(
+                    alert_store.event_row(
+                        step.alert_id,
+                        replace(outcome.timeline, summary=summary),
+                        now,
+                        actor=step.event.actor,
+                        payload=step.event.raw,
                     )
-            if skipped:
-                summary += "; not sent, channel not configured: " + ", ".join(skipped)
-                log.debug("alert %s: %s", alert_id, summary)
-            timeline = replace(outcome.timeline, summary=summary)
-            alert_store.add_event(conn, alert_id, timeline, now, actor=event.actor, payload=event.raw)
-        return Applied(
-            alert_id=alert_id,
-            state=outcome.alert.state,
-            occurrence=outcome.alert.occurrence,
-            resolution=outcome.alert.resolution,
-            summary=summary,
-            queued=queued,
-        )
+                )
+            results.append(
+                Applied(
+                    alert_id=step.alert_id,
+                    state=outcome.alert.state,
+                    occurrence=outcome.alert.occurrence,
+                    resolution=outcome.alert.resolution,
+                    summary=summary,
+                    queued=queued,
+                )
+            )
+        if save:
+            alert_store.save_many(conn, changes, now)
+        alert_store.add_events(conn, timeline_rows)
+        outbox.enqueue(conn, outbox_rows)
+        return results
 
     def _signal(self, queued: int) -> None:
         if queued and self.outbox_signal is not None:

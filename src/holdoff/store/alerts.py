@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import base64
 import binascii
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Row, and_, bindparam, func, or_, select, update
+from sqlalchemy import Connection, Row, and_, bindparam, func, or_, select, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from holdoff.mediate.model import AlertRecord, AlertState, Resolution, Severity, TimelineEntry
@@ -95,6 +95,12 @@ _LOCK_BY_IDENTITY = (
     .where(alerts.c.source == bindparam("source"), alerts.c.fingerprint == bindparam("fingerprint"))
     .with_for_update()
 )
+_LOCK_MANY = (
+    select(alerts)
+    .where(tuple_(alerts.c.source, alerts.c.fingerprint).in_(bindparam("identities", expanding=True)))
+    .order_by(alerts.c.id)
+    .with_for_update()
+)
 _LOCK_BY_ID = select(alerts).where(alerts.c.id == bindparam("alert_id")).with_for_update()
 _INSERT_NEW = {
     name: dialect_insert(alerts)
@@ -112,6 +118,14 @@ def lock_by_identity(conn: Connection, source: str, fingerprint: str) -> StoredA
     return _stored(row) if row is not None else None
 
 
+def lock_many(
+    conn: Connection, identities: Collection[tuple[str, str]]
+) -> dict[tuple[str, str], StoredAlert]:
+    """The alerts with these identities, locked in id order (so two batches never deadlock)."""
+    found = conn.execute(_LOCK_MANY, {"identities": list(identities)})
+    return {(row.source, row.fingerprint): _stored(row) for row in found}
+
+
 def lock_by_id(conn: Connection, alert_id: int) -> StoredAlert | None:
     row = conn.execute(_LOCK_BY_ID, {"alert_id": alert_id}).first()
     return _stored(row) if row is not None else None
@@ -123,33 +137,43 @@ def insert_new(conn: Connection, record: AlertRecord, now: datetime) -> int | No
     return conn.execute(_INSERT_NEW[conn.dialect.name], params).scalar_one_or_none()
 
 
+def save_many(conn: Connection, changes: Sequence[tuple[int, AlertRecord]], now: datetime) -> None:
+    if changes:
+        conn.execute(
+            _SAVE,
+            [{**_values(record), "updated_at": now, "alert_id": alert_id} for alert_id, record in changes],
+        )
+
+
 def save(conn: Connection, alert_id: int, record: AlertRecord, now: datetime) -> None:
-    conn.execute(_SAVE, {**_values(record), "updated_at": now, "alert_id": alert_id})
+    save_many(conn, [(alert_id, record)], now)
 
 
-def add_event(
-    conn: Connection,
+def event_row(
     alert_id: int,
     entry: TimelineEntry,
     at: datetime,
     *,
     actor: str | None = None,
     payload: dict[str, Any] | None = None,
-) -> None:
-    conn.execute(
-        _ADD_EVENT,
-        {
-            "alert_id": alert_id,
-            "at": at,
-            "occurrence": entry.occurrence,
-            "action": entry.action.value,
-            "state_before": entry.state_before.value if entry.state_before else None,
-            "state_after": entry.state_after.value,
-            "summary": entry.summary,
-            "actor": actor,
-            "payload": payload,
-        },
-    )
+) -> dict[str, Any]:
+    """One timeline row, for :func:`add_events`."""
+    return {
+        "alert_id": alert_id,
+        "at": at,
+        "occurrence": entry.occurrence,
+        "action": entry.action.value,
+        "state_before": entry.state_before.value if entry.state_before else None,
+        "state_after": entry.state_after.value,
+        "summary": entry.summary,
+        "actor": actor,
+        "payload": payload,
+    }
+
+
+def add_events(conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
+    if rows:
+        conn.execute(_ADD_EVENT, list(rows))
 
 
 def claim_due(conn: Connection, now: datetime, limit: int) -> list[StoredAlert]:

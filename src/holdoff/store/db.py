@@ -2,18 +2,19 @@
 
 Every state change goes through :meth:`Database.transaction`: one short transaction that commits
 before the caller answers. On SQLite (one writer at a time) writes take the database lock up front
-with ``BEGIN IMMEDIATE`` and, inside one process, queue on a mutex instead of spinning on
-``SQLITE_BUSY``; reads use a second engine with ordinary deferred transactions, which WAL lets run
+with ``BEGIN IMMEDIATE`` and queue on a mutex (threads) and a file lock (processes) instead of
+sleeping and retrying on ``SQLITE_BUSY``; reads use a second engine with ordinary deferred transactions, which WAL lets run
 beside a writer. On PostgreSQL both are the same pooled engine and rows are locked explicitly.
 """
 
 from __future__ import annotations
 
+import fcntl
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from sqlalchemy import Connection, Engine, create_engine, event, make_url
 from sqlalchemy.engine import URL
@@ -38,6 +39,12 @@ class Database:
             )
             self.read_engine = self.engine
         self._write_lock = threading.Lock() if self.dialect == "sqlite" else None
+        self._process_lock: IO[bytes] | None = None
+        if self.dialect == "sqlite":
+            assert self.url.database is not None
+            # Writers of several processes queue on this lock in the kernel instead of sleeping
+            # and retrying on SQLITE_BUSY.
+            self._process_lock = open(self.url.database + ".write-lock", "ab")  # noqa: SIM115
 
     @property
     def is_sqlite(self) -> bool:
@@ -70,18 +77,26 @@ class Database:
             cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
             cursor.close()
 
+        begin = "BEGIN IMMEDIATE" if immediate else "BEGIN"
+
         @event.listens_for(engine, "begin")
         def _on_begin(connection: Connection) -> None:
-            connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+            # Straight to the driver: this runs once per transaction, on the ingest path.
+            connection.connection.driver_connection.execute(begin)  # type: ignore[union-attr]
 
         return engine
 
     @contextmanager
     def transaction(self) -> Iterator[Connection]:
         """A write transaction: committed when the block ends, rolled back if it raises."""
-        if self._write_lock is not None:
-            with self._write_lock, self.engine.begin() as connection:
-                yield connection
+        if self._write_lock is not None and self._process_lock is not None:
+            with self._write_lock:
+                fcntl.flock(self._process_lock, fcntl.LOCK_EX)
+                try:
+                    with self.engine.begin() as connection:
+                        yield connection
+                finally:
+                    fcntl.flock(self._process_lock, fcntl.LOCK_UN)
         else:
             with self.engine.begin() as connection:
                 yield connection
@@ -97,6 +112,9 @@ class Database:
             connection.exec_driver_sql("SELECT 1")
 
     def dispose(self) -> None:
+        if self._process_lock is not None:
+            self._process_lock.close()
+            self._process_lock = None
         self.engine.dispose()
         if self.read_engine is not self.engine:
             self.read_engine.dispose()

@@ -8,8 +8,10 @@ runs out and another sender (or the same service after a restart) claims the row
 from __future__ import annotations
 
 import enum
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import Connection, bindparam, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -33,17 +35,9 @@ _ENQUEUE = {
 }
 
 
-def enqueue(
-    conn: Connection,
-    *,
-    alert_id: int,
-    occurrence: int,
-    channel: str,
-    message: Message,
-    now: datetime,
-) -> bool:
-    """Add one message for one channel; False when the same message was already queued (idempotent)."""
-    params = {
+def row(*, alert_id: int, occurrence: int, channel: str, message: Message, now: datetime) -> dict[str, Any]:
+    """One outbox row for one channel, for :func:`enqueue`."""
+    return {
         "alert_id": alert_id,
         "occurrence": occurrence,
         "kind": message.kind.value,
@@ -55,7 +49,12 @@ def enqueue(
         "next_attempt_at": now,
         "created_at": now,
     }
-    return conn.execute(_ENQUEUE[conn.dialect.name], params).rowcount == 1
+
+
+def enqueue(conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
+    """Queue messages; a row whose dedup key is already queued is skipped (idempotent)."""
+    if rows:
+        conn.execute(_ENQUEUE[conn.dialect.name], list(rows))
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,119 @@
+"""Running the HTTP service: one process, or several worker processes sharing one listening socket.
+
+Every worker is a complete Holdoff process (API, scheduler, sender) with its own database
+connections; they coordinate only through the database, exactly as separate hosts would. The
+parent binds the socket, migrates once, forks the workers, restarts any that die, and passes
+SIGTERM/SIGINT on to them.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import signal
+import socket
+import time
+from types import FrameType
+
+import uvicorn
+
+from holdoff.api.app import create_app
+from holdoff.runtime import Runtime
+from holdoff.settings import Settings
+from holdoff.store import migrate
+from holdoff.store.db import Database
+
+log = logging.getLogger(__name__)
+
+RESTART_PAUSE_SECONDS = 1.0
+
+
+def _uvicorn_config(settings: Settings) -> uvicorn.Config:
+    return uvicorn.Config(
+        create_app(Runtime(settings)),
+        host=settings.host,
+        port=settings.port,
+        log_config=None,
+        access_log=False,
+        server_header=False,
+        timeout_graceful_shutdown=10,
+    )
+
+
+def serve(settings: Settings) -> None:
+    """Serve until told to stop."""
+    if settings.workers == 1:
+        uvicorn.Server(_uvicorn_config(settings)).run()
+        return
+    _serve_workers(settings)
+
+
+def _bind(settings: Settings) -> socket.socket:
+    family = socket.AF_INET6 if ":" in settings.host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((settings.host, settings.port))
+    sock.listen(2048)
+    sock.set_inheritable(True)
+    return sock
+
+
+def _run_worker(settings: Settings, sock: socket.socket) -> None:
+    for name in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(name, signal.SIG_DFL)  # uvicorn installs its own handlers
+    uvicorn.Server(_uvicorn_config(settings)).run(sockets=[sock])
+
+
+def _serve_workers(settings: Settings) -> None:
+    sock = _bind(settings)
+    db = Database(settings.resolved_database_url)
+    try:
+        migrate.upgrade(db)  # once, before any worker starts
+    finally:
+        db.dispose()
+    log.info(
+        "serving on http://%s:%d with %d worker processes", settings.host, settings.port, settings.workers
+    )
+
+    stopping = False
+    workers: dict[int, int] = {}  # pid -> slot
+
+    def spawn(slot: int) -> None:
+        pid = os.fork()
+        if pid == 0:  # pragma: no cover - runs in the child
+            code = 0
+            try:
+                _run_worker(settings, sock)
+            except BaseException:
+                log.exception("worker %d crashed", slot)
+                code = 1
+            finally:
+                os._exit(code)
+        workers[pid] = slot
+
+    def stop(signum: int, _frame: FrameType | None) -> None:
+        nonlocal stopping
+        stopping = True
+        for pid in list(workers):
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signum)
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    for slot in range(settings.workers):
+        spawn(slot)
+    while workers:
+        try:
+            pid, status = os.wait()
+        except ChildProcessError:
+            break
+        if pid not in workers:
+            continue
+        slot = workers.pop(pid)
+        if stopping:
+            continue
+        log.error("worker %d (pid %d) exited with status %d; starting a new one", slot, pid, status)
+        time.sleep(RESTART_PAUSE_SECONDS)
+        spawn(slot)
+    sock.close()
