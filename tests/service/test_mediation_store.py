@@ -267,3 +267,54 @@ def test_concurrent_schedulers_fire_each_deadline_once(
     finally:
         for rt in runtimes:
             rt.stop()
+
+
+def test_a_batch_applies_events_in_order_in_one_transaction(runtime: Runtime, clock: FakeClock) -> None:
+    existing = runtime.mediator.apply(trigger("old"))
+    results = runtime.mediator.apply_batch(
+        [
+            trigger("new"),
+            trigger("old", Action.RESOLVED),
+            trigger("new"),
+            trigger("new", Action.RESOLVED),
+            trigger("ghost", Action.RESOLVED),
+        ]
+    )
+    assert all(not isinstance(r, Exception) for r in results)
+    states = [(r.state, r.resolution) for r in results]  # type: ignore[union-attr]
+    assert states == [
+        (AlertState.PENDING, None),
+        (AlertState.RESOLVED, Resolution.TRANSIENT),
+        (AlertState.PENDING, None),
+        (AlertState.RESOLVED, Resolution.TRANSIENT),
+        (AlertState.RESOLVED, Resolution.UNMATCHED),
+    ]
+    assert results[1].alert_id == existing.alert_id  # type: ignore[union-attr]
+    assert results[0].alert_id == results[3].alert_id  # type: ignore[union-attr]
+    assert sorted(kind for _, kind, _, _ in outbox_rows(runtime)) == [
+        "transient_resolved",
+        "transient_resolved",
+    ]
+    with runtime.db.read() as conn:
+        actions = (
+            conn.execute(
+                select(alert_events.c.action).where(alert_events.c.alert_id == results[0].alert_id)  # type: ignore[union-attr]
+            )
+            .scalars()
+            .all()
+        )
+    assert actions == ["triggered", "triggered", "resolved"]
+
+
+def test_one_bad_event_fails_alone_and_the_rest_of_its_batch_commits(runtime: Runtime) -> None:
+    results = runtime.mediator.apply_batch(
+        [trigger("a"), trigger("never-seen", Action.ACKNOWLEDGED), trigger("b")]
+    )
+    assert not isinstance(results[0], Exception) and results[0].state is AlertState.PENDING
+    assert isinstance(results[1], Exception)
+    assert not isinstance(results[2], Exception) and results[2].state is AlertState.PENDING
+    with runtime.db.read() as conn:
+        from holdoff.store import alerts as alert_store
+
+        names = [a.record.fingerprint for a in alert_store.page(conn, limit=10)[0]]
+    assert sorted(names) == ["a", "b"]
