@@ -7,11 +7,7 @@ import os
 import secrets
 import socket
 import threading
-from collections.abc import Callable
 from datetime import timedelta
-from typing import Any, TypeVar
-
-from starlette.concurrency import run_in_threadpool
 
 from holdoff.clock import Clock, system_clock
 from holdoff.mediate.engine import Policy
@@ -26,7 +22,6 @@ from holdoff.store import migrate
 from holdoff.store.db import Database
 
 log = logging.getLogger(__name__)
-T = TypeVar("T")
 
 DEADLINE_BATCH = 100
 OUTBOX_BATCH = 20
@@ -73,16 +68,6 @@ class Runtime:
         )
         self.run_workers = run_workers
         self.loops: list[Loop] = []
-
-    async def call_db(self, function: Callable[..., T], *args: Any) -> T:
-        """Run blocking store work from async code.
-
-        SQLite writes are serialised anyway, so they run on the event loop and save a thread
-        hand-off per request; PostgreSQL work waits on the network and goes to the thread pool.
-        """
-        if self.db.is_sqlite:
-            return function(*args)
-        return await run_in_threadpool(function, *args)
 
     def start(self) -> None:
         migrate.upgrade(self.db)
