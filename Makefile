@@ -7,8 +7,10 @@ PORT ?= 5000
 
 .PHONY: run test lint typecheck pytest bench system-deps lock clean
 
+# Debian ships venv support in a separate package (python3-venv); install it when it is missing.
 $(BIN)/python:
-	$(PYTHON) -m venv $(VENV)
+	$(PYTHON) -m venv $(VENV) || { rm -rf $(VENV) && ./scripts/ensure-system-packages.sh python3-venv \
+		&& $(PYTHON) -m venv $(VENV); }
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
 # Runtime install, pinned by constraints.txt; re-run when the project metadata changes.

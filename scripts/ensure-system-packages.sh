@@ -1,7 +1,12 @@
 #!/usr/bin/env bash
-# Install the Debian packages the test suite needs, only those that are missing.
+# Install Debian packages that are missing: those named as arguments, or by default the ones the
+# test suite needs.
 set -euo pipefail
-needed=(postgresql curl)
+if [ $# -gt 0 ]; then
+  needed=("$@")
+else
+  needed=(postgresql curl)
+fi
 missing=()
 for pkg in "${needed[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
