@@ -72,3 +72,7 @@ def test_transient_messages_held_up_by_a_teams_outage_arrive_exactly_once_after_
             assert teams_receiver.sig not in attempt["error"]
         assert (last["ok"], last["status_code"], last["error"]) == (True, 202, None)
         assert [a["at"] for a in attempts] == sorted(a["at"] for a in attempts)
+    # The failures were logged (with the retry time), and the webhook's secret never was.
+    log = server.log_text()
+    assert "failed (attempt 1)" in log
+    assert teams_receiver.sig not in log

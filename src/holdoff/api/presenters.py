@@ -8,7 +8,6 @@ from holdoff.api.schemas import (
     Accepted,
     AlertDetail,
     AlertOut,
-    AttemptOut,
     NotificationOut,
     TimelineEvent,
 )
@@ -63,42 +62,6 @@ def alert_detail(history: AlertHistory, public_url: str, now: datetime) -> Alert
     base = alert_out(history.alert, public_url, now)
     return AlertDetail(
         **base.model_dump(),
-        timeline=[
-            TimelineEvent(
-                at=e.at,
-                occurrence=e.occurrence,
-                action=e.action,
-                state_before=e.state_before,
-                state_after=e.state_after,
-                summary=e.summary,
-                actor=e.actor,
-            )
-            for e in history.timeline
-        ],
-        notifications=[
-            NotificationOut(
-                id=d.id,
-                occurrence=d.occurrence,
-                kind=d.kind,
-                channel=d.channel,
-                status=d.status,
-                title=d.title,
-                created_at=d.created_at,
-                delivered_at=d.delivered_at,
-                next_attempt_at=d.next_attempt_at,
-                last_error=d.last_error,
-                attempts=[
-                    AttemptOut(
-                        attempt=a.attempt,
-                        at=a.at,
-                        ok=a.ok,
-                        status_code=a.status_code,
-                        error=a.error,
-                        latency_ms=a.latency_ms,
-                    )
-                    for a in d.attempts
-                ],
-            )
-            for d in history.deliveries
-        ],
+        timeline=[TimelineEvent.model_validate(event) for event in history.timeline],
+        notifications=[NotificationOut.model_validate(delivery) for delivery in history.deliveries],
     )

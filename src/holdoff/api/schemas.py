@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from holdoff.mediate.model import AlertState, Resolution
 
@@ -53,6 +53,8 @@ class AlertPage(BaseModel):
 
 
 class TimelineEvent(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
     at: datetime
     occurrence: int
     action: str
@@ -63,6 +65,8 @@ class TimelineEvent(BaseModel):
 
 
 class AttemptOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
     attempt: int
     at: datetime
     ok: bool
@@ -72,6 +76,8 @@ class AttemptOut(BaseModel):
 
 
 class NotificationOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
     id: int
     occurrence: int
     kind: str
