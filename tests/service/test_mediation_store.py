@@ -318,3 +318,25 @@ def test_one_bad_event_fails_alone_and_the_rest_of_its_batch_commits(runtime: Ru
 
         names = [a.record.fingerprint for a in alert_store.page(conn, limit=10)[0]]
     assert sorted(names) == ["a", "b"]
+
+
+def test_a_batch_records_the_same_timeline_as_events_one_by_one(runtime: Runtime) -> None:
+    def events(fingerprint: str) -> list[AlertEvent]:
+        actions = [Action.TRIGGERED, Action.RESOLVED, Action.RESOLVED, Action.TRIGGERED]
+        return [trigger(fingerprint, action) for action in actions]
+
+    one_by_one = [runtime.mediator.apply(e) for e in events("alone")]
+    batched = runtime.mediator.apply_batch(events("batched"))
+
+    def timeline(alert_id: int) -> list[tuple[str, str, str]]:
+        with runtime.db.read() as conn:
+            query = (
+                select(alert_events.c.action, alert_events.c.state_after, alert_events.c.summary)
+                .where(alert_events.c.alert_id == alert_id)
+                .order_by(alert_events.c.id)
+            )
+            return [tuple(row) for row in conn.execute(query)]  # type: ignore[misc]
+
+    batched_id = batched[0].alert_id  # type: ignore[union-attr]
+    assert timeline(one_by_one[0].alert_id) == timeline(batched_id)
+    assert [action for action, _, _ in timeline(batched_id)] == ["triggered", "resolved", "triggered"]

@@ -143,9 +143,10 @@ class Mediator:
                     if new_id is None:
                         raise _InsertRace(f"{key} was inserted by another process")
                     ids[key] = new_id
+            # Each alert row is written once, with its final state; every event gets its timeline row.
             changed = [(ids[key], current[key]) for key in stored if current[key] != stored[key].record]
             alert_store.save_many(conn, changed, now)
-            steps = [_Step(ids[key], outcome, event, inserted=True) for key, outcome, event in decided]
+            steps = [_Step(ids[key], outcome, event) for key, outcome, event in decided]
             return self._write(conn, steps, now, save=False)
 
     def apply_to(
