@@ -88,6 +88,12 @@ class AlertEvent:
     labels: dict[str, str] = field(default_factory=dict)
     annotations: dict[str, str] = field(default_factory=dict)
     links: dict[str, str] = field(default_factory=dict)
+    starts_at: datetime | None = None
+    """When the source says this occurrence began (Alertmanager ``startsAt``, CloudWatch state change
+    time ...). Two events with the same identity and ``starts_at`` belong to the same occurrence, so
+    a re-delivered webhook changes nothing and a late resolve of an older occurrence is ignored."""
+    ends_at: datetime | None = None
+    """When the source says it ended, for resolved events that carry it."""
     actor: str | None = None
     """Who did it, for operator actions (acknowledge, suppress, manual resolve)."""
     note: str | None = None
@@ -119,6 +125,8 @@ class AlertRecord:
     suppressed_at: datetime | None = None
     resolved_at: datetime | None = None
     resolution: Resolution | None = None
+    source_started_at: datetime | None = None
+    """The source's own start time of the current occurrence (``AlertEvent.starts_at``), if it gave one."""
     repeat_count: int = 0
     """TRIGGERED events received for the current occurrence after the first."""
     flap_count: int = 0
