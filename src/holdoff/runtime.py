@@ -52,7 +52,7 @@ class Runtime:
             clock=clock,
             outbox_signal=self.outbox_signal,
         )
-        self.ingest = IngestQueue(self.mediator.apply_batch)
+        self.ingest = IngestQueue(self.mediator.apply_groups)
         self.sender = OutboxSender(
             self.db,
             self.channels,

@@ -221,3 +221,61 @@ def test_later_events_refresh_description_but_keep_what_they_omit() -> None:
 def test_decide_is_deterministic() -> None:
     steps = ((Action.TRIGGERED, 0), (Action.DEADLINE_REACHED, 600), (Action.RESOLVED, 700))
     assert run(*steps) == run(*steps)
+
+
+# --- sources that send their own start time (Alertmanager, CloudWatch ...) -------------------------
+
+STARTED = datetime(2026, 1, 14, 2, 55, tzinfo=UTC)
+
+
+def sev(action: Action, starts_at: datetime | None) -> AlertEvent:
+    return AlertEvent("alertmanager", "fp", action, name="HighCPU", starts_at=starts_at)
+
+
+def test_redelivered_trigger_with_the_same_start_changes_nothing() -> None:
+    first = decide(None, sev(Action.TRIGGERED, STARTED), T0, POLICY)
+    again = decide(first.alert, sev(Action.TRIGGERED, STARTED), at(30), POLICY)
+    assert not again.changed and not again.recorded
+    assert again.alert == first.alert
+
+
+def test_trigger_with_a_newer_start_while_open_counts_a_repeat() -> None:
+    first = decide(None, sev(Action.TRIGGERED, STARTED), T0, POLICY)
+    later = decide(first.alert, sev(Action.TRIGGERED, STARTED + timedelta(minutes=3)), at(30), POLICY)
+    assert later.changed and later.alert.repeat_count == 1
+    assert later.alert.source_started_at == STARTED + timedelta(minutes=3)
+    assert later.alert.deadline_at == first.alert.deadline_at
+
+
+def test_late_resolve_of_an_earlier_occurrence_is_ignored_and_recorded() -> None:
+    first = decide(None, sev(Action.TRIGGERED, STARTED), T0, POLICY)
+    resolved = decide(first.alert, sev(Action.RESOLVED, STARTED), at(60), POLICY)
+    second_start = STARTED + timedelta(minutes=5)
+    reopened = decide(resolved.alert, sev(Action.TRIGGERED, second_start), at(120), POLICY)
+    late = decide(reopened.alert, sev(Action.RESOLVED, STARTED), at(130), POLICY)
+    assert not late.changed and late.recorded
+    assert late.alert.state is AlertState.PENDING
+    assert late.notifications == ()
+    assert "ignored" in late.timeline.summary
+
+
+def test_late_trigger_of_a_resolved_occurrence_does_not_reopen_it() -> None:
+    first = decide(None, sev(Action.TRIGGERED, STARTED), T0, POLICY)
+    resolved = decide(first.alert, sev(Action.RESOLVED, STARTED), at(60), POLICY)
+    late = decide(resolved.alert, sev(Action.TRIGGERED, STARTED), at(61), POLICY)
+    assert late.alert.state is AlertState.RESOLVED
+    assert not late.changed and late.recorded
+    assert late.alert.flap_count == 0
+
+
+def test_resolve_that_overtakes_its_trigger_keeps_the_alert_resolved() -> None:
+    resolved = decide(None, sev(Action.RESOLVED, STARTED), T0, POLICY)
+    trig = decide(resolved.alert, sev(Action.TRIGGERED, STARTED), at(1), POLICY)
+    assert trig.alert.state is AlertState.RESOLVED
+    assert trig.alert.resolution is Resolution.UNMATCHED
+
+
+def test_resolve_with_the_current_start_resolves() -> None:
+    first = decide(None, sev(Action.TRIGGERED, STARTED), T0, POLICY)
+    resolved = decide(first.alert, sev(Action.RESOLVED, STARTED), at(60), POLICY)
+    assert resolved.alert.resolution is Resolution.TRANSIENT

@@ -269,55 +269,57 @@ def test_concurrent_schedulers_fire_each_deadline_once(
             rt.stop()
 
 
-def test_a_batch_applies_events_in_order_in_one_transaction(runtime: Runtime, clock: FakeClock) -> None:
+def test_webhooks_committed_together_apply_their_events_in_order(runtime: Runtime) -> None:
     existing = runtime.mediator.apply(trigger("old"))
-    results = runtime.mediator.apply_batch(
+    results = runtime.mediator.apply_groups(
         [
-            trigger("new"),
-            trigger("old", Action.RESOLVED),
-            trigger("new"),
-            trigger("new", Action.RESOLVED),
-            trigger("ghost", Action.RESOLVED),
+            [trigger("new"), trigger("old", Action.RESOLVED)],
+            [trigger("new")],
+            [trigger("new", Action.RESOLVED), trigger("ghost", Action.RESOLVED)],
         ]
     )
     assert all(not isinstance(r, Exception) for r in results)
-    states = [(r.state, r.resolution) for r in results]  # type: ignore[union-attr]
-    assert states == [
+    flat = [a for group in results for a in group]  # type: ignore[union-attr]
+    assert [(a.state, a.resolution) for a in flat] == [
         (AlertState.PENDING, None),
         (AlertState.RESOLVED, Resolution.TRANSIENT),
         (AlertState.PENDING, None),
         (AlertState.RESOLVED, Resolution.TRANSIENT),
         (AlertState.RESOLVED, Resolution.UNMATCHED),
     ]
-    assert results[1].alert_id == existing.alert_id  # type: ignore[union-attr]
-    assert results[0].alert_id == results[3].alert_id  # type: ignore[union-attr]
+    assert [len(group) for group in results] == [2, 1, 2]  # type: ignore[arg-type]
+    assert flat[1].alert_id == existing.alert_id
+    assert flat[0].alert_id == flat[3].alert_id
     assert sorted(kind for _, kind, _, _ in outbox_rows(runtime)) == [
         "transient_resolved",
         "transient_resolved",
     ]
     with runtime.db.read() as conn:
         actions = (
-            conn.execute(
-                select(alert_events.c.action).where(alert_events.c.alert_id == results[0].alert_id)  # type: ignore[union-attr]
-            )
+            conn.execute(select(alert_events.c.action).where(alert_events.c.alert_id == flat[0].alert_id))
             .scalars()
             .all()
         )
     assert actions == ["triggered", "triggered", "resolved"]
 
 
-def test_one_bad_event_fails_alone_and_the_rest_of_its_batch_commits(runtime: Runtime) -> None:
-    results = runtime.mediator.apply_batch(
-        [trigger("a"), trigger("never-seen", Action.ACKNOWLEDGED), trigger("b")]
+def test_a_bad_webhook_fails_whole_and_alone(runtime: Runtime) -> None:
+    results = runtime.mediator.apply_groups(
+        [
+            [trigger("a")],
+            [trigger("b"), trigger("never-seen", Action.ACKNOWLEDGED)],
+            [trigger("c")],
+        ]
     )
-    assert not isinstance(results[0], Exception) and results[0].state is AlertState.PENDING
+    assert not isinstance(results[0], Exception) and results[0][0].state is AlertState.PENDING
     assert isinstance(results[1], Exception)
-    assert not isinstance(results[2], Exception) and results[2].state is AlertState.PENDING
+    assert not isinstance(results[2], Exception) and results[2][0].state is AlertState.PENDING
     with runtime.db.read() as conn:
         from holdoff.store import alerts as alert_store
 
         names = [a.record.fingerprint for a in alert_store.page(conn, limit=10)[0]]
-    assert sorted(names) == ["a", "b"]
+    # "b" came in the same webhook as the bad event: nothing of that webhook was written.
+    assert sorted(names) == ["a", "c"]
 
 
 def test_a_batch_records_the_same_timeline_as_events_one_by_one(runtime: Runtime) -> None:
@@ -326,7 +328,8 @@ def test_a_batch_records_the_same_timeline_as_events_one_by_one(runtime: Runtime
         return [trigger(fingerprint, action) for action in actions]
 
     one_by_one = [runtime.mediator.apply(e) for e in events("alone")]
-    batched = runtime.mediator.apply_batch(events("batched"))
+    (batched,) = runtime.mediator.apply_groups([events("batched")])
+    assert not isinstance(batched, Exception)
 
     def timeline(alert_id: int) -> list[tuple[str, str, str]]:
         with runtime.db.read() as conn:
@@ -337,6 +340,6 @@ def test_a_batch_records_the_same_timeline_as_events_one_by_one(runtime: Runtime
             )
             return [tuple(row) for row in conn.execute(query)]  # type: ignore[misc]
 
-    batched_id = batched[0].alert_id  # type: ignore[union-attr]
+    batched_id = batched[0].alert_id
     assert timeline(one_by_one[0].alert_id) == timeline(batched_id)
     assert [action for action, _, _ in timeline(batched_id)] == ["triggered", "resolved", "triggered"]

@@ -97,11 +97,40 @@ def _refresh(record: AlertRecord, event: AlertEvent) -> AlertRecord:
     )
 
 
+def _same_or_older(event: AlertEvent, record: AlertRecord, *, strictly_older: bool = False) -> bool:
+    """Whether the source's start time puts the event in the current occurrence or an earlier one.
+
+    Only sources that send a start time can tell; without one every event counts as current.
+    """
+    if event.starts_at is None or record.source_started_at is None:
+        return False
+    if strictly_older:
+        return event.starts_at < record.source_started_at
+    return event.starts_at <= record.source_started_at
+
+
+def _ignored(action: Action, summary: str, record: AlertRecord, *, noteworthy: bool) -> Outcome:
+    return Outcome(record, (), _entry(action, summary, record, record), changed=False, noteworthy=noteworthy)
+
+
 def _triggered(record: AlertRecord | None, event: AlertEvent, now: datetime, policy: Policy) -> Outcome:
     if record is not None and record.is_open:
-        after = replace(_refresh(record, event), repeat_count=record.repeat_count + 1, last_seen_at=now)
+        if _same_or_older(event, record):
+            # A re-delivered webhook (same occurrence) or a late one from an earlier occurrence.
+            return _ignored(
+                Action.TRIGGERED, "Trigger re-delivered; nothing changed", record, noteworthy=False
+            )
+        after = replace(
+            _refresh(record, event),
+            repeat_count=record.repeat_count + 1,
+            last_seen_at=now,
+            source_started_at=event.starts_at or record.source_started_at,
+        )
         summary = f"Triggered again while {record.state.value} (repeat {after.repeat_count}); no new timer"
         return Outcome(after, (), _entry(Action.TRIGGERED, summary, record, after), changed=True)
+    if record is not None and _same_or_older(event, record):
+        summary = "Trigger for an occurrence that has already resolved arrived late; ignored"
+        return _ignored(Action.TRIGGERED, summary, record, noteworthy=True)
 
     deadline = now + policy.grace
     if record is None:
@@ -118,6 +147,7 @@ def _triggered(record: AlertRecord | None, event: AlertEvent, now: datetime, pol
             opened_at=now,
             last_seen_at=now,
             deadline_at=deadline,
+            source_started_at=event.starts_at,
         )
         summary = f"Triggered; held for {humanize(policy.grace)} before anyone is paged"
         return Outcome(after, (), _entry(Action.TRIGGERED, summary, None, after), changed=True)
@@ -139,6 +169,7 @@ def _triggered(record: AlertRecord | None, event: AlertEvent, now: datetime, pol
         resolution=None,
         repeat_count=0,
         flap_count=record.flap_count + (1 if flapped else 0),
+        source_started_at=event.starts_at,
     )
     summary = f"Triggered again after resolving (occurrence {after.occurrence}"
     summary += f", flap {after.flap_count})" if flapped else ")"
@@ -160,6 +191,7 @@ def _unmatched_resolve(event: AlertEvent, now: datetime) -> Outcome:
         last_seen_at=now,
         resolved_at=now,
         resolution=Resolution.UNMATCHED,
+        source_started_at=event.starts_at,
     )
     summary = "Resolve received for an alert that was never seen firing; recorded, nobody notified"
     return Outcome(after, (), _entry(Action.RESOLVED, summary, None, after), changed=True)
@@ -172,6 +204,9 @@ def _resolved(record: AlertRecord, event: AlertEvent, now: datetime, policy: Pol
         summary = f"Resolve received{by} for an alert already resolved; nothing to do"
         return Outcome(after, (), _entry(Action.RESOLVED, summary, record, after), changed=False)
 
+    if _same_or_older(event, record, strictly_older=True):
+        summary = f"Resolve{by} for an earlier occurrence arrived late; ignored, the alert stays {record.state.value}"
+        return _ignored(Action.RESOLVED, summary, record, noteworthy=True)
     open_for = humanize(now - record.opened_at) if record.opened_at else "an unknown time"
     if record.state is AlertState.PENDING:
         resolution = Resolution.TRANSIENT

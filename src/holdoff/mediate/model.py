@@ -172,3 +172,10 @@ class Outcome:
     timeline: TimelineEntry
     changed: bool
     """False when the event left the alert exactly as it was (a stale timer, a duplicate operator action)."""
+    noteworthy: bool = False
+    """Record the timeline entry even though nothing changed (e.g. a late resolve that was ignored)."""
+
+    @property
+    def recorded(self) -> bool:
+        """Whether this event gets a line in the alert's timeline."""
+        return self.changed or self.noteworthy

@@ -1,9 +1,9 @@
-"""Group commit for webhooks: events arriving together are committed in one transaction.
+"""Group commit for webhooks: webhooks arriving together are committed in one transaction.
 
-Each request hands its event to the queue and waits for its own result, so a 2xx still means
-"committed". While one batch is being written, new events gather; the next batch takes them all.
-Under light load a batch is a single event and nothing waits; under heavy load the per-event cost
-of beginning and committing a transaction is shared by the whole batch.
+Each request hands its events (one webhook, all or nothing) to the queue and waits for its own
+result, so a 2xx still means "committed". While one batch is being written, new webhooks gather;
+the next batch takes them all. Under light load a batch is a single webhook and nothing waits;
+under heavy load the cost of beginning and committing a transaction is shared by the batch.
 """
 
 from __future__ import annotations
@@ -16,35 +16,48 @@ from starlette.concurrency import run_in_threadpool
 from holdoff.mediate.model import AlertEvent
 from holdoff.service.mediation import Applied
 
-MAX_BATCH = 200
+MAX_BATCH_EVENTS = 200
 
-ApplyBatch = Callable[[Sequence[AlertEvent]], list[Applied | Exception]]
+ApplyGroups = Callable[[Sequence[Sequence[AlertEvent]]], list[list[Applied] | Exception]]
 
 
 class IngestQueue:
-    """One per process. ``submit`` returns once the event's state change is committed."""
+    """One per process. ``submit`` returns once the webhook's state changes are committed."""
 
-    def __init__(self, apply_batch: ApplyBatch, *, max_batch: int = MAX_BATCH) -> None:
-        self._apply_batch = apply_batch
-        self._max_batch = max_batch
-        self._waiting: list[tuple[AlertEvent, asyncio.Future[Applied]]] = []
+    def __init__(self, apply_groups: ApplyGroups, *, max_batch_events: int = MAX_BATCH_EVENTS) -> None:
+        self._apply_groups = apply_groups
+        self._max_batch_events = max_batch_events
+        self._waiting: list[tuple[Sequence[AlertEvent], asyncio.Future[list[Applied]]]] = []
         self._writer: asyncio.Task[None] | None = None
 
-    async def submit(self, event: AlertEvent) -> Applied:
-        future: asyncio.Future[Applied] = asyncio.get_running_loop().create_future()
-        self._waiting.append((event, future))
+    async def submit(self, events: Sequence[AlertEvent]) -> list[Applied]:
+        """Commit one webhook's events together; what each did, in order."""
+        if not events:
+            return []
+        future: asyncio.Future[list[Applied]] = asyncio.get_running_loop().create_future()
+        self._waiting.append((events, future))
         if self._writer is None or self._writer.done():
             self._writer = asyncio.create_task(self._write_all())
         return await future
 
+    def _next_batch(self) -> list[tuple[Sequence[AlertEvent], asyncio.Future[list[Applied]]]]:
+        taken, size = 0, 0
+        for events, _ in self._waiting:
+            if taken and size + len(events) > self._max_batch_events:
+                break
+            taken += 1
+            size += len(events)
+        batch = self._waiting[:taken]
+        del self._waiting[:taken]
+        return batch
+
     async def _write_all(self) -> None:
         while self._waiting:
             await asyncio.sleep(0)  # let requests that are already readable join this batch
-            batch = self._waiting[: self._max_batch]
-            del self._waiting[: self._max_batch]
+            batch = self._next_batch()
             try:
-                results = await run_in_threadpool(self._apply_batch, [event for event, _ in batch])
-            except Exception as exc:  # the batch function reports per event; this is a last resort
+                results = await run_in_threadpool(self._apply_groups, [events for events, _ in batch])
+            except Exception as exc:  # apply_groups reports per webhook; this is a last resort
                 results = [exc] * len(batch)
             for (_, future), result in zip(batch, results, strict=True):
                 if future.done():  # the client went away

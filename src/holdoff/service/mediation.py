@@ -101,29 +101,41 @@ class Mediator:
         self._signal(applied.queued)
         return applied
 
-    def apply_batch(self, events: Sequence[AlertEvent]) -> list[Applied | Exception]:
-        """Apply many events in one transaction, in order; what one event did, or why it failed.
+    def apply_groups(self, groups: Sequence[Sequence[AlertEvent]]) -> list[list[Applied] | Exception]:
+        """Apply groups of events in order; each group (one webhook) is all or nothing.
 
         Under load this is how webhooks are committed: one transaction and a few multi-row
-        statements for a whole batch instead of several statements and a commit per event. If the
-        batch cannot commit as a whole (a bad value, a race with another process), each event is
-        applied on its own so that one bad event fails alone.
+        statements for many webhooks instead of a transaction per event. If the groups cannot
+        commit together (a bad value, a race with another process), each group is applied in a
+        transaction of its own, so that one bad webhook fails alone and no webhook half-applies.
         """
-        if len(events) == 1:
-            return [self._apply_alone(events[0])]
-        try:
-            applied = self._apply_together(events)
-        except Exception as exc:
-            log.info("batch of %d events failed as a whole (%s); applying them one by one", len(events), exc)
-            return [self._apply_alone(event) for event in events]
-        self._signal(sum(a.queued for a in applied))
-        return list(applied)
+        if len(groups) > 1:
+            try:
+                applied = self._apply_together([event for group in groups for event in group])
+            except Exception as exc:
+                log.info(
+                    "%d webhooks failed to commit together (%s); applying them one by one", len(groups), exc
+                )
+            else:
+                self._signal(sum(a.queued for a in applied))
+                results: list[list[Applied] | Exception] = []
+                for group in groups:
+                    results.append(applied[: len(group)])
+                    del applied[: len(group)]
+                return results
+        return [self._apply_group(group) for group in groups]
 
-    def _apply_alone(self, event: AlertEvent) -> Applied | Exception:
-        try:
-            return self.apply(event)
-        except Exception as exc:
-            return exc
+    def _apply_group(self, events: Sequence[AlertEvent]) -> list[Applied] | Exception:
+        for _ in range(3):
+            try:
+                applied = self._apply_together(events)
+            except _InsertRace:
+                continue  # the other process has committed its row by now; decide again on it
+            except Exception as exc:
+                return exc
+            self._signal(sum(a.queued for a in applied))
+            return applied
+        return RuntimeError("kept racing with other processes inserting the same alerts; try again")
 
     def _apply_together(self, events: Sequence[AlertEvent]) -> list[Applied]:
         now = self.clock()
@@ -209,9 +221,9 @@ class Mediator:
             outcome = step.outcome
             summary = outcome.timeline.summary
             queued = 0
-            if outcome.changed or step.inserted:
-                if not step.inserted:
-                    changes.append((step.alert_id, outcome.alert))
+            if outcome.changed and not step.inserted:
+                changes.append((step.alert_id, outcome.alert))
+            if outcome.recorded or step.inserted:
                 skipped: list[str] = []
                 for decision in outcome.notifications:
                     message = render(step.alert_id, outcome.alert, decision.kind, now, self.public_url)

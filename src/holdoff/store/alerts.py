@@ -34,6 +34,7 @@ _RECORD_COLUMNS = (
     "suppressed_at",
     "resolved_at",
     "resolution",
+    "source_started_at",
     "repeat_count",
     "flap_count",
 )
@@ -60,6 +61,7 @@ def _to_record(row: Row[Any]) -> AlertRecord:
         suppressed_at=m["suppressed_at"],
         resolved_at=m["resolved_at"],
         resolution=Resolution(m["resolution"]) if m["resolution"] else None,
+        source_started_at=m["source_started_at"],
         repeat_count=m["repeat_count"],
         flap_count=m["flap_count"],
     )

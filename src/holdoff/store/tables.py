@@ -53,6 +53,7 @@ alerts = Table(
     Column("resolved_at", UTCDateTime),
     Column("resolution", String(32)),
     Column("repeat_count", Integer, nullable=False),
+    Column("source_started_at", UTCDateTime),
     Column("flap_count", Integer, nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),

@@ -26,7 +26,7 @@ async def coralogix_webhook(request: Request) -> Response:
     runtime: Runtime = request.app.state.runtime
     raw = await read_json_object(request)
     payload = CoralogixWebhook.model_validate(raw)
-    applied = await runtime.ingest.submit(payload.to_event(raw))
+    (applied,) = await runtime.ingest.submit([payload.to_event(raw)])
     body = accepted(applied, runtime.settings.resolved_public_url).model_dump_json()
     return Response(body, status_code=202, media_type="application/json")
 
