@@ -7,10 +7,11 @@ import signal
 import sys
 from types import FrameType
 
-from bench import Benchmark, ingest
+from bench import Benchmark, alertmanager, ingest
 
 BENCHMARKS: list[Benchmark] = [
     ingest.BENCHMARK,
+    alertmanager.BENCHMARK,
 ]
 """Every benchmark, in the order ``make bench`` runs them. Add new ones here."""
 

@@ -5,7 +5,7 @@ set -euo pipefail
 if [ $# -gt 0 ]; then
   needed=("$@")
 else
-  needed=(postgresql curl)
+  needed=(postgresql curl prometheus prometheus-alertmanager)
 fi
 missing=()
 for pkg in "${needed[@]}"; do

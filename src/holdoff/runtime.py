@@ -7,9 +7,11 @@ import os
 import secrets
 import socket
 import threading
+from collections.abc import Callable
 from datetime import timedelta
 
 from holdoff.clock import Clock, system_clock
+from holdoff.ingest.sns import SnsVerifier, get_status_https
 from holdoff.mediate.engine import Policy
 from holdoff.notify.channel import Channel
 from holdoff.notify.registry import build_channels, describe_channels
@@ -53,6 +55,8 @@ class Runtime:
             outbox_signal=self.outbox_signal,
         )
         self.ingest = IngestQueue(self.mediator.apply_groups)
+        self.sns_verifier = SnsVerifier()
+        self.sns_fetch_status: Callable[[str], int] = get_status_https
         self.sender = OutboxSender(
             self.db,
             self.channels,

@@ -21,6 +21,8 @@ from pydantic_settings import (
     SettingsConfigDict,
 )
 
+from holdoff.ingest.generic import DEFAULT_MAPPING, GenericMapping
+
 DEFAULT_ENV_FILE = Path("/etc/holdoff.env")
 ENV_PREFIX = "HOLDOFF_"
 
@@ -79,6 +81,26 @@ class Settings(BaseSettings):
     smtp_username: str | None = None
     smtp_password: SecretStr | None = None
 
+    # --- alert sources ---
+    ingest_tokens: dict[str, SecretStr] = Field(
+        default_factory=dict,
+        description='Shared token per source, e.g. {"alertmanager": "..."}; "*" applies to every source. '
+        "A source without a token accepts webhooks without one.",
+    )
+    sns_verify_signatures: bool = Field(
+        default=True, description="Verify Amazon SNS message signatures (turn off only for tests)."
+    )
+    sns_topic_arns: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="SNS topics allowed to post to /webhooks/cloudwatch (comma-separated); empty: any topic.",
+    )
+    generic: GenericMapping = Field(
+        default=DEFAULT_MAPPING, description="How /webhooks/generic reads an alert out of any JSON body."
+    )
+    cloudwatch_insufficient_data: Literal["firing", "resolved", "ignore"] = Field(
+        default="ignore", description="What a CloudWatch alarm entering INSUFFICIENT_DATA means."
+    )
+
     # --- delivery and timers ---
     channel_timeout_seconds: float = Field(default=10.0, gt=0, le=120)
     retry_base_seconds: float = Field(default=1.0, gt=0, le=3600)
@@ -92,9 +114,9 @@ class Settings(BaseSettings):
     scheduler_interval_seconds: float = Field(default=0.5, gt=0, le=60)
     sender_interval_seconds: float = Field(default=0.5, gt=0, le=60)
 
-    @field_validator("email_to", mode="before")
+    @field_validator("email_to", "sns_topic_arns", mode="before")
     @classmethod
-    def _split_addresses(cls, value: Any) -> Any:
+    def _split_list(cls, value: Any) -> Any:
         if isinstance(value, str):
             return [part.strip() for part in value.replace(";", ",").split(",") if part.strip()]
         return value
@@ -121,6 +143,19 @@ class Settings(BaseSettings):
             raise ValueError(
                 "must be an http(s) URL (the Workflows 'When a Teams webhook request is received' URL)"
             )
+        return value
+
+    @field_validator("ingest_tokens")
+    @classmethod
+    def _check_token_sources(cls, value: dict[str, SecretStr]) -> dict[str, SecretStr]:
+        from holdoff.ingest import KNOWN_SOURCES
+
+        for source, token in value.items():
+            if source != "*" and source not in KNOWN_SOURCES:
+                known = ", ".join(sorted(KNOWN_SOURCES))
+                raise ValueError(f"unknown source {source!r}; known sources: {known}, or * for all")
+            if len(token.get_secret_value()) < 16:
+                raise ValueError(f"the token for {source!r} is shorter than 16 characters")
         return value
 
     @model_validator(mode="after")
@@ -152,7 +187,7 @@ class Settings(BaseSettings):
 
     def secrets(self) -> list[str]:
         """Values that must never appear in a log line."""
-        found = [self.teams_webhook_url, self.smtp_password]
+        found = [self.teams_webhook_url, self.smtp_password, *self.ingest_tokens.values()]
         values = [secret.get_secret_value() for secret in found if secret is not None]
         if self.database_url and "@" in self.database_url:
             values.append(self.database_url.split("://", 1)[-1].split("@", 1)[0])
@@ -197,7 +232,7 @@ def read_yaml(path: Path) -> dict[str, Any]:
     return {str(key): value for key, value in data.items()}
 
 
-_SECRET_FIELDS = frozenset({"teams_webhook_url", "smtp_password", "database_url"})
+_SECRET_FIELDS = frozenset({"teams_webhook_url", "smtp_password", "database_url", "ingest_tokens"})
 
 
 def _field_name(loc_head: int | str) -> str:

@@ -12,7 +12,7 @@ from fastapi.concurrency import run_in_threadpool
 from holdoff import __version__
 from holdoff.api import errors
 from holdoff.api.limits import BodySizeLimit
-from holdoff.api.routes import alerts, coralogix, health
+from holdoff.api.routes import alerts, cloudwatch, coralogix, health, sources
 from holdoff.runtime import Runtime
 
 
@@ -36,6 +36,8 @@ def create_app(runtime: Runtime) -> FastAPI:
     errors.install(app)
     app.include_router(health.router)
     app.include_router(coralogix.router)
+    app.include_router(sources.router)
+    app.include_router(cloudwatch.router)
     app.include_router(alerts.router)
 
     @app.get("/", include_in_schema=False)
@@ -44,7 +46,11 @@ def create_app(runtime: Runtime) -> FastAPI:
             "service": "holdoff",
             "version": __version__,
             "docs": "/docs",
-            "webhooks": {"coralogix": "/coralogix/webhook"},
+            "webhooks": {
+                "coralogix": "/coralogix/webhook",
+                **{source.name: f"/webhooks/{source.name}" for source in sources.SOURCES},
+                "cloudwatch": "/webhooks/cloudwatch",
+            },
             "alerts": "/alerts",
         }
 

@@ -8,16 +8,25 @@ from typing import Any
 from fastapi import HTTPException, Request
 
 
-def _is_json_media_type(content_type: str) -> bool:
-    media = content_type.split(";", 1)[0].strip().lower()
+def _media_type(content_type: str) -> str:
+    return content_type.split(";", 1)[0].strip().lower()
+
+
+def _is_json_media_type(media: str) -> bool:
     return media in ("", "application/json", "text/json") or media.endswith("+json")
 
 
-async def read_json_object(request: Request) -> dict[str, Any]:
-    """The body as a JSON object, or a 4xx naming the problem."""
+async def read_json_object(request: Request, *, also_accept: tuple[str, ...] = ()) -> dict[str, Any]:
+    """The body as a JSON object, or a 4xx naming the problem.
+
+    ``also_accept`` names further media types whose body is JSON all the same (Amazon SNS posts
+    JSON as ``text/plain``).
+    """
     content_type = request.headers.get("content-type", "")
-    if not _is_json_media_type(content_type):
-        raise HTTPException(415, f"Content-Type {content_type!r} is not supported: send application/json")
+    media = _media_type(content_type)
+    if not _is_json_media_type(media) and media not in also_accept:
+        accepted = " or ".join(("application/json", *also_accept))
+        raise HTTPException(415, f"Content-Type {content_type!r} is not supported: send {accepted}")
     body = await request.body()
     if not body.strip():
         raise HTTPException(400, "request body is empty: send a JSON object")

@@ -9,6 +9,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 
+from holdoff.ingest.errors import PayloadError
 from holdoff.mediate.engine import InvalidTransition
 from holdoff.service.mediation import AlertNotFound
 from holdoff.store.alerts import InvalidCursor
@@ -53,6 +54,10 @@ def install(app: FastAPI) -> None:
             reason = (broken.get("ctx") or {}).get("error", "not valid JSON")
             return JSONResponse({"detail": f"malformed JSON: {reason}"}, status_code=400)
         return JSONResponse({"detail": describe(errors), "errors": _problems(errors)}, status_code=422)
+
+    @app.exception_handler(PayloadError)
+    async def _payload_error(_: Request, exc: PayloadError) -> JSONResponse:
+        return JSONResponse({"detail": str(exc)}, status_code=422)
 
     @app.exception_handler(AlertNotFound)
     async def _not_found(_: Request, exc: AlertNotFound) -> JSONResponse:

@@ -20,6 +20,14 @@ class Accepted(BaseModel):
     url: str
 
 
+class Received(BaseModel):
+    """What a multi-alert webhook did: one entry per alert it carried, in order."""
+
+    received: int = Field(description="Alerts in the webhook.")
+    alerts: list[Accepted]
+    detail: str | None = Field(default=None, description="Why nothing was stored, when nothing was.")
+
+
 class AlertOut(BaseModel):
     id: int
     source: str

@@ -5,9 +5,10 @@ from __future__ import annotations
 from fastapi import APIRouter, Request, Response
 
 from holdoff.api.body import read_json_object
+from holdoff.api.ingest_auth import require_source_token
 from holdoff.api.presenters import accepted
 from holdoff.api.schemas import Accepted
-from holdoff.ingest.coralogix import CoralogixWebhook
+from holdoff.ingest.coralogix import SOURCE, CoralogixWebhook
 from holdoff.runtime import Runtime
 
 router = APIRouter(tags=["sources"])
@@ -24,6 +25,7 @@ async def coralogix_webhook(request: Request) -> Response:
     """Take a Coralogix alert event; answered once its state change is committed."""
     # The hottest route: no dependency injection, and the response is serialised once, here.
     runtime: Runtime = request.app.state.runtime
+    require_source_token(request, runtime.settings, SOURCE)
     raw = await read_json_object(request)
     payload = CoralogixWebhook.model_validate(raw)
     (applied,) = await runtime.ingest.submit([payload.to_event(raw)])
