@@ -1,17 +1,17 @@
-"""Alertmanager benchmark: Holdoff's ``POST /webhooks/alertmanager`` against a real Alertmanager.
+"""Alertmanager benchmark: Holdoff's ``POST /webhooks/alertmanager``, and Holdoff against a real Alertmanager.
 
-Starts the real service (as ``bench/ingest.py`` does) and Debian's ``prometheus-alertmanager`` (0.25) on
-127.0.0.1 with a null receiver and a one-hour group_wait (it stores and groups alerts, never notifies
-during the run), then measures, every phase a closed loop over ``--am-connections`` connections:
+Starts the real service (as ``bench/ingest.py`` does) and Debian's ``prometheus-alertmanager`` on 127.0.0.1
+(gossip off; a null receiver and a one-hour group_wait, so it stores and groups alerts but never notifies
+during the run), then measures, each phase a closed loop over ``--am-connections`` connections:
 
-1. batch: Alertmanager webhooks of 100 alerts each (all new firing alerts with distinct labels; about
-   30% of them resolved by later webhooks) posted to Holdoff -> alerts/s;
-2. one alert per request, side by side, the same alert stream (new alerts, re-sent firing alerts,
-   resolves) to Holdoff's webhook (a one-alert webhook) and to Alertmanager's ``POST /api/v2/alerts``
-   (a one-element JSON array, as Prometheus posts) -> alerts/s of each and the ratio (goal: >= 1).
+1. batch: Alertmanager webhooks of 100 alerts each (all new firing alerts with distinct labels; ~30% of
+   them resolved by later webhooks) posted to Holdoff -> alerts/s;
+2. one alert per request, side by side: the same alert stream (new, re-sent firing, resolved) to Holdoff
+   as one-alert webhooks and to Alertmanager's ``POST /api/v2/alerts`` as one-element arrays, as
+   Prometheus posts them -> alerts/s of each and the ratio Holdoff / Alertmanager (goal: at least 1).
 
-Holdoff commits every state change (and queues its Teams messages) before answering; Alertmanager keeps
-alerts in memory (it snapshots to disk only every 15 minutes). Every request must be answered 2xx.
+Holdoff commits every state change (and queues its Teams messages) before it answers; Alertmanager keeps
+alerts in memory. Every request must be answered 2xx, else the run fails.
 """
 
 from __future__ import annotations
@@ -50,16 +50,20 @@ ALERTMANAGER_PATH: Final = "/api/v2/alerts"
 GOAL_RATIO: Final = 1.0
 BATCH: Final = 100
 RESOLVE_SHARE: Final = 0.3
-DEFAULT_CONNECTIONS: Final = 16
-DEFAULT_WEBHOOKS: Final = 200
-QUICK_WEBHOOKS: Final = 20
-DEFAULT_SINGLES: Final = 10_000
-QUICK_SINGLES: Final = 1_000
-WARMUP: Final = 200
+DEFAULT_CONNECTIONS: Final = 32
+DEFAULT_WEBHOOKS: Final = 300
+QUICK_WEBHOOKS: Final = 30
+DEFAULT_SINGLES: Final = 15_000
+QUICK_SINGLES: Final = 2_000
+WARMUP: Final = 300
 REQUEST_TIMEOUT: Final = 30.0
 ZERO_TIME: Final = "0001-01-01T00:00:00Z"
 NAMES: Final = ("HighCPU", "ErrorRate", "LatencyP99", "DiskFull", "PodRestarts", "Http5xx", "QueueBacklog")
-
+PHASE_TITLES: Final = {
+    "batch": f"Holdoff, webhooks of {BATCH} alerts",
+    "single holdoff": "Holdoff, 1 alert per webhook",
+    "single alertmanager": "Alertmanager /api/v2/alerts, 1 per request",
+}
 
 # --- payloads -------------------------------------------------------------------------------------
 
@@ -68,19 +72,16 @@ def fingerprint(labels: dict[str, str]) -> str:
     """Alertmanager's fingerprint of a label set (FNV-1a 64 over the sorted names and values)."""
     value = 0xCBF29CE484222325
     for name in sorted(labels):
-        for part in (name, labels[name]):
-            for byte in part.encode() + b"\xff":
-                value = ((value ^ byte) * 0x100000001B3) & 0xFFFFFFFFFFFFFFFF
+        for byte in name.encode() + b"\xff" + labels[name].encode() + b"\xff":
+            value = ((value ^ byte) * 0x100000001B3) & 0xFFFFFFFFFFFFFFFF
     return f"{value:016x}"
 
 
 def _labels(tag: str, serial: str) -> dict[str, str]:
-    number = int(serial.rsplit("-", 1)[-1])
-    return {
-        "alertname": NAMES[number % len(NAMES)],
-        "instance": f"node-{number % 211}:9100",
-        "job": "node",
-        "severity": ("critical", "warning", "info")[number % 3],
+    n = int(serial.rsplit("-", 1)[-1])
+    severity = ("critical", "warning", "info")[n % 3]
+    return {"alertname": NAMES[n % len(NAMES)], "instance": f"node-{n % 211}:9100", "job": "node"} | {
+        "severity": severity,
         "bench_run": tag,
         "bench_alert": serial,
     }
@@ -92,7 +93,7 @@ class Alert:
     resolved: bool
 
     def entry(self, starts: str, ends: str, *, webhook: bool) -> dict[str, Any]:
-        """One alert as in a webhook's ``alerts[]``, or (``webhook=False``) as posted to ``/api/v2/alerts``."""
+        """The alert in a webhook's ``alerts[]``, or (``webhook=False``) as posted to ``/api/v2/alerts``."""
         entry: dict[str, Any] = {
             "labels": self.labels,
             "annotations": {"summary": f"{self.labels['alertname']} on {self.labels['instance']}"},
@@ -102,9 +103,10 @@ class Alert:
         if self.resolved or webhook:
             entry["endsAt"] = ends if self.resolved else ZERO_TIME
         if webhook:
-            entry.update(
-                status="resolved" if self.resolved else "firing", fingerprint=fingerprint(self.labels)
-            )
+            entry |= {
+                "status": "resolved" if self.resolved else "firing",
+                "fingerprint": fingerprint(self.labels),
+            }
         return entry
 
 
@@ -125,41 +127,37 @@ def _webhook(alerts: list[Alert], starts: str, ends: str) -> dict[str, Any]:
 
 def _request(target: Target, path: str, payload: Any) -> bytes:
     body = json.dumps(payload, separators=(",", ":")).encode()
-    head = (
-        f"POST {path} HTTP/1.1\r\nHost: {target.host}:{target.port}\r\n"
-        f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
-    )
-    return head.encode("ascii") + body
+    head = f"POST {path} HTTP/1.1\r\nHost: {target.host}:{target.port}\r\nContent-Type: application/json\r\n"
+    return f"{head}Content-Length: {len(body)}\r\n\r\n".encode("ascii") + body
 
 
 def _times() -> tuple[str, str]:
-    """``startsAt`` (a minute ago) and ``endsAt`` (now, so already past when a resolve is sent)."""
+    """``startsAt`` (a minute ago) and ``endsAt`` (now: already past when a resolve is sent)."""
     now = datetime.now(UTC)
-    return _rfc3339(now - timedelta(minutes=1)), _rfc3339(now)
+    starts, ends = (t.isoformat(timespec="milliseconds") for t in (now - timedelta(minutes=1), now))
+    return starts.replace("+00:00", "Z"), ends.replace("+00:00", "Z")
 
 
-def _rfc3339(moment: datetime) -> str:
-    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+def _share(total: int, parts: int, index: int) -> int:
+    return total // parts + (1 if index < total % parts else 0)
 
 
 def batch_workload(target: Target, tag: str, connections: int, webhooks: int, seed: int) -> Workload:
-    """``webhooks`` webhooks of 100 new firing alerts dealt over the connections; each connection then
-    sends its alerts' resolves (~30%) as webhooks of up to 100, after the webhooks that fired them."""
-    rng = random.Random(seed)
-    starts, ends = _times()
+    """``webhooks`` webhooks of 100 new firing alerts dealt over the connections; each connection also
+    sends ~30% of its alerts resolved, in webhooks of up to 100, after the webhooks that fired them."""
+    rng, (starts, ends) = random.Random(seed), _times()
     streams: list[list[bytes]] = []
     mix: Counter[str] = Counter()
     for conn in range(connections):
         stream: list[bytes] = []
         to_resolve: list[Alert] = []
-        count = webhooks // connections + (1 if conn < webhooks % connections else 0)
+        count = _share(webhooks, connections, conn)
         for k in range(count):
             batch = [Alert(_labels(tag, f"c{conn}-{k * BATCH + i}"), False) for i in range(BATCH)]
             stream.append(_request(target, HOLDOFF_PATH, _webhook(batch, starts, ends)))
             mix["firing"] += len(batch)
             to_resolve += [Alert(alert.labels, True) for alert in batch if rng.random() < RESOLVE_SHARE]
-            last = k == count - 1
-            while len(to_resolve) >= BATCH or (last and to_resolve):
+            while len(to_resolve) >= BATCH or (k == count - 1 and to_resolve):
                 done, to_resolve = to_resolve[:BATCH], to_resolve[BATCH:]
                 stream.append(_request(target, HOLDOFF_PATH, _webhook(done, starts, ends)))
                 mix["resolved"] += len(done)
@@ -170,24 +168,18 @@ def batch_workload(target: Target, tag: str, connections: int, webhooks: int, se
 def single_workloads(
     holdoff: Target, alertmanager: Target, tag: str, connections: int, total: int, seed: int
 ) -> tuple[Workload, Workload]:
-    """The same stream of single alerts (bench.loadgen's mix: new, re-sent firing, resolves) for both."""
-    rng = random.Random(seed)
-    starts, ends = _times()
+    """One alert per request, the same stream for both (bench.loadgen's mix of new, re-sent and resolved)."""
+    rng, (starts, ends) = random.Random(seed), _times()
     to_holdoff: list[list[bytes]] = []
     to_alertmanager: list[list[bytes]] = []
     mix: Counter[str] = Counter()
     for conn in range(connections):
-        count = total // connections + (1 if conn < total % connections else 0)
-        events = alert_events(f"c{conn}", count, rng)
+        events = alert_events(f"c{conn}", _share(total, connections, conn), rng)
         alerts = [Alert(_labels(tag, e["alert_id"]), e["alert_action"] == "RESOLVED") for e in events]
         mix.update("resolved" if alert.resolved else "firing" for alert in alerts)
         to_holdoff.append([_request(holdoff, HOLDOFF_PATH, _webhook([a], starts, ends)) for a in alerts])
-        to_alertmanager.append(
-            [
-                _request(alertmanager, ALERTMANAGER_PATH, [a.entry(starts, ends, webhook=False)])
-                for a in alerts
-            ]
-        )
+        entries = ([a.entry(starts, ends, webhook=False)] for a in alerts)
+        to_alertmanager.append([_request(alertmanager, ALERTMANAGER_PATH, entry) for entry in entries])
     return Workload(to_holdoff, mix), Workload(to_alertmanager, Counter(mix))
 
 
@@ -199,28 +191,19 @@ class AlertmanagerProcess:
 
     def __init__(self, data_dir: Path) -> None:
         if not ALERTMANAGER.is_file():
-            raise BenchmarkFailed(
-                f"{ALERTMANAGER} not found: sudo ./scripts/ensure-system-packages.sh (prometheus-alertmanager)"
-            )
-        self.port = _free_port()
+            hint = "sudo ./scripts/ensure-system-packages.sh installs prometheus-alertmanager"
+            raise BenchmarkFailed(f"{ALERTMANAGER} not found: {hint}")
+        self.target = Target("127.0.0.1", _free_port())
         self.log_path = data_dir / "alertmanager.log"
         route = {"receiver": "null", "group_by": ["alertname"], "group_wait": "1h", "group_interval": "1h"}
-        config = {"route": route, "receivers": [{"name": "null"}]}
-        (data_dir / "alertmanager.yml").write_text(yaml.safe_dump(config), encoding="utf-8")
-        self.command = [
-            str(ALERTMANAGER),
-            f"--config.file={data_dir / 'alertmanager.yml'}",
-            f"--storage.path={data_dir / 'alertmanager'}",
-            f"--web.listen-address=127.0.0.1:{self.port}",
-            "--cluster.listen-address=",
-            "--log.level=warn",
+        config_path = data_dir / "alertmanager.yml"
+        config_path.write_text(yaml.safe_dump({"route": route, "receivers": [{"name": "null"}]}), "utf-8")
+        command = [
+            *(str(ALERTMANAGER), f"--config.file={config_path}", f"--storage.path={data_dir / 'am'}"),
+            *(f"--web.listen-address={self.target.host}:{self.target.port}", "--cluster.listen-address="),
         ]
         with self.log_path.open("wb") as log:
-            self.process = subprocess.Popen(self.command, stdout=log, stderr=log, start_new_session=True)
-
-    @property
-    def target(self) -> Target:
-        return Target("127.0.0.1", self.port)
+            self.process = subprocess.Popen(command, stdout=log, stderr=log, start_new_session=True)
 
     def wait_ready(self, timeout: float = 30.0) -> float:
         started = time.monotonic()
@@ -231,7 +214,7 @@ class AlertmanagerProcess:
                 if http_get(f"{self.target.base_url}/-/ready", timeout=1.0)[0] == 200:
                     return time.monotonic() - started
             time.sleep(0.1)
-        raise BenchmarkFailed(f"alertmanager /-/ready did not answer 200 within {timeout:g}s")
+        raise BenchmarkFailed(f"alertmanager's /-/ready did not answer 200 within {timeout:g}s")
 
     def cpu_seconds(self) -> float | None:
         try:
@@ -264,46 +247,46 @@ class Phase:
     stats: RunStats
     alerts: int
     cpu: dict[str, float | None]
+    """CPU seconds used during the phase by holdoff, alertmanager and the client."""
 
     @property
     def alerts_per_s(self) -> float:
         return self.alerts / self.stats.elapsed if self.stats.elapsed > 0 and not self.stats.errors else 0.0
 
+    def cores(self, who: str) -> str:
+        seconds = self.cpu.get(who)
+        return "?" if seconds is None or self.stats.elapsed <= 0 else f"{seconds / self.stats.elapsed:.2f}"
+
     def summary(self) -> dict[str, Any]:
-        return self.stats.summary() | {
-            "alerts": self.alerts,
-            "alerts_per_s": round(self.alerts_per_s, 1),
-            "cpu_s": self.cpu,
-        }
+        return (
+            self.stats.summary()
+            | {"alerts": self.alerts, "alerts_per_s": round(self.alerts_per_s, 1)}
+            | {"cpu_s": self.cpu}
+        )
 
 
 def _check_contract(holdoff: Target, tag: str) -> None:
-    """One 3-alert webhook: the answer must be 202 with one entry per alert, each pending."""
-    starts, ends = _times()
+    """One 3-alert webhook first: the answer must be 202 with one entry per alert, each pending."""
     alerts = [Alert(_labels(tag, f"check-{n}"), False) for n in range(3)]
-    response = httpx.post(
-        f"{holdoff.base_url}{HOLDOFF_PATH}", json=_webhook(alerts, starts, ends), trust_env=False
-    )
+    payload = _webhook(alerts, *_times())
+    response = httpx.post(f"{holdoff.base_url}{HOLDOFF_PATH}", json=payload, trust_env=False)
     answer = response.json() if response.status_code == 202 else {}
     if answer.get("received") != 3 or [a.get("state") for a in answer.get("alerts", [])] != ["pending"] * 3:
         raise BenchmarkFailed(f"{HOLDOFF_PATH} answered {response.status_code}: {response.text[:300]}")
 
 
-async def _settle(server: ServerProcess, console: Console, timeout: float = 90.0) -> float:
-    """Wait until Holdoff is idle (its outbox has delivered the previous phase's Teams messages), so
-    one phase's backlog does not take CPU from the next; the seconds waited."""
-    started = time.monotonic()
-    last = server.cpu_seconds()
+async def _settle(server: ServerProcess, console: Console, timeout: float = 120.0) -> None:
+    """Wait until Holdoff is idle (its outbox has delivered what the last phase queued), so a backlog
+    does not take CPU from the next phase."""
+    started, last = time.monotonic(), server.cpu_seconds()
     while last is not None and time.monotonic() - started < timeout:
         await asyncio.sleep(0.5)
         now = server.cpu_seconds()
         if now is None or now - last < 0.05:
             break
         last = now
-    waited = time.monotonic() - started
-    if waited > 1:
+    if (waited := time.monotonic() - started) > 1:
         console.print(f"  (waited {waited:.1f} s for Holdoff to go idle: its outbox was delivering)")
-    return waited
 
 
 async def _measure(
@@ -334,8 +317,8 @@ async def _measure(
     return [batch, single, await phase("single alertmanager", am.target, to_am)]
 
 
-def _resolve(args: argparse.Namespace) -> dict[str, Any]:
-    """The run's configuration: this benchmark's options, plus the server options shared with ingest."""
+def _config(args: argparse.Namespace) -> dict[str, Any]:
+    """This benchmark's options, plus the server options it shares with ``ingest``."""
     return {
         "quick": args.quick,
         "connections": args.am_connections,
@@ -348,12 +331,12 @@ def _resolve(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def run_alertmanager(args: argparse.Namespace) -> int:
-    config = _resolve(args)
+    config = _config(args)
     console = Console(highlight=False)
     if not console.is_terminal:
         console.width = max(console.width, 120)
     tag = datetime.now(UTC).strftime("%Y%m%dT%H%M%S") + f"-{os.getpid()}"
-    console.rule("Alertmanager benchmark" + (" (--quick: a smoke run, figures are indicative)" * args.quick))
+    console.rule("Alertmanager benchmark" + " (--quick: a smoke run, figures are indicative)" * args.quick)
     info: dict[str, Any] = {"database": "postgresql" if config["database_url"] else "sqlite (temporary dir)"}
     phases: list[Phase] = []
     failure: str | None = None
@@ -370,6 +353,8 @@ def run_alertmanager(args: argparse.Namespace) -> int:
             info["alertmanager_startup_s"] = round(am.wait_ready(), 2)
             _check_contract(server.target, tag)
             phases = run(lambda: _measure(server, am, config, tag, console))
+            if server.process.poll() is not None:
+                raise BenchmarkFailed(f"the server exited with status {server.process.returncode}")
             time.sleep(1.0)  # let the outbox deliver what the run queued
             info["teams_posts_received"] = sink.received
     except BenchmarkFailed as exc:
@@ -405,56 +390,30 @@ def _ratio(phases: list[Phase]) -> float | None:
     return holdoff.alerts_per_s / am.alerts_per_s if holdoff and am and am.alerts_per_s else None
 
 
-def _cores(phase: Phase, who: str) -> str:
-    seconds = phase.cpu.get(who)
-    return f"{seconds / phase.stats.elapsed:.2f}" if seconds is not None and phase.stats.elapsed > 0 else "?"
-
-
-_TITLES: Final = {
-    "batch": f"Holdoff, webhooks of {BATCH} alerts",
-    "single holdoff": "Holdoff, 1 alert per webhook",
-    "single alertmanager": "Alertmanager /api/v2/alerts, 1 per request",
-}
-
-
 def _print_table(console: Console, phases: list[Phase], config: dict[str, Any], teams: int | None) -> None:
     table = Table(title="Holdoff vs Alertmanager" + " (quick)" * config["quick"], title_justify="left")
-    table.add_column("metric")
-    table.add_column("measured", justify="right")
-    table.add_column("goal", justify="right")
-    table.add_column("note")
-    table.add_column("verdict")
+    for column in ("metric", "measured", "goal", "note", "verdict"):
+        table.add_column(column, justify="right" if column in ("measured", "goal") else "left")
     for phase in phases:
         stats = phase.stats
         note = f"{phase.alerts:,} alerts in {stats.ok:,} requests, {stats.elapsed:.2f} s"
-        table.add_row(f"{_TITLES[phase.name]}: alerts/s", f"{phase.alerts_per_s:,.0f}", "", note, "")
-        cores = ", ".join(f"{who} {_cores(phase, who)}" for who in ("holdoff", "alertmanager", "client"))
+        table.add_row(f"{PHASE_TITLES[phase.name]}: alerts/s", f"{phase.alerts_per_s:,.0f}", "", note, "")
+        cores = ", ".join(f"{who} {phase.cores(who)}" for who in ("holdoff", "alertmanager", "client"))
         latency = f"{stats.latency_ms(0.5):.1f} / {stats.latency_ms(0.99):.1f} ms"
         table.add_row("  latency p50 / p99 per request", latency, "", f"CPU cores: {cores}", "")
-    ratio = _ratio(phases)
-    if ratio is not None:
+    if (ratio := _ratio(phases)) is not None:
         why = "Holdoff commits every change; Alertmanager keeps alerts in memory"
-        table.add_row(
-            "ratio Holdoff / Alertmanager, 1 per request",
-            f"{ratio:.2f}x",
-            f"≥ {GOAL_RATIO:g}x",
-            why,
-            _verdict(ratio >= GOAL_RATIO),
-        )
+        verdict = _verdict(ratio >= GOAL_RATIO)
+        table.add_row("ratio Holdoff / Alertmanager, 1 per request", f"{ratio:.2f}x", "≥ 1x", why, verdict)
     errors, sent = sum(p.stats.errors for p in phases), sum(p.stats.planned for p in phases)
-    mix = _status_mix(*(phase.stats for phase in phases))
-    table.add_row(
-        "errors (non-2xx or no answer)",
-        f"{errors:,} of {sent:,}",
-        "0",
-        mix,
+    mix, verdict = (
+        _status_mix(*(p.stats for p in phases)),
         "[bold red]FAILED[/]" if errors else "[green]none[/]",
     )
+    table.add_row("errors (non-2xx or no answer)", f"{errors:,} of {sent:,}", "0", mix, verdict)
     if teams is not None:
         table.add_row("Teams posts received by the sink", f"{teams:,}", "", "transient resolves", "")
-    table.caption = (
-        f"{phases[0].stats.connections} connections in every phase; load generator on the same machine"
-    )
+    table.caption = f"{config['connections']} connections in every phase; load generator on the same machine"
     console.print(table)
 
 
@@ -462,6 +421,11 @@ def _write_json(
     config: dict[str, Any], phases: list[Phase], info: dict[str, Any], failure: str | None, tag: str
 ) -> Path:
     ratio = _ratio(phases)
+    machine = {
+        "cpu_count": os.cpu_count(),
+        "platform": platform.platform(),
+        "python": platform.python_version(),
+    }
     result: dict[str, Any] = {
         "benchmark": "alertmanager",
         "run": tag,
@@ -469,12 +433,7 @@ def _write_json(
         "failed": failure is not None,
         "failure": failure,
         "config": config | {"database_url": "set" if config["database_url"] else None},
-        "machine": {
-            "cpu_count": os.cpu_count(),
-            "platform": platform.platform(),
-            "python": platform.python_version(),
-            "git": _git_revision(),
-        },
+        "machine": machine | {"git": _git_revision()},
         "goals": {"holdoff_over_alertmanager_ratio": GOAL_RATIO},
         "ratio_holdoff_over_alertmanager": None if ratio is None else round(ratio, 3),
         "servers": info,
@@ -492,7 +451,7 @@ def _write_json(
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group(
-        "alertmanager benchmark (also uses --database-url, --workers and --keep-data)"
+        "alertmanager benchmark (also uses --database-url, --workers, --keep-data)"
     )
     group.add_argument(
         "--am-connections",
@@ -503,19 +462,19 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     group.add_argument(
         "--am-webhooks",
         type=_positive_int,
-        help=f"batch webhooks of {BATCH} new alerts (default {DEFAULT_WEBHOOKS}; {QUICK_WEBHOOKS} with --quick)",
+        help=f"webhooks of {BATCH} new alerts (default {DEFAULT_WEBHOOKS}; {QUICK_WEBHOOKS} with --quick)",
     )
     group.add_argument(
         "--am-alerts",
         type=_positive_int,
-        help=f"single alerts sent to each of Holdoff and Alertmanager (default {DEFAULT_SINGLES:,}; "
+        help=f"single alerts to each of Holdoff and Alertmanager (default {DEFAULT_SINGLES:,}; "
         f"{QUICK_SINGLES:,} with --quick)",
     )
 
 
 BENCHMARK: Final = Benchmark(
     name="alertmanager",
-    summary="Alertmanager webhooks to Holdoff (100 alerts each), and Holdoff vs a real Alertmanager, alerts/s",
+    summary="Alertmanager webhooks (100 alerts each) to Holdoff, and Holdoff vs a real Alertmanager",
     add_arguments=add_arguments,
     run=run_alertmanager,
 )
