@@ -122,3 +122,33 @@ def test_secrets_lists_values_to_mask(monkeypatch: pytest.MonkeyPatch) -> None:
     assert "hunter22" in secrets
     assert "https://x.test/hook?sig=abcdef" in secrets
     assert any("dbpass" in s for s in secrets)
+
+
+def test_ingest_tokens_from_json_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(
+        "HOLDOFF_INGEST_TOKENS", '{"alertmanager": "am-token-0123456789", "*": "all-token-0123456789"}'
+    )
+    settings = load_settings()
+    assert settings.ingest_tokens["alertmanager"].get_secret_value() == "am-token-0123456789"
+    assert "am-token-0123456789" in settings.secrets()
+
+
+def test_ingest_token_for_an_unknown_source_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HOLDOFF_INGEST_TOKENS", '{"alertmanger": "am-token-0123456789"}')
+    with pytest.raises(ConfigError, match=r"HOLDOFF_INGEST_TOKENS: unknown source 'alertmanger'") as info:
+        load_settings()
+    assert "am-token-0123456789" not in str(info.value)
+
+
+def test_short_ingest_token_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HOLDOFF_INGEST_TOKENS", '{"grafana": "short"}')
+    with pytest.raises(ConfigError, match="shorter than 16"):
+        load_settings()
+
+
+def test_generic_mapping_from_yaml(tmp_path: Path) -> None:
+    config = tmp_path / "holdoff.yaml"
+    config.write_text("generic:\n  id: check.uid\n  alerts_path: data.alerts\n")
+    settings = load_settings(config_file=config)
+    assert settings.generic.id == "check.uid"
+    assert settings.generic.alerts_path == "data.alerts"
