@@ -11,7 +11,7 @@ import pytest
 from pydantic import ValidationError
 
 from holdoff.ingest import alertmanager, grafana
-from holdoff.ingest.identity import stable_fingerprint
+from holdoff.ingest.identity import label_set_fingerprint
 from holdoff.mediate.model import Action, AlertEvent, Severity
 
 PAYLOADS = Path(__file__).resolve().parents[3] / "shared" / "reference" / "payloads"
@@ -110,7 +110,7 @@ def test_missing_fingerprint_is_a_stable_hash_of_the_labels() -> None:
     reordered = sample()
     first_alert(reordered)["fingerprint"] = None
     first_alert(reordered)["labels"] = dict(reversed(list(LABELS.items())))
-    assert event.fingerprint == one(reordered).fingerprint == stable_fingerprint(LABELS)
+    assert event.fingerprint == one(reordered).fingerprint == label_set_fingerprint(LABELS)
 
 
 def test_empty_urls_are_not_links_and_image_is() -> None:

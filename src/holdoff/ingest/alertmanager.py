@@ -5,7 +5,8 @@ One webhook carries one notification group: an envelope (``receiver``, ``status`
 :class:`~holdoff.mediate.model.AlertEvent`, in the order they were sent.
 
 Identity: the alert's ``fingerprint`` (Alertmanager's hash of its label set); a payload without one gets
-:func:`~holdoff.ingest.identity.stable_fingerprint` of the labels, so label order never matters.
+:func:`~holdoff.ingest.identity.label_set_fingerprint` of the labels (Alertmanager's own hash), so
+label order never matters and the identity is the same whether or not the sender includes it.
 Severity: the ``severity`` label, else ``priority``, through :data:`SEVERITIES`; anything else is None.
 Alertmanager's zero time ``0001-01-01T00:00:00Z`` (what a firing alert carries as ``endsAt``) means "not set".
 """
@@ -19,7 +20,7 @@ from urllib.parse import quote, urlencode
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
-from holdoff.ingest.identity import stable_fingerprint
+from holdoff.ingest.identity import label_set_fingerprint
 from holdoff.ingest.text import Text
 from holdoff.mediate.model import Action, AlertEvent, Severity
 
@@ -167,7 +168,7 @@ class AlertmanagerAlert(BaseModel):
 
     @property
     def identity(self) -> str:
-        return self.fingerprint or stable_fingerprint(self.labels)
+        return self.fingerprint or label_set_fingerprint(self.labels)
 
     def event_annotations(self) -> dict[str, str]:
         return dict(self.annotations)
