@@ -4,11 +4,11 @@ Starts the real service (as ``bench/ingest.py`` does) and Debian's ``prometheus-
 (gossip off; a null receiver and a one-hour group_wait, so it stores and groups alerts but never notifies
 during the run), then measures, each phase a closed loop over ``--am-connections`` connections:
 
-1. batch: Alertmanager webhooks of 100 alerts each (all new firing alerts with distinct labels; ~30% of
-   them resolved by later webhooks) posted to Holdoff -> alerts/s;
-2. one alert per request, side by side: the same alert stream (new, re-sent firing, resolved) to Holdoff
+1. one alert per request, side by side: the same alert stream (new, re-sent firing, resolved) to Holdoff
    as one-alert webhooks and to Alertmanager's ``POST /api/v2/alerts`` as one-element arrays, as
-   Prometheus posts them -> alerts/s of each and the ratio Holdoff / Alertmanager (goal: at least 1).
+   Prometheus posts them -> alerts/s of each and the ratio Holdoff / Alertmanager (goal: at least 1);
+2. batch: Alertmanager webhooks of 100 alerts each (all new firing alerts with distinct labels; ~30% of
+   them resolved by later webhooks) posted to Holdoff -> alerts/s.
 
 Holdoff commits every state change (and queues its Teams messages) before it answers; Alertmanager keeps
 alerts in memory. Every request must be answered 2xx, else the run fails.
@@ -24,7 +24,6 @@ import os
 import platform
 import random
 import shutil
-import signal
 import subprocess
 import tempfile
 import time
@@ -79,9 +78,11 @@ def fingerprint(labels: dict[str, str]) -> str:
 
 def _labels(tag: str, serial: str) -> dict[str, str]:
     n = int(serial.rsplit("-", 1)[-1])
-    severity = ("critical", "warning", "info")[n % 3]
-    return {"alertname": NAMES[n % len(NAMES)], "instance": f"node-{n % 211}:9100", "job": "node"} | {
-        "severity": severity,
+    return {
+        "alertname": NAMES[n % len(NAMES)],
+        "instance": f"node-{n % 211}:9100",
+        "job": "node",
+        "severity": ("critical", "warning", "info")[n % 3],
         "bench_run": tag,
         "bench_alert": serial,
     }
@@ -186,26 +187,27 @@ def single_workloads(
 # --- Alertmanager ---------------------------------------------------------------------------------
 
 
-class AlertmanagerProcess:
-    """``prometheus-alertmanager`` on 127.0.0.1 (gossip off), null receiver, group_wait 1 h."""
+class AlertmanagerProcess(ServerProcess):
+    """``prometheus-alertmanager`` on 127.0.0.1 (gossip off), null receiver, group_wait 1 h; log, CPU and
+    stop as for the Holdoff server."""
 
-    def __init__(self, data_dir: Path) -> None:
+    def __init__(self, data_dir: Path) -> None:  # not super().__init__: that starts holdoff
         if not ALERTMANAGER.is_file():
             hint = "sudo ./scripts/ensure-system-packages.sh installs prometheus-alertmanager"
             raise BenchmarkFailed(f"{ALERTMANAGER} not found: {hint}")
-        self.target = Target("127.0.0.1", _free_port())
-        self.log_path = data_dir / "alertmanager.log"
+        self.data_dir, self.port, self.log_path = data_dir, _free_port(), data_dir / "alertmanager.log"
         route = {"receiver": "null", "group_by": ["alertname"], "group_wait": "1h", "group_interval": "1h"}
         config_path = data_dir / "alertmanager.yml"
         config_path.write_text(yaml.safe_dump({"route": route, "receivers": [{"name": "null"}]}), "utf-8")
-        command = [
+        self.command = [
             *(str(ALERTMANAGER), f"--config.file={config_path}", f"--storage.path={data_dir / 'am'}"),
-            *(f"--web.listen-address={self.target.host}:{self.target.port}", "--cluster.listen-address="),
+            *(f"--web.listen-address=127.0.0.1:{self.port}", "--cluster.listen-address="),
         ]
         with self.log_path.open("wb") as log:
-            self.process = subprocess.Popen(command, stdout=log, stderr=log, start_new_session=True)
+            self.process = subprocess.Popen(self.command, stdout=log, stderr=log, start_new_session=True)
 
-    def wait_ready(self, timeout: float = 30.0) -> float:
+    def wait_healthy(self, timeout: float = 30.0) -> float:
+        """Seconds until ``GET /-/ready`` answered 200."""
         started = time.monotonic()
         while time.monotonic() - started < timeout:
             if self.process.poll() is not None:
@@ -215,27 +217,6 @@ class AlertmanagerProcess:
                     return time.monotonic() - started
             time.sleep(0.1)
         raise BenchmarkFailed(f"alertmanager's /-/ready did not answer 200 within {timeout:g}s")
-
-    def cpu_seconds(self) -> float | None:
-        try:
-            fields = Path(f"/proc/{self.process.pid}/stat").read_text().rpartition(")")[2].split()
-        except OSError:
-            return None
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-    def log_tail(self, lines: int = 20) -> str:
-        with contextlib.suppress(OSError):
-            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
-        return ""
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
 
 
 # --- the measurement ------------------------------------------------------------------------------
@@ -258,11 +239,8 @@ class Phase:
         return "?" if seconds is None or self.stats.elapsed <= 0 else f"{seconds / self.stats.elapsed:.2f}"
 
     def summary(self) -> dict[str, Any]:
-        return (
-            self.stats.summary()
-            | {"alerts": self.alerts, "alerts_per_s": round(self.alerts_per_s, 1)}
-            | {"cpu_s": self.cpu}
-        )
+        extra = {"alerts": self.alerts, "alerts_per_s": round(self.alerts_per_s, 1), "cpu_s": self.cpu}
+        return self.stats.summary() | extra
 
 
 def _check_contract(holdoff: Target, tag: str) -> None:
@@ -309,12 +287,13 @@ async def _measure(
     warm = single_workloads(server.target, am.target, f"{tag}-w", min(conns, WARMUP), WARMUP, seed=1)
     await phase("warm-up", server.target, warm[0])
     await phase("warm-up", am.target, warm[1])
-    console.print(f"  batch: {webhooks:,} webhooks of {BATCH} new alerts, then resolves, {conns} connections")
-    batch = await phase("batch", server.target, batch_workload(server.target, f"{tag}-b", conns, webhooks, 2))
     console.print(f"  one alert per request: {singles:,} to Holdoff, then the same to Alertmanager")
-    to_holdoff, to_am = single_workloads(server.target, am.target, f"{tag}-s", conns, singles, seed=3)
+    to_holdoff, to_am = single_workloads(server.target, am.target, f"{tag}-s", conns, singles, seed=2)
     single = await phase("single holdoff", server.target, to_holdoff)
-    return [batch, single, await phase("single alertmanager", am.target, to_am)]
+    single_am = await phase("single alertmanager", am.target, to_am)
+    console.print(f"  batch: {webhooks:,} webhooks of {BATCH} new alerts, then resolves, {conns} connections")
+    batch = await phase("batch", server.target, batch_workload(server.target, f"{tag}-b", conns, webhooks, 3))
+    return [single, single_am, batch]
 
 
 def _config(args: argparse.Namespace) -> dict[str, Any]:
@@ -340,7 +319,7 @@ def run_alertmanager(args: argparse.Namespace) -> int:
     info: dict[str, Any] = {"database": "postgresql" if config["database_url"] else "sqlite (temporary dir)"}
     phases: list[Phase] = []
     failure: str | None = None
-    processes: list[ServerProcess | AlertmanagerProcess] = []
+    processes: list[ServerProcess] = []
     data_dir = Path(tempfile.mkdtemp(prefix="holdoff-bench-am-"))
     try:
         with teams_sink() as sink:
@@ -350,7 +329,7 @@ def run_alertmanager(args: argparse.Namespace) -> int:
             am = AlertmanagerProcess(data_dir)
             processes.append(am)
             info["holdoff_startup_s"] = round(server.wait_healthy(), 2)
-            info["alertmanager_startup_s"] = round(am.wait_ready(), 2)
+            info["alertmanager_startup_s"] = round(am.wait_healthy(), 2)
             _check_contract(server.target, tag)
             phases = run(lambda: _measure(server, am, config, tag, console))
             if server.process.poll() is not None:

@@ -164,7 +164,7 @@ def test_rules_firing_through_alertmanager_are_held_escalated_and_resolved(
 
     # What Holdoff stored: the Alertmanager alert's identity, name, labels and annotations.
     [am_outage] = [a for a in alertmanager.alerts() if a["labels"]["alertname"] == OUTAGE]
-    assert outage["source"] == "alertmanager"
+    assert (outage["source"], outage["name"]) == ("alertmanager", OUTAGE)
     assert outage["fingerprint"] == am_outage["fingerprint"]
     assert outage["labels"] == {
         "alertname": OUTAGE,

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Row, and_, bindparam, func, or_, select, tuple_, update
+from sqlalchemy import Connection, Row, and_, bindparam, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from holdoff.mediate.model import AlertRecord, AlertState, Resolution, Severity, TimelineEntry
@@ -97,9 +97,14 @@ _LOCK_BY_IDENTITY = (
     .where(alerts.c.source == bindparam("source"), alerts.c.fingerprint == bindparam("fingerprint"))
     .with_for_update()
 )
+# One source at a time: SQLite plans a row-value IN over (source, fingerprint) as a full table scan,
+# while ``source = ? AND fingerprint IN (...)`` uses the unique index.
 _LOCK_MANY = (
     select(alerts)
-    .where(tuple_(alerts.c.source, alerts.c.fingerprint).in_(bindparam("identities", expanding=True)))
+    .where(
+        alerts.c.source == bindparam("source"),
+        alerts.c.fingerprint.in_(bindparam("fingerprints", expanding=True)),
+    )
     .order_by(alerts.c.id)
     .with_for_update()
 )
@@ -123,9 +128,15 @@ def lock_by_identity(conn: Connection, source: str, fingerprint: str) -> StoredA
 def lock_many(
     conn: Connection, identities: Collection[tuple[str, str]]
 ) -> dict[tuple[str, str], StoredAlert]:
-    """The alerts with these identities, locked in id order (so two batches never deadlock)."""
-    found = conn.execute(_LOCK_MANY, {"identities": list(identities)})
-    return {(row.source, row.fingerprint): _stored(row) for row in found}
+    """The alerts with these identities, locked source by source in id order (so batches do not deadlock)."""
+    by_source: dict[str, list[str]] = {}
+    for source, fingerprint in identities:
+        by_source.setdefault(source, []).append(fingerprint)
+    found: dict[tuple[str, str], StoredAlert] = {}
+    for source in sorted(by_source):
+        for row in conn.execute(_LOCK_MANY, {"source": source, "fingerprints": by_source[source]}):
+            found[(row.source, row.fingerprint)] = _stored(row)
+    return found
 
 
 def lock_by_id(conn: Connection, alert_id: int) -> StoredAlert | None:
