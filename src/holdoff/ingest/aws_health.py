@@ -25,7 +25,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_valida
 
 from holdoff.ingest.errors import PayloadError
 from holdoff.ingest.identity import stable_fingerprint
-from holdoff.ingest.text import Text
+from holdoff.ingest.text import OptionalText, Text
 from holdoff.mediate.model import Action, AlertEvent, Severity
 
 SOURCE = "aws-health"
@@ -83,13 +83,6 @@ def _aws_time(value: Any) -> datetime | None:
 
 
 AwsTime = Annotated[datetime | None, BeforeValidator(_aws_time)]
-
-
-def _blank_is_none(value: Any) -> Any:
-    return None if isinstance(value, str) and not value.strip() else value
-
-
-OptionalText = Annotated[Text | None, BeforeValidator(_blank_is_none)]
 
 
 class EventDescription(BaseModel):

@@ -23,7 +23,7 @@ from pydantic.alias_generators import to_pascal
 
 from holdoff.ingest.errors import PayloadError
 from holdoff.ingest.identity import stable_fingerprint
-from holdoff.ingest.text import Text
+from holdoff.ingest.text import OptionalText, Text
 from holdoff.mediate.model import Action, AlertEvent, Severity
 
 SOURCE = "securityhub"
@@ -98,13 +98,6 @@ def _timestamp(value: Any) -> datetime | None:
 
 
 Timestamp = Annotated[datetime | None, BeforeValidator(_timestamp)]
-
-
-def _blank_is_none(value: Any) -> Any:
-    return None if isinstance(value, str) and not value.strip() else value
-
-
-OptionalText = Annotated[Text | None, BeforeValidator(_blank_is_none)]
 
 
 class _Asff(BaseModel):

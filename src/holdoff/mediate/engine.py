@@ -17,6 +17,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from types import MappingProxyType
+from typing import Any
 
 from holdoff.mediate.durations import humanize
 from holdoff.mediate.model import (
@@ -113,6 +114,23 @@ def _ignored(action: Action, summary: str, record: AlertRecord, *, noteworthy: b
     return Outcome(record, (), _entry(action, summary, record, record), changed=False, noteworthy=noteworthy)
 
 
+def _first_seen(event: AlertEvent, now: datetime, state: AlertState, **fields: Any) -> AlertRecord:
+    """The record of an identity Holdoff sees for the first time."""
+    return AlertRecord(
+        source=event.source,
+        fingerprint=event.fingerprint,
+        name=event.name or event.fingerprint,
+        state=state,
+        severity=event.severity,
+        labels=event.labels,
+        annotations=event.annotations,
+        links=event.links,
+        last_seen_at=now,
+        source_started_at=event.starts_at,
+        **fields,
+    )
+
+
 def _triggered(record: AlertRecord | None, event: AlertEvent, now: datetime, policy: Policy) -> Outcome:
     if record is not None and record.is_open:
         if _same_or_older(event, record):
@@ -134,21 +152,7 @@ def _triggered(record: AlertRecord | None, event: AlertEvent, now: datetime, pol
 
     deadline = now + policy.grace
     if record is None:
-        after = AlertRecord(
-            source=event.source,
-            fingerprint=event.fingerprint,
-            name=event.name or event.fingerprint,
-            state=AlertState.PENDING,
-            occurrence=1,
-            severity=event.severity,
-            labels=event.labels,
-            annotations=event.annotations,
-            links=event.links,
-            opened_at=now,
-            last_seen_at=now,
-            deadline_at=deadline,
-            source_started_at=event.starts_at,
-        )
+        after = _first_seen(event, now, AlertState.PENDING, occurrence=1, opened_at=now, deadline_at=deadline)
         summary = f"Triggered; held for {humanize(policy.grace)} before anyone is paged"
         return Outcome(after, (), _entry(Action.TRIGGERED, summary, None, after), changed=True)
 
@@ -178,20 +182,8 @@ def _triggered(record: AlertRecord | None, event: AlertEvent, now: datetime, pol
 
 
 def _unmatched_resolve(event: AlertEvent, now: datetime) -> Outcome:
-    after = AlertRecord(
-        source=event.source,
-        fingerprint=event.fingerprint,
-        name=event.name or event.fingerprint,
-        state=AlertState.RESOLVED,
-        occurrence=0,
-        severity=event.severity,
-        labels=event.labels,
-        annotations=event.annotations,
-        links=event.links,
-        last_seen_at=now,
-        resolved_at=now,
-        resolution=Resolution.UNMATCHED,
-        source_started_at=event.starts_at,
+    after = _first_seen(
+        event, now, AlertState.RESOLVED, occurrence=0, resolved_at=now, resolution=Resolution.UNMATCHED
     )
     summary = "Resolve received for an alert that was never seen firing; recorded, nobody notified"
     return Outcome(after, (), _entry(Action.RESOLVED, summary, None, after), changed=True)
