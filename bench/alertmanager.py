@@ -21,7 +21,6 @@ import asyncio
 import contextlib
 import json
 import os
-import platform
 import random
 import shutil
 import subprocess
@@ -38,10 +37,10 @@ import yaml
 from rich.console import Console
 from rich.table import Table
 
-from bench import RESULTS_DIR, Benchmark, BenchmarkFailed
-from bench.ingest import _git_revision, _positive_int, _status_mix, _verdict
+from bench import Benchmark, BenchmarkFailed
+from bench.common import machine_info, positive_int, status_mix, verdict, write_result
 from bench.loadgen import RunStats, Target, Workload, alert_events, closed_loop, run
-from bench.server import ServerProcess, _free_port, http_get, teams_sink
+from bench.server import ServerProcess, free_port, http_get, teams_sink
 
 ALERTMANAGER: Final = Path("/usr/bin/prometheus-alertmanager")
 HOLDOFF_PATH: Final = "/webhooks/alertmanager"
@@ -195,7 +194,7 @@ class AlertmanagerProcess(ServerProcess):
         if not ALERTMANAGER.is_file():
             hint = "sudo ./scripts/ensure-system-packages.sh installs prometheus-alertmanager"
             raise BenchmarkFailed(f"{ALERTMANAGER} not found: {hint}")
-        self.data_dir, self.port, self.log_path = data_dir, _free_port(), data_dir / "alertmanager.log"
+        self.data_dir, self.port, self.log_path = data_dir, free_port(), data_dir / "alertmanager.log"
         route = {"receiver": "null", "group_by": ["alertname"], "group_wait": "1h", "group_interval": "1h"}
         config_path = data_dir / "alertmanager.yml"
         config_path.write_text(yaml.safe_dump({"route": route, "receivers": [{"name": "null"}]}), "utf-8")
@@ -382,14 +381,14 @@ def _print_table(console: Console, phases: list[Phase], config: dict[str, Any], 
         table.add_row("  latency p50 / p99 per request", latency, "", f"CPU cores: {cores}", "")
     if (ratio := _ratio(phases)) is not None:
         why = "Holdoff commits every change; Alertmanager keeps alerts in memory"
-        verdict = _verdict(ratio >= GOAL_RATIO)
-        table.add_row("ratio Holdoff / Alertmanager, 1 per request", f"{ratio:.2f}x", "≥ 1x", why, verdict)
+        outcome = verdict(ratio >= GOAL_RATIO)
+        table.add_row("ratio Holdoff / Alertmanager, 1 per request", f"{ratio:.2f}x", "≥ 1x", why, outcome)
     errors, sent = sum(p.stats.errors for p in phases), sum(p.stats.planned for p in phases)
-    mix, verdict = (
-        _status_mix(*(p.stats for p in phases)),
+    mix, outcome = (
+        status_mix(*(p.stats for p in phases)),
         "[bold red]FAILED[/]" if errors else "[green]none[/]",
     )
-    table.add_row("errors (non-2xx or no answer)", f"{errors:,} of {sent:,}", "0", mix, verdict)
+    table.add_row("errors (non-2xx or no answer)", f"{errors:,} of {sent:,}", "0", mix, outcome)
     if teams is not None:
         table.add_row("Teams posts received by the sink", f"{teams:,}", "", "transient resolves", "")
     table.caption = f"{config['connections']} connections in every phase; load generator on the same machine"
@@ -400,11 +399,6 @@ def _write_json(
     config: dict[str, Any], phases: list[Phase], info: dict[str, Any], failure: str | None, tag: str
 ) -> Path:
     ratio = _ratio(phases)
-    machine = {
-        "cpu_count": os.cpu_count(),
-        "platform": platform.platform(),
-        "python": platform.python_version(),
-    }
     result: dict[str, Any] = {
         "benchmark": "alertmanager",
         "run": tag,
@@ -412,20 +406,13 @@ def _write_json(
         "failed": failure is not None,
         "failure": failure,
         "config": config | {"database_url": "set" if config["database_url"] else None},
-        "machine": machine | {"git": _git_revision()},
+        "machine": machine_info(),
         "goals": {"holdoff_over_alertmanager_ratio": GOAL_RATIO},
         "ratio_holdoff_over_alertmanager": None if ratio is None else round(ratio, 3),
         "servers": info,
         "phases": {phase.name: phase.summary() for phase in phases},
     }
-    RESULTS_DIR.mkdir(parents=True, exist_ok=True)
-    stamp, serial = tag.split("-")[0], 1
-    path = RESULTS_DIR / f"alertmanager-{stamp}.json"
-    while path.exists():
-        serial += 1
-        path = RESULTS_DIR / f"alertmanager-{stamp}-{serial}.json"
-    path.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
-    return path
+    return write_result("alertmanager", tag, result)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -434,18 +421,18 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     group.add_argument(
         "--am-connections",
-        type=_positive_int,
+        type=positive_int,
         default=DEFAULT_CONNECTIONS,
         help=f"concurrent keep-alive connections in every phase (default {DEFAULT_CONNECTIONS})",
     )
     group.add_argument(
         "--am-webhooks",
-        type=_positive_int,
+        type=positive_int,
         help=f"webhooks of {BATCH} new alerts (default {DEFAULT_WEBHOOKS}; {QUICK_WEBHOOKS} with --quick)",
     )
     group.add_argument(
         "--am-alerts",
-        type=_positive_int,
+        type=positive_int,
         help=f"single alerts to each of Holdoff and Alertmanager (default {DEFAULT_SINGLES:,}; "
         f"{QUICK_SINGLES:,} with --quick)",
     )

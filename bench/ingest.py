@@ -15,13 +15,10 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import json
 import math
 import os
-import platform
 import shutil
 import signal
-import subprocess
 import tempfile
 import time
 import urllib.error
@@ -36,7 +33,8 @@ from typing import Any, Final
 from rich.console import Console
 from rich.table import Table
 
-from bench import RESULTS_DIR, Benchmark, BenchmarkFailed
+from bench import Benchmark, BenchmarkFailed
+from bench.common import machine_info, positive_float, positive_int, status_mix, verdict, write_result
 from bench.loadgen import RunStats, Target, build_workload, closed_loop, open_loop, run
 from bench.server import ServerProcess, http_get, teams_sink
 
@@ -54,7 +52,6 @@ QUICK_DURATION: Final = 3.0
 DEFAULT_WARMUP: Final = 500
 DEFAULT_WORKERS: Final = 1
 REQUEST_TIMEOUT: Final = 30.0
-ROOT: Final = Path(__file__).resolve().parent.parent
 
 
 @dataclass(frozen=True)
@@ -75,24 +72,24 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("ingest benchmark")
     group.add_argument(
         "--connections",
-        type=_positive_int,
+        type=positive_int,
         default=DEFAULT_CONNECTIONS,
         help=f"concurrent keep-alive connections (default {DEFAULT_CONNECTIONS})",
     )
     group.add_argument(
         "--requests",
-        type=_positive_int,
+        type=positive_int,
         help=f"closed-loop requests (default {DEFAULT_REQUESTS:,}; {QUICK_REQUESTS:,} with --quick)",
     )
     group.add_argument(
         "--rate",
-        type=_positive_float,
+        type=positive_float,
         default=GOAL_P99_RATE,
         help=f"open-loop requests per second (default {GOAL_P99_RATE:g})",
     )
     group.add_argument(
         "--duration",
-        type=_positive_float,
+        type=positive_float,
         help=f"open-loop seconds (default {DEFAULT_DURATION:g}; {QUICK_DURATION:g} with --quick)",
     )
     group.add_argument(
@@ -108,7 +105,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     group.add_argument(
         "--workers",
-        type=_positive_int,
+        type=positive_int,
         default=DEFAULT_WORKERS,
         help=f"worker processes of the server (holdoff serve --workers; default {DEFAULT_WORKERS}, as make run)",
     )
@@ -119,20 +116,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     group.add_argument(
         "--keep-data", action="store_true", help="keep the server's temporary data directory and log"
     )
-
-
-def _positive_int(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError("must be at least 1")
-    return value
-
-
-def _positive_float(text: str) -> float:
-    value = float(text)
-    if not value > 0 or math.isinf(value):
-        raise argparse.ArgumentTypeError("must be a positive number")
-    return value
 
 
 def _config(args: argparse.Namespace) -> Config:
@@ -286,12 +269,6 @@ def run_ingest(args: argparse.Namespace) -> int:
 # --- reporting ------------------------------------------------------------------------------------
 
 
-def _verdict(met: bool | None) -> str:
-    if met is None:
-        return "[dim]n/a[/]"
-    return "[green]met[/]" if met else "[bold red]MISSED[/]"
-
-
 def _goals(config: Config, measured: Measured) -> dict[str, bool | None]:
     p99 = measured.open.latency_ms(0.99)
     at_goal_rate = math.isclose(config.rate, GOAL_P99_RATE)
@@ -318,7 +295,7 @@ def _print_table(console: Console, config: Config, measured: Measured, teams_pos
         f"{closed.throughput:,.0f}",
         f"≥ {GOAL_ALERTS_PER_S:,.0f}",
         f"{goal_ratio:.2f}x goal; {keep_ratio:,.0f}x Keep's ~{KEEP_ALERTS_PER_S:g}/s",
-        _verdict(goals["alerts_per_s"]),
+        verdict(goals["alerts_per_s"]),
     )
     table.add_row(
         "latency p50 / p99, closed loop",
@@ -340,7 +317,7 @@ def _print_table(console: Console, config: Config, measured: Measured, teams_pos
         f"{p99:.1f} ms",
         p99_goal,
         f"{GOAL_P99_MS / p99:.1f}x headroom" if p99 > 0 and goals["p99_at_500_per_s"] else "",
-        _verdict(goals["p99_at_500_per_s"]),
+        verdict(goals["p99_at_500_per_s"]),
     )
     table.add_row(f"latency max at {rate}", f"{opened.latency_ms(1.0):.1f} ms", "", "", "")
     sent = closed.planned + opened.planned
@@ -349,7 +326,7 @@ def _print_table(console: Console, config: Config, measured: Measured, teams_pos
         "errors (non-2xx or no answer)",
         f"{errors:,} of {sent:,}",
         "0",
-        _status_mix(closed, opened),
+        status_mix(closed, opened),
         "[green]none[/]" if goals["no_errors"] else "[bold red]FAILED[/]",
     )
     if measured.server_cpu_closed is not None and closed.elapsed > 0:
@@ -369,24 +346,6 @@ def _print_table(console: Console, config: Config, measured: Measured, teams_pos
     console.print(table)
 
 
-def _status_mix(*runs: RunStats) -> str:
-    statuses: dict[int, int] = {}
-    for stats in runs:
-        for status, count in stats.statuses.items():
-            statuses[status] = statuses.get(status, 0) + count
-    return ", ".join(f"{count:,}x {status}" for status, count in sorted(statuses.items()))
-
-
-def _git_revision() -> str | None:
-    try:
-        done = subprocess.run(
-            ["git", "describe", "--always", "--dirty"], cwd=ROOT, capture_output=True, text=True, timeout=5
-        )
-    except (OSError, subprocess.SubprocessError):
-        return None
-    return done.stdout.strip() or None if done.returncode == 0 else None
-
-
 def _write_json(
     config: Config, measured: Measured | None, info: dict[str, Any], failure: str | None, run_tag: str
 ) -> Path:
@@ -397,12 +356,7 @@ def _write_json(
         "failed": failure is not None,
         "failure": failure,
         "config": {**asdict(config), "database_url": "set" if config.database_url else None},
-        "machine": {
-            "cpu_count": os.cpu_count(),
-            "platform": platform.platform(),
-            "python": platform.python_version(),
-            "git": _git_revision(),
-        },
+        "machine": machine_info(),
         "goals": {
             "alerts_per_s": GOAL_ALERTS_PER_S,
             "p99_ms": GOAL_P99_MS,
@@ -419,15 +373,7 @@ def _write_json(
             "rate_per_s": config.rate,
             "server_cpu_s": measured.server_cpu_open,
         }
-    RESULTS_DIR.mkdir(parents=True, exist_ok=True)
-    stamp = run_tag.split("-")[0]
-    path = RESULTS_DIR / f"ingest-{stamp}.json"
-    serial = 1
-    while path.exists():
-        serial += 1
-        path = RESULTS_DIR / f"ingest-{stamp}-{serial}.json"
-    path.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
-    return path
+    return write_result("ingest", run_tag, result)
 
 
 BENCHMARK: Final = Benchmark(

@@ -71,7 +71,7 @@ def teams_sink() -> Iterator[_SinkServer]:
 # --- the server under test ------------------------------------------------------------------------
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
@@ -101,7 +101,7 @@ class ServerProcess:
 
     def __init__(self, data_dir: Path, teams_url: str, database_url: str | None, workers: int) -> None:
         self.data_dir = data_dir
-        self.port = _free_port()
+        self.port = free_port()
         self.log_path = data_dir / "server.log"
         env = {
             key: value

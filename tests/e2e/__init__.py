@@ -15,8 +15,9 @@ from typing import Any
 
 import httpx
 
-from tests.support.receivers import ReceivedMail, ReceivedRequest, SmtpSink, TeamsReceiver
 from tests.support.server import EnvValue
+from tests.support.smtp_sink import ReceivedMail, SmtpSink
+from tests.support.teams_receiver import ReceivedRequest, TeamsReceiver
 
 EMAIL_FROM = "holdoff@example.test"
 EMAIL_TO = "oncall@example.test"

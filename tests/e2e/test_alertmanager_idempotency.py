@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 
 from tests.e2e import Api, service_env
-from tests.support.receivers import TeamsReceiver
 from tests.support.server import StartHoldoff
+from tests.support.teams_receiver import TeamsReceiver
 
 pytestmark = pytest.mark.e2e
 

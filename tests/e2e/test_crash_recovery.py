@@ -19,8 +19,9 @@ from tests.e2e import (
     teams_title,
     timestamp,
 )
-from tests.support.receivers import SmtpSink, TeamsReceiver
 from tests.support.server import StartHoldoff
+from tests.support.smtp_sink import SmtpSink
+from tests.support.teams_receiver import TeamsReceiver
 
 pytestmark = pytest.mark.e2e
 

@@ -18,8 +18,9 @@ from tests.e2e import (
     service_env,
     teams_alert_id,
 )
-from tests.support.receivers import SmtpSink, TeamsReceiver
 from tests.support.server import StartHoldoff
+from tests.support.smtp_sink import SmtpSink
+from tests.support.teams_receiver import TeamsReceiver
 
 pytestmark = pytest.mark.e2e
 

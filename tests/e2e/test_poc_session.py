@@ -17,8 +17,9 @@ from typing import Any
 import pytest
 
 from tests.e2e import Api, quiet_period, service_env, teams_alert_id, teams_text, teams_title
-from tests.support.receivers import SmtpSink, TeamsReceiver
 from tests.support.server import HoldoffProcess, StartHoldoff
+from tests.support.smtp_sink import SmtpSink
+from tests.support.teams_receiver import TeamsReceiver
 
 pytestmark = pytest.mark.e2e
 

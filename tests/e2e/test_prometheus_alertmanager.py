@@ -38,21 +38,19 @@ from tests.e2e import (
     teams_title,
     timestamp,
 )
+from tests.support import metrics_endpoint as metrics_support
 from tests.support import prometheus as prometheus_support
-from tests.support.prometheus import (
-    AlertmanagerProcess,
-    AlertRule,
-    MetricsEndpoint,
-    PrometheusProcess,
-    webhook_config,
-)
-from tests.support.receivers import SmtpSink, TeamsReceiver
+from tests.support.metrics_endpoint import MetricsEndpoint
+from tests.support.prometheus import AlertmanagerProcess, AlertRule, PrometheusProcess, webhook_config
 from tests.support.server import HoldoffProcess, StartHoldoff
+from tests.support.smtp_sink import SmtpSink
+from tests.support.teams_receiver import TeamsReceiver
 
 pytestmark = pytest.mark.e2e
 
-# The fixtures of tests/support/prometheus.py (tests/conftest.py is not ours to extend).
-metrics_endpoint = prometheus_support.metrics_endpoint
+# The fixtures of tests/support/metrics_endpoint.py and tests/support/prometheus.py
+# (tests/conftest.py is not ours to extend).
+metrics_endpoint = metrics_support.metrics_endpoint
 start_alertmanager = prometheus_support.start_alertmanager
 start_prometheus = prometheus_support.start_prometheus
 

@@ -7,8 +7,9 @@ from collections import Counter
 import pytest
 
 from tests.e2e import Api, quiet_period, service_env, teams_alert_id, teams_title
-from tests.support.receivers import SmtpSink, TeamsReceiver
 from tests.support.server import StartHoldoff
+from tests.support.smtp_sink import SmtpSink
+from tests.support.teams_receiver import TeamsReceiver
 
 pytestmark = pytest.mark.e2e
 

@@ -10,8 +10,9 @@ from collections import Counter
 import pytest
 
 from tests.e2e import Api, mail_alert_id, quiet_period, service_env
-from tests.support.receivers import SmtpSink, TeamsReceiver
 from tests.support.server import StartHoldoff
+from tests.support.smtp_sink import SmtpSink
+from tests.support.teams_receiver import TeamsReceiver
 
 pytestmark = pytest.mark.e2e
 

@@ -10,7 +10,8 @@ from holdoff.mediate.model import NotificationKind
 from holdoff.notify.channel import DeliveryResult
 from holdoff.notify.email import EmailChannel, build_email
 from tests.notify.samples import message
-from tests.support.receivers import SmtpSink, TcpBlackhole, smtp_sink, unused_port
+from tests.support.net import TcpBlackhole, unused_port
+from tests.support.smtp_sink import SmtpSink, smtp_sink
 
 # pytest looks fixtures up by name in this module; naming them here also tells ruff that the
 # test parameters of the same name use them (not F811 redefinitions).

@@ -14,7 +14,8 @@ from holdoff.notify.registry import build_channels, describe_channels
 from holdoff.notify.teams import TeamsChannel
 from holdoff.settings import Settings
 from tests.notify.samples import message
-from tests.support.receivers import SmtpSink, TeamsReceiver, smtp_sink, teams_receiver
+from tests.support.smtp_sink import SmtpSink, smtp_sink
+from tests.support.teams_receiver import TeamsReceiver, teams_receiver
 
 # pytest looks fixtures up by name in this module; naming them here also tells ruff that the
 # test parameters of the same name use them (not F811 redefinitions).

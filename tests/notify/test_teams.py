@@ -21,7 +21,8 @@ from holdoff.notify.teams import (
     encode,
 )
 from tests.notify.samples import message
-from tests.support.receivers import TcpBlackhole, TeamsReceiver, teams_receiver, unused_port
+from tests.support.net import TcpBlackhole, unused_port
+from tests.support.teams_receiver import TeamsReceiver, teams_receiver
 
 # pytest looks fixtures up by name in this module; naming them here also tells ruff that the
 # test parameters of the same name use them (not F811 redefinitions).

@@ -14,7 +14,8 @@ from holdoff.runtime import Runtime
 from holdoff.settings import Settings
 from holdoff.store import outbox
 from holdoff.store.tables import alert_events, delivery_attempts, notifications
-from tests.support.receivers import SmtpSink, TeamsReceiver
+from tests.support.smtp_sink import SmtpSink
+from tests.support.teams_receiver import TeamsReceiver
 
 
 class FakeClock:

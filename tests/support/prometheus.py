@@ -1,20 +1,18 @@
-"""Real Prometheus and Alertmanager processes for end-to-end tests, and a metrics endpoint to drive them.
+"""Real Prometheus and Alertmanager processes for end-to-end tests.
 
-* :class:`MetricsEndpoint`: a threaded ``http.server`` on 127.0.0.1 serving ``/metrics`` in the text
-  exposition format; the test sets gauge values (``set("holdoff_test_value", {"case": "x"}, 1)``), so a
-  rule such as ``holdoff_test_value{case="x"} > 0`` fires, and stops firing when the value goes back to 0.
 * :class:`AlertmanagerProcess`: Debian's ``prometheus-alertmanager`` (0.25) with a generated config, web
   on a free 127.0.0.1 port and gossip off (``--cluster.listen-address=`` empty; otherwise it listens on
   0.0.0.0:9094). :func:`webhook_config` builds the config that routes every alert to one webhook.
-* :class:`PrometheusProcess`: Debian's ``prometheus`` (2.42) scraping the metrics endpoint every second,
-  evaluating the generated :class:`AlertRule` rules every second and sending alerts to the Alertmanager.
+* :class:`PrometheusProcess`: Debian's ``prometheus`` (2.42) scraping its targets (usually a
+  :class:`tests.support.metrics_endpoint.MetricsEndpoint`) every second, evaluating the generated
+  :class:`AlertRule` rules every second and sending alerts to the Alertmanager.
 
 Both processes run in their own session with a temporary data directory, output to a log file under
 ``test-artifacts/<test id>/``; readiness is ``GET /-/ready`` answering 200. Once ready, every socket they
 listen on is checked to be a loopback address. Nothing here skips: a missing binary, a process that exits
 or does not get ready, or one listening beyond loopback fails with the reason and the log's tail.
-Fixtures: ``metrics_endpoint``, ``start_alertmanager`` and ``start_prometheus`` (factories; whatever they
-started is stopped at teardown).
+Fixtures: ``start_alertmanager`` and ``start_prometheus`` (factories; whatever they started is stopped at
+teardown).
 """
 
 from __future__ import annotations
@@ -26,11 +24,9 @@ import re
 import signal
 import socket
 import subprocess
-import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import IO, Any, Self
 
@@ -49,97 +45,6 @@ INSTALL_HINT = "install it with: sudo ./scripts/ensure-system-packages.sh (Debia
 
 class PrometheusToolError(RuntimeError):
     """Prometheus or Alertmanager is missing, did not start, or misbehaved."""
-
-
-# --------------------------------------------------------------------------- metrics endpoint
-
-
-class MetricsEndpoint:
-    """Gauges served at ``http://127.0.0.1:<port>/metrics`` for Prometheus to scrape."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._values: dict[tuple[str, tuple[tuple[str, str], ...]], float] = {}
-        self._scrapes = 0
-        self._server: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
-
-    def start(self) -> Self:
-        if self._server is not None:
-            return self
-        endpoint = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:
-                if self.path.split("?", 1)[0] != "/metrics":
-                    self.send_error(404)
-                    return
-                body = endpoint.exposition().encode()
-                self.send_response(200)
-                self.send_header("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, format: str, *args: Any) -> None:
-                pass
-
-        self._server = ThreadingHTTPServer((LOOPBACK, 0), Handler)
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, name="metrics", daemon=True
-        )
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-        self._server = self._thread = None
-
-    def __enter__(self) -> Self:
-        return self.start()
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.stop()
-
-    @property
-    def target(self) -> str:
-        """``host:port``, as a Prometheus ``static_configs`` target (and the series' ``instance`` label)."""
-        if self._server is None:
-            raise RuntimeError("the metrics endpoint is not started")
-        return f"{LOOPBACK}:{self._server.server_address[1]}"
-
-    @property
-    def scrapes(self) -> int:
-        """How many times ``/metrics`` was served."""
-        with self._lock:
-            return self._scrapes
-
-    def set(self, name: str, labels: Mapping[str, str], value: float) -> None:
-        key = (name, tuple(sorted(labels.items())))
-        with self._lock:
-            self._values[key] = value
-
-    def exposition(self) -> str:
-        """The current values in Prometheus' text format (one gauge family per metric name)."""
-        with self._lock:
-            self._scrapes += 1
-            values = sorted(self._values.items())
-        lines: list[str] = []
-        for (name, labels), value in values:
-            if f"# TYPE {name} gauge" not in lines:
-                lines.append(f"# TYPE {name} gauge")
-            rendered = ",".join(f'{key}="{_escape(val)}"' for key, val in labels)
-            lines.append(f"{name}{{{rendered}}} {value:g}")
-        return "\n".join(lines) + "\n"
-
-
-def _escape(value: str) -> str:
-    return value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
 
 
 # --------------------------------------------------------------------------- sockets a process listens on
@@ -468,12 +373,6 @@ class PrometheusProcess(_Daemon):
 def _test_dir(request: pytest.FixtureRequest) -> Path:
     name = re.sub(r"[^A-Za-z0-9_.-]+", "_", request.node.nodeid).strip("_")[:150] or "test"
     return artifacts_root(request.config) / name
-
-
-@pytest.fixture
-def metrics_endpoint() -> Iterator[MetricsEndpoint]:
-    with MetricsEndpoint() as endpoint:
-        yield endpoint
 
 
 @pytest.fixture
