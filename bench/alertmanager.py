@@ -252,6 +252,10 @@ def _check_contract(holdoff: Target, tag: str) -> None:
         raise BenchmarkFailed(f"{HOLDOFF_PATH} answered {response.status_code}: {response.text[:300]}")
 
 
+def _used(before: float | None, after: float | None) -> float | None:
+    return None if before is None or after is None else after - before
+
+
 async def _settle(server: ServerProcess, console: Console, timeout: float = 120.0) -> None:
     """Wait until Holdoff is idle (its outbox has delivered what the last phase queued), so a backlog
     does not take CPU from the next phase."""
@@ -276,7 +280,7 @@ async def _measure(
         before = {"holdoff": server.cpu_seconds(), "alertmanager": am.cpu_seconds()}
         stats = await closed_loop(target, workload, REQUEST_TIMEOUT)
         after = {"holdoff": server.cpu_seconds(), "alertmanager": am.cpu_seconds()}
-        cpu = {k: None if v is None or after[k] is None else after[k] - v for k, v in before.items()}
+        cpu = {k: _used(v, after[k]) for k, v in before.items()}
         if stats.errors:
             samples = "; ".join(stats.error_samples)
             raise BenchmarkFailed(f"{name}: {stats.errors} of {stats.planned} requests failed: {samples}")
