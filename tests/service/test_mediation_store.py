@@ -344,3 +344,39 @@ def test_a_batch_records_the_same_timeline_as_events_one_by_one(runtime: Runtime
     batched_id = batched[0].alert_id
     assert timeline(one_by_one[0].alert_id) == timeline(batched_id)
     assert [action for action, _, _ in timeline(batched_id)] == ["triggered", "resolved", "triggered"]
+
+
+def test_two_processes_first_seeing_the_same_alert_store_it_once(
+    database_url: str, teams_receiver: TeamsReceiver, smtp_sink: SmtpSink, clock: FakeClock
+) -> None:
+    settings = make_settings(database_url, teams_receiver, smtp_sink)
+    runtimes = [Runtime(settings, clock=clock, run_workers=False) for _ in range(2)]
+    for rt in runtimes:
+        rt.start()
+    try:
+
+        def apply(rt: Runtime, fingerprint: str, barrier: threading.Barrier, results: list[object]) -> None:
+            barrier.wait()
+            results.extend(rt.mediator.apply_groups([[trigger(fingerprint)], [trigger(f"{fingerprint}-x")]]))
+
+        for round_ in range(10):
+            barrier = threading.Barrier(2)
+            results: list[object] = []
+            threads = [
+                threading.Thread(target=apply, args=(rt, f"same-{round_}", barrier, results))
+                for rt in runtimes
+            ]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join(30)
+            assert not [r for r in results if isinstance(r, Exception)], results
+        with runtimes[0].db.read() as conn:
+            from holdoff.store import alerts as alert_store
+
+            stored_alerts = alert_store.page(conn, limit=100)[0]
+        assert len(stored_alerts) == 20
+        assert {a.record.repeat_count for a in stored_alerts} == {1}
+    finally:
+        for rt in runtimes:
+            rt.stop()

@@ -10,6 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection
+from sqlalchemy.exc import IntegrityError
 
 from holdoff.clock import Clock
 from holdoff.mediate.engine import Policy, decide
@@ -149,12 +150,11 @@ class Mediator:
                 current[key] = outcome.alert
                 decided.append((key, outcome, event))
             ids = {key: alert.id for key, alert in stored.items()}
-            for key, record in current.items():
-                if key not in ids:
-                    new_id = alert_store.insert_new(conn, record, now)
-                    if new_id is None:
-                        raise _InsertRace(f"{key} was inserted by another process")
-                    ids[key] = new_id
+            first_seen = [record for key, record in current.items() if key not in ids]
+            try:
+                ids.update(alert_store.insert_many(conn, first_seen, now))
+            except IntegrityError as exc:
+                raise _InsertRace("another process inserted one of these alerts first") from exc
             # Each alert row is written once, with its final state; every event gets its timeline row.
             changed = [(ids[key], current[key]) for key in stored if current[key] != stored[key].record]
             alert_store.save_many(conn, changed, now)

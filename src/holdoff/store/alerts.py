@@ -115,6 +115,7 @@ _INSERT_NEW = {
     .returning(alerts.c.id)
     for name, dialect_insert in (("postgresql", postgresql.insert), ("sqlite", sqlite.insert))
 }
+_INSERT_MANY = alerts.insert().returning(alerts.c.id, alerts.c.source, alerts.c.fingerprint)
 _SAVE = update(alerts).where(alerts.c.id == bindparam("alert_id"))
 _ADD_EVENT = alert_events.insert()
 
@@ -148,6 +149,21 @@ def insert_new(conn: Connection, record: AlertRecord, now: datetime) -> int | No
     """Insert a first-seen alert; None when a concurrent transaction inserted the same identity first."""
     params = {**_values(record), "created_at": now, "updated_at": now}
     return conn.execute(_INSERT_NEW[conn.dialect.name], params).scalar_one_or_none()
+
+
+def insert_many(
+    conn: Connection, records: Sequence[AlertRecord], now: datetime
+) -> dict[tuple[str, str], int]:
+    """Insert first-seen alerts in one statement; their ids by identity.
+
+    Raises :class:`sqlalchemy.exc.IntegrityError` when another transaction inserted one of them
+    first (the caller decides again on the row that now exists).
+    """
+    if not records:
+        return {}
+    params = [{**_values(record), "created_at": now, "updated_at": now} for record in records]
+    rows = conn.execute(_INSERT_MANY, params)
+    return {(row.source, row.fingerprint): row.id for row in rows}
 
 
 def save_many(conn: Connection, changes: Sequence[tuple[int, AlertRecord]], now: datetime) -> None:
