@@ -18,6 +18,7 @@ from holdoff.notify.registry import build_channels, describe_channels
 from holdoff.service.ingest_queue import IngestQueue
 from holdoff.service.mediation import Mediator
 from holdoff.service.sender import OutboxSender, RetryPolicy
+from holdoff.service.silences import Silences
 from holdoff.service.workers import Loop
 from holdoff.settings import Settings
 from holdoff.store import migrate
@@ -55,6 +56,8 @@ class Runtime:
             outbox_signal=self.outbox_signal,
         )
         self.ingest = IngestQueue(self.mediator.apply_groups)
+        self.scheduler_signal = threading.Event()
+        self.silences = Silences(self.db, clock, self.scheduler_signal)
         self.sns_verifier = SnsVerifier()
         self.sns_fetch_status: Callable[[str], int] = get_status_https
         self.sender = OutboxSender(
@@ -91,6 +94,7 @@ class Runtime:
                 lambda: self.mediator.fire_due(DEADLINE_BATCH),
                 interval=self.settings.scheduler_interval_seconds,
                 full_batch=DEADLINE_BATCH,
+                wake=self.scheduler_signal,
             ),
             Loop(
                 "sender",

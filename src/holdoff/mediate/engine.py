@@ -13,7 +13,7 @@ Life of an alert::
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from types import MappingProxyType
@@ -31,6 +31,7 @@ from holdoff.mediate.model import (
     Resolution,
     TimelineEntry,
 )
+from holdoff.mediate.silence import Silence, muting
 
 DEFAULT_CHANNELS: Mapping[NotificationKind, tuple[str, ...]] = MappingProxyType(
     {
@@ -57,8 +58,38 @@ class InvalidTransition(Exception):
     """An operator asked for something the alert's state does not allow (e.g. acknowledge a resolved alert)."""
 
 
-def decide(record: AlertRecord | None, event: AlertEvent, now: datetime, policy: Policy) -> Outcome:
-    """Apply ``event`` at time ``now`` to ``record`` (None: the identity was never seen)."""
+def decide(
+    record: AlertRecord | None,
+    event: AlertEvent,
+    now: datetime,
+    policy: Policy,
+    silences: Sequence[Silence] = (),
+) -> Outcome:
+    """Apply ``event`` at time ``now`` to ``record`` (None: the identity was never seen).
+
+    ``silences`` are the silences in force; one that matches the alert mutes what would be sent.
+    """
+    return _mute(_decide(record, event, now, policy), now, silences)
+
+
+def _mute(outcome: Outcome, now: datetime, silences: Sequence[Silence]) -> Outcome:
+    """Drop the notifications a silence covers, and say so in the timeline."""
+    if not outcome.notifications:
+        return outcome
+    silence = muting(silences, outcome.alert, now)
+    if silence is None:
+        return outcome
+    escalation = any(n.kind is NotificationKind.ESCALATED for n in outcome.notifications)
+    alert = replace(outcome.alert, muted_by=silence.id) if escalation else outcome.alert
+    summary = f"{outcome.timeline.summary}; muted by silence #{silence.id}"
+    if silence.comment:
+        summary += f" ({silence.comment})"
+    return replace(
+        outcome, alert=alert, notifications=(), timeline=replace(outcome.timeline, summary=summary)
+    )
+
+
+def _decide(record: AlertRecord | None, event: AlertEvent, now: datetime, policy: Policy) -> Outcome:
     if event.action is Action.TRIGGERED:
         return _triggered(record, event, now, policy)
     if record is None:
@@ -73,6 +104,8 @@ def decide(record: AlertRecord | None, event: AlertEvent, now: datetime, policy:
         return _acknowledged(record, event, now)
     if event.action is Action.SUPPRESSED:
         return _suppressed(record, event, now)
+    if event.action is Action.SILENCE_ENDED:
+        return _silence_ended(record, policy)
     raise AssertionError(f"unhandled action {event.action!r}")  # pragma: no cover
 
 
@@ -174,6 +207,7 @@ def _triggered(record: AlertRecord | None, event: AlertEvent, now: datetime, pol
         repeat_count=0,
         flap_count=record.flap_count + (1 if flapped else 0),
         source_started_at=event.starts_at,
+        muted_by=None,
     )
     summary = f"Triggered again after resolving (occurrence {after.occurrence}"
     summary += f", flap {after.flap_count})" if flapped else ")"
@@ -204,6 +238,12 @@ def _resolved(record: AlertRecord, event: AlertEvent, now: datetime, policy: Pol
         resolution = Resolution.TRANSIENT
         notifications = policy.notify(NotificationKind.TRANSIENT_RESOLVED)
         summary = f"Resolved{by} inside the grace window after {open_for}; nobody was paged"
+    elif record.muted_by is not None:
+        resolution = Resolution.AFTER_ESCALATION
+        notifications = ()
+        summary = (
+            f"Resolved{by} after {open_for}; its escalation had been muted by silence #{record.muted_by}"
+        )
     elif record.escalated_at is not None and record.state is not AlertState.SUPPRESSED:
         resolution = Resolution.AFTER_ESCALATION
         notifications = policy.notify(NotificationKind.RESOLVED)
@@ -221,6 +261,7 @@ def _resolved(record: AlertRecord, event: AlertEvent, now: datetime, policy: Pol
         last_seen_at=now,
         resolution=resolution,
         deadline_at=None,
+        muted_by=None,
     )
     return Outcome(after, notifications, _entry(Action.RESOLVED, summary, record, after), changed=True)
 
@@ -265,3 +306,18 @@ def _suppressed(record: AlertRecord, event: AlertEvent, now: datetime) -> Outcom
     if event.note:
         summary += f" ({event.note})"
     return Outcome(after, (), _entry(Action.SUPPRESSED, summary, record, after), changed=True)
+
+
+def _silence_ended(record: AlertRecord, policy: Policy) -> Outcome:
+    silence_id = record.muted_by
+    if silence_id is None:
+        return _ignored(
+            Action.SILENCE_ENDED, "Silence ended; it had muted nothing here", record, noteworthy=False
+        )
+    after = replace(record, muted_by=None)
+    if record.state is not AlertState.ESCALATED:
+        summary = f"Silence #{silence_id} ended; the alert is {record.state.value}, nothing to send"
+        return Outcome(after, (), _entry(Action.SILENCE_ENDED, summary, record, after), changed=True)
+    summary = f"Silence #{silence_id} ended while the alert still fires: escalated now"
+    notifications = policy.notify(NotificationKind.ESCALATED)
+    return Outcome(after, notifications, _entry(Action.SILENCE_ENDED, summary, record, after), changed=True)

@@ -53,6 +53,8 @@ class Action(enum.StrEnum):
     ACKNOWLEDGED = "acknowledged"
     SUPPRESSED = "suppressed"
     DEADLINE_REACHED = "deadline_reached"
+    SILENCE_ENDED = "silence_ended"
+    """A silence that muted this alert's escalation has ended (expired or was lifted)."""
 
 
 class NotificationKind(enum.StrEnum):
@@ -131,6 +133,9 @@ class AlertRecord:
     """TRIGGERED events received for the current occurrence after the first."""
     flap_count: int = 0
     """How often the alert fired again after it had resolved."""
+    muted_by: int | None = None
+    """The silence that muted this occurrence's escalation; when it ends and the alert still fires,
+    the escalation goes out then."""
 
     @property
     def is_open(self) -> bool:

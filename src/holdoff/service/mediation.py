@@ -18,6 +18,7 @@ from holdoff.mediate.model import Action, AlertEvent, AlertRecord, AlertState, O
 from holdoff.notify.message import render
 from holdoff.store import alerts as alert_store
 from holdoff.store import outbox
+from holdoff.store import silences as silence_store
 from holdoff.store.db import Database
 
 log = logging.getLogger(__name__)
@@ -84,18 +85,19 @@ class Mediator:
         """Apply a source's or operator's event to the alert with the event's identity."""
         now = self.clock()
         with self.db.transaction() as conn:
+            silences = silence_store.active(conn, now)
             stored = alert_store.lock_by_identity(conn, event.source, event.fingerprint)
             if stored is not None:
-                outcome = decide(stored.record, event, now, self.policy)
+                outcome = decide(stored.record, event, now, self.policy, silences)
                 applied = self._write(conn, [_Step(stored.id, outcome, event)], now)[0]
             else:
-                outcome = decide(None, event, now, self.policy)
+                outcome = decide(None, event, now, self.policy, silences)
                 new_id = alert_store.insert_new(conn, outcome.alert, now)
                 if new_id is None:
                     # Another process inserted this identity a moment ago: decide again on its row.
                     stored = alert_store.lock_by_identity(conn, event.source, event.fingerprint)
                     assert stored is not None
-                    outcome = decide(stored.record, event, now, self.policy)
+                    outcome = decide(stored.record, event, now, self.policy, silences)
                     applied = self._write(conn, [_Step(stored.id, outcome, event)], now)[0]
                 else:
                     applied = self._write(conn, [_Step(new_id, outcome, event, inserted=True)], now)[0]
@@ -141,12 +143,13 @@ class Mediator:
     def _apply_together(self, events: Sequence[AlertEvent]) -> list[Applied]:
         now = self.clock()
         with self.db.transaction() as conn:
+            silences = silence_store.active(conn, now)
             stored = alert_store.lock_many(conn, {(e.source, e.fingerprint) for e in events})
             current = {key: alert.record for key, alert in stored.items()}
             decided: list[tuple[tuple[str, str], Outcome, AlertEvent]] = []
             for event in events:
                 key = (event.source, event.fingerprint)
-                outcome = decide(current.get(key), event, now, self.policy)
+                outcome = decide(current.get(key), event, now, self.policy, silences)
                 current[key] = outcome.alert
                 decided.append((key, outcome, event))
             ids = {key: alert.id for key, alert in stored.items()}
@@ -167,6 +170,7 @@ class Mediator:
         """An operator's action on an alert picked by id (acknowledge, suppress, resolve)."""
         now = self.clock()
         with self.db.transaction() as conn:
+            silences = silence_store.active(conn, now)
             stored = alert_store.lock_by_id(conn, alert_id)
             if stored is None:
                 raise AlertNotFound(f"no alert with id {alert_id}")
@@ -177,13 +181,13 @@ class Mediator:
                 actor=actor,
                 note=note,
             )
-            outcome = decide(stored.record, event, now, self.policy)
+            outcome = decide(stored.record, event, now, self.policy, silences)
             applied = self._write(conn, [_Step(alert_id, outcome, event)], now)[0]
         self._signal(applied.queued)
         return applied
 
     def fire_due(self, limit: int = 100) -> int:
-        """Fire every grace deadline that has passed; returns how many alerts escalated or changed.
+        """Fire every grace deadline and silence end that has passed; returns how many alerts changed.
 
         The claimed rows stay locked until the transaction commits, so several processes sharing
         one PostgreSQL never fire the same deadline twice; a process that dies mid-way releases
@@ -192,9 +196,19 @@ class Mediator:
         now = self.clock()
         steps: list[_Step] = []
         with self.db.transaction() as conn:
+            silences = silence_store.active(conn, now)
+            ended = silence_store.claim_ended(conn, now, limit)
+            for silence_id in ended:
+                # Alerts whose escalation this silence muted: escalate now if they still fire.
+                for stored in alert_store.lock_muted_by(conn, silence_id):
+                    event = AlertEvent(stored.record.source, stored.record.fingerprint, Action.SILENCE_ENDED)
+                    steps.append(
+                        _Step(stored.id, decide(stored.record, event, now, self.policy, silences), event)
+                    )
+            silence_store.mark_ended_handled(conn, ended, now)
             for stored in alert_store.claim_due(conn, now, limit):
                 event = AlertEvent(stored.record.source, stored.record.fingerprint, Action.DEADLINE_REACHED)
-                outcome = decide(stored.record, event, now, self.policy)
+                outcome = decide(stored.record, event, now, self.policy, silences)
                 if not outcome.changed:
                     # A deadline left on a row that is no longer pending: clear it so it is not claimed again.
                     if (

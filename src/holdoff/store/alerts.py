@@ -35,6 +35,7 @@ _RECORD_COLUMNS = (
     "resolved_at",
     "resolution",
     "source_started_at",
+    "muted_by",
     "repeat_count",
     "flap_count",
 )
@@ -62,6 +63,7 @@ def _to_record(row: Row[Any]) -> AlertRecord:
         resolved_at=m["resolved_at"],
         resolution=Resolution(m["resolution"]) if m["resolution"] else None,
         source_started_at=m["source_started_at"],
+        muted_by=m["muted_by"],
         repeat_count=m["repeat_count"],
         flap_count=m["flap_count"],
     )
@@ -214,6 +216,12 @@ def claim_due(conn: Connection, now: datetime, limit: int) -> list[StoredAlert]:
         .limit(limit)
         .with_for_update(skip_locked=True)
     )
+    return [_stored(row) for row in conn.execute(query)]
+
+
+def lock_muted_by(conn: Connection, silence_id: int) -> list[StoredAlert]:
+    """Alerts whose escalation this silence muted, locked."""
+    query = select(alerts).where(alerts.c.muted_by == silence_id).order_by(alerts.c.id).with_for_update()
     return [_stored(row) for row in conn.execute(query)]
 
 

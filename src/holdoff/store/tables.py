@@ -54,6 +54,7 @@ alerts = Table(
     Column("resolution", String(32)),
     Column("repeat_count", Integer, nullable=False),
     Column("source_started_at", UTCDateTime),
+    Column("muted_by", Integer),
     Column("flap_count", Integer, nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
@@ -61,6 +62,7 @@ alerts = Table(
     Index(None, "deadline_at"),
     Index(None, "updated_at", "id"),
     Index(None, "state", "updated_at", "id"),
+    Index(None, "muted_by"),
 )
 
 # The timeline: every event applied to an alert, with what the core made of it.
@@ -117,4 +119,22 @@ delivery_attempts = Table(
     Column("latency_ms", Float, nullable=False),
     Column("worker", String(64), nullable=False),
     Index(None, "notification_id"),
+)
+
+# Silences: matchers with a start and an end. ``ended_handled_at`` marks a silence whose end the
+# scheduler has processed (alerts it had muted are escalated then if they still fire).
+silences = Table(
+    "silences",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("matchers", JSON, nullable=False),
+    Column("starts_at", UTCDateTime, nullable=False),
+    Column("ends_at", UTCDateTime, nullable=False),
+    Column("created_by", String(255), nullable=False),
+    Column("comment", Text, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    Column("ended_handled_at", UTCDateTime),
+    Index(None, "ends_at"),
+    Index(None, "ended_handled_at", "ends_at"),
 )

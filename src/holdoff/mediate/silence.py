@@ -1,0 +1,41 @@
+"""Silences: label matchers with a start and an end. A silenced alert is stored and shown, never notified."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+
+from holdoff.mediate.matchers import Matcher, matches_all
+from holdoff.mediate.model import AlertRecord
+
+
+@dataclass(frozen=True)
+class Silence:
+    id: int
+    matchers: tuple[Matcher, ...]
+    starts_at: datetime
+    ends_at: datetime
+    created_by: str
+    comment: str
+
+    def active(self, now: datetime) -> bool:
+        return self.starts_at <= now < self.ends_at
+
+    def mutes(self, labels: Mapping[str, str], now: datetime) -> bool:
+        return self.active(now) and matches_all(self.matchers, labels)
+
+
+def match_labels(alert: AlertRecord) -> dict[str, str]:
+    """The labels silences (and later routes) match on: the alert's own, plus ``alertname`` and ``source``.
+
+    ``alertname`` defaults to the alert's name, so ``{alertname="CPU Spike Test"}`` silences a Coralogix
+    alert as it would a Prometheus one; labels the source sent win over these defaults.
+    """
+    return {"alertname": alert.name, "source": alert.source, **alert.labels}
+
+
+def muting(silences: Iterable[Silence], alert: AlertRecord, now: datetime) -> Silence | None:
+    """The first active silence that matches the alert, if any."""
+    labels = match_labels(alert)
+    return next((silence for silence in silences if silence.mutes(labels, now)), None)
