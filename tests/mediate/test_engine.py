@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from holdoff.mediate.engine import InvalidTransition, Policy, decide
+from holdoff.mediate.matchers import parse_matchers
 from holdoff.mediate.model import (
     Action,
     AlertEvent,
@@ -16,6 +17,7 @@ from holdoff.mediate.model import (
     Resolution,
     Severity,
 )
+from holdoff.mediate.silence import Silence
 
 T0 = datetime(2026, 1, 14, 3, 0, tzinfo=UTC)
 GRACE = timedelta(minutes=10)
@@ -279,3 +281,80 @@ def test_resolve_with_the_current_start_resolves() -> None:
     first = decide(None, sev(Action.TRIGGERED, STARTED), T0, POLICY)
     resolved = decide(first.alert, sev(Action.RESOLVED, STARTED), at(60), POLICY)
     assert resolved.alert.resolution is Resolution.TRANSIENT
+
+
+# --- silences ---------------------------------------------------------------------------------------
+
+
+def silence(
+    text: str = '{alertname="CPU Spike"}', start: float = -60, end: float = 3600, sid: int = 7
+) -> Silence:
+    return Silence(sid, parse_matchers(text), at(start), at(end), "alice", "planned work")
+
+
+def test_silenced_escalation_changes_state_but_sends_nothing() -> None:
+    first = decide(None, ev(Action.TRIGGERED), T0, POLICY, [silence()])
+    escalated = decide(first.alert, ev(Action.DEADLINE_REACHED), at(600), POLICY, [silence()])
+    assert escalated.alert.state is AlertState.ESCALATED
+    assert escalated.notifications == ()
+    assert escalated.alert.muted_by == 7
+    assert "muted by silence #7 (planned work)" in escalated.timeline.summary
+
+
+def test_silence_matches_implicit_source_label_and_explicit_labels() -> None:
+    by_source = decide(None, ev(Action.TRIGGERED), T0, POLICY)
+    resolved = decide(by_source.alert, ev(Action.RESOLVED), at(5), POLICY, [silence('{source="coralogix"}')])
+    assert resolved.notifications == ()
+    other = decide(by_source.alert, ev(Action.RESOLVED), at(5), POLICY, [silence('{source="grafana"}')])
+    assert other.notifications != ()
+
+
+def test_silence_not_yet_started_or_already_ended_does_not_mute() -> None:
+    first = decide(None, ev(Action.TRIGGERED), T0, POLICY)
+    for later in (silence(start=900, end=2000), silence(start=-100, end=600)):
+        escalated = decide(first.alert, ev(Action.DEADLINE_REACHED), at(600), POLICY, [later])
+        assert [n.kind for n in escalated.notifications] == [NotificationKind.ESCALATED]
+        assert escalated.alert.muted_by is None
+
+
+def test_silence_expiring_while_pending_lets_the_escalation_through() -> None:
+    short = silence(end=300)
+    first = decide(None, ev(Action.TRIGGERED), T0, POLICY, [short])
+    escalated = decide(first.alert, ev(Action.DEADLINE_REACHED), at(600), POLICY, [short])
+    assert [n.kind for n in escalated.notifications] == [NotificationKind.ESCALATED]
+
+
+def test_silence_ending_while_still_firing_escalates_then() -> None:
+    muted = decide(None, ev(Action.TRIGGERED), T0, POLICY)
+    muted = decide(muted.alert, ev(Action.DEADLINE_REACHED), at(600), POLICY, [silence()])
+    ended = decide(muted.alert, ev(Action.SILENCE_ENDED), at(3600), POLICY, [])
+    assert [n.kind for n in ended.notifications] == [NotificationKind.ESCALATED]
+    assert ended.alert.muted_by is None
+    assert "ended while the alert still fires" in ended.timeline.summary
+
+
+def test_silence_ending_under_another_silence_stays_muted() -> None:
+    muted = decide(None, ev(Action.TRIGGERED), T0, POLICY)
+    muted = decide(muted.alert, ev(Action.DEADLINE_REACHED), at(600), POLICY, [silence()])
+    second = silence('{source="coralogix"}', end=9000, sid=8)
+    ended = decide(muted.alert, ev(Action.SILENCE_ENDED), at(3600), POLICY, [second])
+    assert ended.notifications == ()
+    assert ended.alert.muted_by == 8
+
+
+def test_resolution_of_a_muted_escalation_pages_nobody_even_after_the_silence() -> None:
+    muted = decide(None, ev(Action.TRIGGERED), T0, POLICY)
+    muted = decide(muted.alert, ev(Action.DEADLINE_REACHED), at(600), POLICY, [silence(end=700)])
+    resolved = decide(muted.alert, ev(Action.RESOLVED), at(800), POLICY, [])
+    assert resolved.notifications == ()
+    assert resolved.alert.muted_by is None
+    assert "muted by silence #7" in resolved.timeline.summary
+
+
+def test_silence_ending_after_acknowledgement_sends_nothing() -> None:
+    muted = decide(None, ev(Action.TRIGGERED), T0, POLICY)
+    muted = decide(muted.alert, ev(Action.DEADLINE_REACHED), at(600), POLICY, [silence()])
+    acked = decide(muted.alert, ev(Action.ACKNOWLEDGED, actor="bob"), at(700), POLICY, [silence()])
+    ended = decide(acked.alert, ev(Action.SILENCE_ENDED), at(3600), POLICY, [])
+    assert ended.notifications == ()
+    assert ended.alert.muted_by is None
