@@ -51,10 +51,10 @@ class Silences:
                 "these matchers match every alert (even one without labels); add a matcher that selects"
             )
         starts_at = spec.starts_at or now
-        if spec.ends_at <= starts_at:
-            raise SilenceRejected("ends_at must be after starts_at")
         if spec.ends_at <= now:
             raise SilenceRejected("ends_at is in the past: the silence would never apply")
+        if spec.ends_at <= starts_at:
+            raise SilenceRejected("ends_at must be after starts_at")
         if spec.ends_at - starts_at > MAX_DURATION:
             raise SilenceRejected("a silence may last at most 366 days")
         return starts_at
