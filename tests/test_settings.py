@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from holdoff.settings import ConfigError, load_settings
+from holdoff.config_file import ConfigError
+from holdoff.settings import load_settings
 
 
 @pytest.fixture(autouse=True)
@@ -152,3 +153,57 @@ def test_generic_mapping_from_yaml(tmp_path: Path) -> None:
     settings = load_settings(config_file=config)
     assert settings.generic.id == "check.uid"
     assert settings.generic.alerts_path == "data.alerts"
+
+
+def test_routes_from_yaml_become_the_policy_tree(tmp_path: Path) -> None:
+    config = tmp_path / "holdoff.yaml"
+    config.write_text(
+        "routes:\n"
+        "  - name: payments\n"
+        "    match: '{team=\"payments\"}'\n"
+        "    grace: 5m\n"
+        "    channels:\n"
+        "      escalated: [email]\n"
+        "    routes:\n"
+        "      - name: critical\n"
+        "        match: ['severity=\"critical\"']\n"
+        "        grace: 30\n"
+    )
+    settings = load_settings(config_file=config)
+    (payments,) = settings.routes
+    assert payments.grace is not None and payments.grace.total_seconds() == 300
+    assert payments.routes[0].grace is not None and payments.routes[0].grace.total_seconds() == 30
+
+
+def test_route_errors_give_the_yaml_path_and_line(tmp_path: Path) -> None:
+    config = tmp_path / "holdoff.yaml"
+    config.write_text(
+        "grace_seconds: 60\n"
+        "routes:\n"
+        "  - name: payments\n"
+        "    match: '{team=\"payments\"}'\n"
+        "    grace: 10x\n"
+        "  - name: web\n"
+        "    match: 'team=~\"(\"'\n"
+        "    channels: {escalated: [pager]}\n"
+    )
+    with pytest.raises(ConfigError) as info:
+        load_settings(config_file=config)
+    message = str(info.value)
+    assert "routes.0.grace (holdoff.yaml line 5): '10x' is not a duration" in message
+    assert "routes.1.match (holdoff.yaml line 7): regex '(' does not compile" in message
+    assert "routes.1.channels (holdoff.yaml line 8): unknown channel(s) pager" in message
+
+
+def test_duplicate_route_names_are_refused(tmp_path: Path) -> None:
+    config = tmp_path / "holdoff.yaml"
+    config.write_text("routes:\n  - {name: a, match: 'x=\"1\"'}\n  - {name: a, match: 'x=\"2\"'}\n")
+    with pytest.raises(ConfigError, match="used twice"):
+        load_settings(config_file=config)
+
+
+def test_unknown_yaml_setting_names_its_line(tmp_path: Path) -> None:
+    config = tmp_path / "holdoff.yaml"
+    config.write_text("grace_seconds: 10\nroute:\n  - name: a\n")
+    with pytest.raises(ConfigError, match=r"unknown setting\(s\): route \(line 2\)"):
+        load_settings(config_file=config)

@@ -8,7 +8,8 @@ from typing import Annotated
 import typer
 
 from holdoff import __version__
-from holdoff.settings import ConfigError, Settings, load_settings
+from holdoff.config_file import ConfigError
+from holdoff.settings import Settings, load_settings
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="Holdoff alert mediation service.")
 
@@ -50,6 +51,7 @@ def serve(
 def check_config(env_file: EnvFile = None, config: ConfigFile = None) -> None:
     """Validate the configuration and print what it sets up (secrets masked)."""
     from holdoff.notify.registry import describe_channels
+    from holdoff.routes_config import describe_routes
 
     settings = _load(env_file, config)
     typer.echo(f"configuration OK (holdoff {__version__})")
@@ -60,6 +62,8 @@ def check_config(env_file: EnvFile = None, config: ConfigFile = None) -> None:
     typer.echo(f"  grace:    {settings.grace_seconds:g}s")
     for line in describe_channels(settings):
         typer.echo(f"  channel   {line}")
+    for line in describe_routes(settings.routes):
+        typer.echo(f"  route     {line}")
 
 
 def _masked_url(url: str) -> str:

@@ -11,8 +11,15 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-import yaml
-from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    AliasChoices,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic.fields import FieldInfo
 from pydantic_settings import (
     BaseSettings,
@@ -21,14 +28,12 @@ from pydantic_settings import (
     SettingsConfigDict,
 )
 
+from holdoff.config_file import ConfigError, YamlConfig, read_yaml
 from holdoff.ingest.generic import DEFAULT_MAPPING, GenericMapping
+from holdoff.routes_config import RouteConfig, check_tree
 
 DEFAULT_ENV_FILE = Path("/etc/holdoff.env")
 ENV_PREFIX = "HOLDOFF_"
-
-
-class ConfigError(Exception):
-    """Configuration that cannot work; the message names each setting and what is wrong."""
 
 
 def _aliases(name: str, *legacy: str) -> AliasChoices:
@@ -96,6 +101,9 @@ class Settings(BaseSettings):
     )
     generic: GenericMapping = Field(
         default=DEFAULT_MAPPING, description="How /webhooks/generic reads an alert out of any JSON body."
+    )
+    routes: Annotated[list[RouteConfig], AfterValidator(check_tree)] = Field(
+        default_factory=list, description="Routing tree (YAML only); see holdoff.routes_config."
     )
     cloudwatch_insufficient_data: Literal["firing", "resolved", "ignore"] = Field(
         default="ignore", description="What a CloudWatch alarm entering INSUFFICIENT_DATA means."
@@ -208,30 +216,6 @@ class _YamlSource(PydanticBaseSettingsSource):
         return dict(self._values)
 
 
-def read_yaml(path: Path) -> dict[str, Any]:
-    """The YAML config as a mapping, with errors that name the file, line and the problem."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ConfigError(f"--config {path}: cannot read the file: {exc.strerror}") from exc
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise ConfigError(f"--config {path}:{where}: not valid YAML: {problem}") from exc
-    if data is None:
-        return {}
-    if not isinstance(data, dict):
-        raise ConfigError(f"--config {path}: the top level must be a mapping of setting: value")
-    known = set(Settings.model_fields)
-    unknown = sorted(str(key) for key in data if key not in known)
-    if unknown:
-        raise ConfigError(f"--config {path}: unknown setting(s): {', '.join(unknown)}")
-    return {str(key): value for key, value in data.items()}
-
-
 _SECRET_FIELDS = frozenset({"teams_webhook_url", "smtp_password", "database_url", "ingest_tokens"})
 
 
@@ -250,15 +234,28 @@ def _setting_name(loc: tuple[int | str, ...]) -> str:
     return f"{name} (or {legacy[field.lower()]})" if field.lower() in legacy else name
 
 
-def describe_validation_error(error: ValidationError) -> str:
+_YAML_ONLY = frozenset({"routes", "generic"})
+"""Settings too structured for an environment variable: named by their path in the YAML file."""
+
+
+def describe_validation_error(error: ValidationError, yaml_config: YamlConfig | None = None) -> str:
     lines = []
     for item in error.errors():
         message = str(item["msg"]).removeprefix("Value error, ")
         got = item.get("input")
         loc = tuple(item["loc"])
         secret = bool(loc) and _field_name(loc[0]) in _SECRET_FIELDS
-        shown = "" if isinstance(got, dict) or got is None or secret else f" (got {got!r})"
-        lines.append(f"{_setting_name(loc)}: {message}{shown}" if loc else message)
+        shown = "" if isinstance(got, dict | list) or got is None or secret else f" (got {got!r})"
+        if not loc:
+            lines.append(message)
+            continue
+        name = _setting_name(loc)
+        if yaml_config is not None and str(loc[0]) in yaml_config.values:
+            line = yaml_config.line_of(loc)
+            if str(loc[0]) in _YAML_ONLY:
+                name = ".".join(str(part) for part in loc)
+            name += f" ({yaml_config.path.name} line {line})" if line else f" ({yaml_config.path.name})"
+        lines.append(f"{name}: {message}{shown}")
     return "invalid configuration: " + "; ".join(lines)
 
 
@@ -273,7 +270,8 @@ def load_settings(
     chosen_env = (
         env_file if env_file is not None else (DEFAULT_ENV_FILE if DEFAULT_ENV_FILE.is_file() else None)
     )
-    yaml_values = read_yaml(config_file) if config_file is not None else {}
+    yaml_config = read_yaml(config_file, Settings.model_fields) if config_file is not None else None
+    yaml_values = yaml_config.values if yaml_config is not None else {}
 
     class _Loaded(Settings):
         @classmethod
@@ -290,4 +288,4 @@ def load_settings(
     try:
         return _Loaded(_env_file=chosen_env, **overrides)
     except ValidationError as exc:
-        raise ConfigError(describe_validation_error(exc)) from exc
+        raise ConfigError(describe_validation_error(exc, yaml_config)) from exc

@@ -17,6 +17,7 @@ from holdoff.mediate.model import (
     Resolution,
     Severity,
 )
+from holdoff.mediate.routing import Route
 from holdoff.mediate.silence import Silence
 
 T0 = datetime(2026, 1, 14, 3, 0, tzinfo=UTC)
@@ -358,3 +359,23 @@ def test_silence_ending_after_acknowledgement_sends_nothing() -> None:
     ended = decide(acked.alert, ev(Action.SILENCE_ENDED), at(3600), POLICY, [])
     assert ended.notifications == ()
     assert ended.alert.muted_by is None
+
+
+# --- routes --------------------------------------------------------------------------------------------
+
+
+def test_route_sets_the_grace_window_and_channels_of_matching_alerts() -> None:
+    fast = Route(
+        "db",
+        parse_matchers('{team="db"}'),
+        grace=timedelta(minutes=2),
+        channels={NotificationKind.ESCALATED: ("pager",)},
+    )
+    policy = Policy(grace=GRACE, routes=(fast,))
+    db_alert = decide(None, ev(Action.TRIGGERED, labels={"team": "db"}), T0, policy)
+    assert db_alert.alert.deadline_at == T0 + timedelta(minutes=2)
+    assert "route db" in db_alert.timeline.summary
+    escalated = decide(db_alert.alert, ev(Action.DEADLINE_REACHED), at(120), policy)
+    assert kinds(escalated) == [(NotificationKind.ESCALATED, ("pager",))]
+    other = decide(None, AlertEvent("coralogix", "x", Action.TRIGGERED, labels={"team": "web"}), T0, policy)
+    assert other.alert.deadline_at == T0 + GRACE

@@ -16,3 +16,36 @@ def humanize(delta: timedelta) -> str:
     if first is None:
         return "0s"
     return " ".join(f"{value}{unit}" for value, unit in parts[first : first + 2] if value)
+
+
+_UNITS = {"d": 86_400, "h": 3_600, "m": 60, "s": 1}
+
+
+def parse_duration(text: str) -> timedelta:
+    """``"90s"``, ``"5m"``, ``"1h30m"``, ``"2d"`` (or a bare number of seconds) -> a timedelta.
+
+    Raises ValueError with the reason for anything else (negative, empty, unknown unit).
+    """
+    value = text.strip().lower()
+    if not value:
+        raise ValueError("empty duration: use e.g. 90s, 5m, 1h30m or 2d")
+    try:
+        seconds = float(value)
+    except ValueError:
+        pass
+    else:
+        if seconds < 0:
+            raise ValueError(f"{text!r}: a duration cannot be negative")
+        return timedelta(seconds=seconds)
+    total, number = 0.0, ""
+    for char in value:
+        if char.isdigit() or char == ".":
+            number += char
+        elif char in _UNITS and number:
+            total += float(number) * _UNITS[char]
+            number = ""
+        else:
+            raise ValueError(f"{text!r} is not a duration: use e.g. 90s, 5m, 1h30m or 2d")
+    if number:
+        raise ValueError(f"{text!r}: the last number has no unit (s, m, h or d)")
+    return timedelta(seconds=total)

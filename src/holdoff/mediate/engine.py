@@ -16,9 +16,11 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
+from functools import cached_property
 from types import MappingProxyType
 from typing import Any
 
+from holdoff.mediate import routing
 from holdoff.mediate.durations import humanize
 from holdoff.mediate.model import (
     Action,
@@ -31,7 +33,8 @@ from holdoff.mediate.model import (
     Resolution,
     TimelineEntry,
 )
-from holdoff.mediate.silence import Silence, muting
+from holdoff.mediate.routing import Plan, Route
+from holdoff.mediate.silence import Silence, match_labels, muting
 
 DEFAULT_CHANNELS: Mapping[NotificationKind, tuple[str, ...]] = MappingProxyType(
     {
@@ -44,13 +47,24 @@ DEFAULT_CHANNELS: Mapping[NotificationKind, tuple[str, ...]] = MappingProxyType(
 
 @dataclass(frozen=True)
 class Policy:
-    """The rules the core applies. Later issues grow this into per-route policies."""
+    """The rules the core applies: the default grace window and channels, and the routing tree."""
 
     grace: timedelta = timedelta(minutes=10)
     channels: Mapping[NotificationKind, tuple[str, ...]] = field(default_factory=lambda: DEFAULT_CHANNELS)
+    routes: tuple[Route, ...] = ()
+    """Children of the default route, tried in order (see :mod:`holdoff.mediate.routing`)."""
 
-    def notify(self, kind: NotificationKind) -> tuple[Notify, ...]:
-        channels = self.channels.get(kind, ())
+    @cached_property
+    def root(self) -> Route:
+        return Route("default", grace=self.grace, channels=self.channels, children=self.routes)
+
+    def plan(self, alert: AlertRecord) -> Plan:
+        if not self.routes:
+            return Plan(self.grace, self.channels, ("default",))
+        return routing.plan(self.root, match_labels(alert))
+
+    def notify(self, kind: NotificationKind, alert: AlertRecord) -> tuple[Notify, ...]:
+        channels = self.plan(alert).channels.get(kind, ())
         return (Notify(kind, channels),) if channels else ()
 
 
@@ -183,10 +197,10 @@ def _triggered(record: AlertRecord | None, event: AlertEvent, now: datetime, pol
         summary = "Trigger for an occurrence that has already resolved arrived late; ignored"
         return _ignored(Action.TRIGGERED, summary, record, noteworthy=True)
 
-    deadline = now + policy.grace
     if record is None:
-        after = _first_seen(event, now, AlertState.PENDING, occurrence=1, opened_at=now, deadline_at=deadline)
-        summary = f"Triggered; held for {humanize(policy.grace)} before anyone is paged"
+        after = _first_seen(event, now, AlertState.PENDING, occurrence=1, opened_at=now)
+        after, held = _hold(after, now, policy)
+        summary = f"Triggered; held for {held} before anyone is paged"
         return Outcome(after, (), _entry(Action.TRIGGERED, summary, None, after), changed=True)
 
     # Fired again after it had resolved: a new occurrence, and a flap unless it never was open.
@@ -197,7 +211,6 @@ def _triggered(record: AlertRecord | None, event: AlertEvent, now: datetime, pol
         occurrence=record.occurrence + 1,
         opened_at=now,
         last_seen_at=now,
-        deadline_at=deadline,
         escalated_at=None,
         acknowledged_at=None,
         acknowledged_by=None,
@@ -209,10 +222,20 @@ def _triggered(record: AlertRecord | None, event: AlertEvent, now: datetime, pol
         source_started_at=event.starts_at,
         muted_by=None,
     )
+    after, held = _hold(after, now, policy)
     summary = f"Triggered again after resolving (occurrence {after.occurrence}"
     summary += f", flap {after.flap_count})" if flapped else ")"
-    summary += f"; held for {humanize(policy.grace)}"
+    summary += f"; held for {held}"
     return Outcome(after, (), _entry(Action.TRIGGERED, summary, record, after), changed=True)
+
+
+def _hold(alert: AlertRecord, now: datetime, policy: Policy) -> tuple[AlertRecord, str]:
+    """Start the grace timer the alert's route gives it; the record, and how long in words."""
+    plan = policy.plan(alert)
+    held = humanize(plan.grace)
+    if policy.routes:
+        held += f" (route {', '.join(plan.routes)})"
+    return replace(alert, deadline_at=now + plan.grace), held
 
 
 def _unmatched_resolve(event: AlertEvent, now: datetime) -> Outcome:
@@ -236,7 +259,7 @@ def _resolved(record: AlertRecord, event: AlertEvent, now: datetime, policy: Pol
     open_for = humanize(now - record.opened_at) if record.opened_at else "an unknown time"
     if record.state is AlertState.PENDING:
         resolution = Resolution.TRANSIENT
-        notifications = policy.notify(NotificationKind.TRANSIENT_RESOLVED)
+        notifications = policy.notify(NotificationKind.TRANSIENT_RESOLVED, record)
         summary = f"Resolved{by} inside the grace window after {open_for}; nobody was paged"
     elif record.muted_by is not None:
         resolution = Resolution.AFTER_ESCALATION
@@ -246,7 +269,7 @@ def _resolved(record: AlertRecord, event: AlertEvent, now: datetime, policy: Pol
         )
     elif record.escalated_at is not None and record.state is not AlertState.SUPPRESSED:
         resolution = Resolution.AFTER_ESCALATION
-        notifications = policy.notify(NotificationKind.RESOLVED)
+        notifications = policy.notify(NotificationKind.RESOLVED, record)
         summary = f"Resolved{by} after escalation; open for {open_for}"
     else:
         resolution = (
@@ -272,9 +295,9 @@ def _deadline(record: AlertRecord, now: datetime, policy: Policy) -> Outcome:
         summary = "Grace deadline checked; nothing due"
         return Outcome(record, (), _entry(Action.DEADLINE_REACHED, summary, record, record), changed=False)
     after = replace(record, state=AlertState.ESCALATED, escalated_at=now, deadline_at=None)
-    open_for = humanize(now - record.opened_at) if record.opened_at else humanize(policy.grace)
+    open_for = humanize(now - record.opened_at) if record.opened_at else "its grace window"
     summary = f"Still firing after {open_for}: escalated"
-    notifications = policy.notify(NotificationKind.ESCALATED)
+    notifications = policy.notify(NotificationKind.ESCALATED, record)
     return Outcome(
         after, notifications, _entry(Action.DEADLINE_REACHED, summary, record, after), changed=True
     )
@@ -319,5 +342,5 @@ def _silence_ended(record: AlertRecord, policy: Policy) -> Outcome:
         summary = f"Silence #{silence_id} ended; the alert is {record.state.value}, nothing to send"
         return Outcome(after, (), _entry(Action.SILENCE_ENDED, summary, record, after), changed=True)
     summary = f"Silence #{silence_id} ended while the alert still fires: escalated now"
-    notifications = policy.notify(NotificationKind.ESCALATED)
+    notifications = policy.notify(NotificationKind.ESCALATED, record)
     return Outcome(after, notifications, _entry(Action.SILENCE_ENDED, summary, record, after), changed=True)

@@ -1,0 +1,90 @@
+"""The routing tree: which grace window and which channels apply to an alert, by its labels.
+
+Semantics follow Alertmanager's routes: the root matches every alert; its children are tried in
+order and the first that matches takes the alert, unless it says ``continue``, in which case the
+next siblings are tried too; a route whose children do not match handles the alert itself. A child
+inherits every setting it does not set from its parent.
+
+When ``continue`` makes several routes match, the alert is held for the shortest of their grace
+windows and each message goes to every channel any of them names for that kind.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from holdoff.mediate.matchers import Matcher, matches_all
+from holdoff.mediate.model import NotificationKind
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What the matched route(s) decide for one alert."""
+
+    grace: timedelta
+    channels: Mapping[NotificationKind, tuple[str, ...]]
+    routes: tuple[str, ...] = ()
+    """Names of the routes that matched, for the timeline."""
+
+
+@dataclass(frozen=True)
+class Route:
+    """One node of the tree. ``None`` settings (and message kinds it leaves out of ``channels``) are
+    inherited from the parent."""
+
+    name: str
+    matchers: tuple[Matcher, ...] = ()
+    grace: timedelta | None = None
+    channels: Mapping[NotificationKind, tuple[str, ...]] | None = None
+    continue_matching: bool = False
+    children: tuple[Route, ...] = field(default_factory=tuple)
+
+    def resolved(self, parent: Route) -> Route:
+        """This route with what it leaves unset taken from ``parent`` (already resolved)."""
+        return Route(
+            name=self.name,
+            matchers=self.matchers,
+            grace=self.grace if self.grace is not None else parent.grace,
+            channels=_merge(parent.channels, self.channels),
+            continue_matching=self.continue_matching,
+            children=self.children,
+        )
+
+
+def _merge(
+    parent: Mapping[NotificationKind, tuple[str, ...]] | None,
+    own: Mapping[NotificationKind, tuple[str, ...]] | None,
+) -> Mapping[NotificationKind, tuple[str, ...]] | None:
+    """A route's channels per kind: its own where it names them, its parent's for the other kinds."""
+    if own is None or parent is None:
+        return own if own is not None else parent
+    return {**parent, **own}
+
+
+def _matching(route: Route, labels: Mapping[str, str]) -> list[Route]:
+    """The routes that handle ``labels`` below (and including) an already matching ``route``."""
+    found: list[Route] = []
+    for child in route.children:
+        if not matches_all(child.matchers, labels):
+            continue
+        found.extend(_matching(child.resolved(route), labels))
+        if not child.continue_matching:
+            break
+    return found or [route]
+
+
+def plan(root: Route, labels: Mapping[str, str]) -> Plan:
+    """The grace window and channels for an alert with these labels."""
+    if root.grace is None or root.channels is None:
+        raise ValueError("the root route must set grace and channels")
+    matched = _matching(root, labels)
+    channels: dict[NotificationKind, tuple[str, ...]] = {}
+    for route in matched:
+        assert route.channels is not None
+        for kind, names in route.channels.items():
+            merged = channels.get(kind, ())
+            channels[kind] = merged + tuple(name for name in names if name not in merged)
+    graces = [route.grace for route in matched if route.grace is not None]
+    return Plan(grace=min(graces), channels=channels, routes=tuple(route.name for route in matched))

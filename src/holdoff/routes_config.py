@@ -1,0 +1,129 @@
+"""The ``routes:`` section of the YAML configuration, validated and turned into the core's routing tree.
+
+```yaml
+routes:
+  - name: payments
+    match: '{team="payments"}'        # one matcher set, or a list of matcher strings
+    grace: 5m                         # 90s, 5m, 1h30m, or seconds
+    channels:                         # per message kind; omitted kinds keep the parent's channels
+      escalated: [email, teams]
+      transient_resolved: []          # an empty list sends nothing of that kind
+    continue: false                   # also try the next sibling routes
+    routes: []                        # children, tried in order
+```
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Annotated, Any
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
+
+from holdoff.mediate.durations import humanize, parse_duration
+from holdoff.mediate.matchers import Matcher, MatcherError, parse_matchers
+from holdoff.mediate.model import NotificationKind
+from holdoff.mediate.routing import Route
+
+KNOWN_CHANNELS = frozenset({"teams", "email"})
+MAX_DEPTH = 10
+
+
+def _duration(value: Any) -> Any:
+    if isinstance(value, str):
+        return parse_duration(value)
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        if value < 0:
+            raise ValueError("a duration cannot be negative")
+        return timedelta(seconds=value)
+    return value
+
+
+Duration = Annotated[timedelta, BeforeValidator(_duration)]
+
+
+class RouteConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    name: str = Field(min_length=1, max_length=100)
+    match: tuple[Matcher, ...] = Field(
+        description='Matchers, e.g. \'{team="payments", severity=~"critical|high"}\'.'
+    )
+    grace: Duration | None = Field(default=None, description="Grace window for alerts on this route.")
+    channels: dict[NotificationKind, list[str]] | None = None
+    continue_: bool = Field(default=False, alias="continue")
+    routes: list[RouteConfig] = Field(default_factory=list)
+
+    @field_validator("match", mode="before")
+    @classmethod
+    def _parse_match(cls, value: Any) -> Any:
+        texts = [value] if isinstance(value, str) else value
+        if not isinstance(texts, list) or not all(isinstance(t, str) for t in texts):
+            raise ValueError("match must be a matcher string like '{team=\"payments\"}' or a list of them")
+        try:
+            return tuple(m for text in texts for m in parse_matchers(text))
+        except MatcherError as exc:
+            raise ValueError(str(exc)) from None
+
+    @field_validator("grace")
+    @classmethod
+    def _grace_bounds(cls, value: timedelta | None) -> timedelta | None:
+        if value is not None and value > timedelta(days=7):
+            raise ValueError("a grace window longer than 7 days holds alerts for too long")
+        return value
+
+    @field_validator("channels")
+    @classmethod
+    def _known_channels(cls, value: dict[NotificationKind, list[str]] | None) -> Any:
+        for names in (value or {}).values():
+            unknown = sorted(set(names) - KNOWN_CHANNELS)
+            if unknown:
+                known = ", ".join(sorted(KNOWN_CHANNELS))
+                raise ValueError(f"unknown channel(s) {', '.join(unknown)}; known: {known}")
+        return value
+
+
+def check_tree(routes: list[RouteConfig]) -> list[RouteConfig]:
+    """Route names are unique, and the tree is not absurdly deep."""
+    seen: set[str] = set()
+
+    def walk(nodes: list[RouteConfig], depth: int) -> None:
+        if depth > MAX_DEPTH:
+            raise ValueError(f"routes are nested more than {MAX_DEPTH} levels deep")
+        for node in nodes:
+            if node.name in seen or node.name == "default":
+                raise ValueError(f"route name {node.name!r} is used twice (or is the reserved 'default')")
+            seen.add(node.name)
+            walk(node.routes, depth + 1)
+
+    walk(routes, 1)
+    return routes
+
+
+def to_routes(configs: list[RouteConfig]) -> tuple[Route, ...]:
+    """The core's :class:`~holdoff.mediate.routing.Route` children of the default route."""
+    return tuple(
+        Route(
+            name=config.name,
+            matchers=config.match,
+            grace=config.grace,
+            channels=None
+            if config.channels is None
+            else {kind: tuple(names) for kind, names in config.channels.items()},
+            continue_matching=config.continue_,
+            children=to_routes(config.routes),
+        )
+        for config in configs
+    )
+
+
+def describe_routes(configs: list[RouteConfig], depth: int = 0) -> list[str]:
+    """One line per route for ``holdoff check-config``, indented by depth."""
+    lines = []
+    for config in configs:
+        matchers = ", ".join(str(m) for m in config.match)
+        grace = f" grace {humanize(config.grace)}" if config.grace is not None else ""
+        more = " (continue)" if config.continue_ else ""
+        lines.append(f"{'  ' * depth}{config.name}: {{{matchers}}}{grace}{more}")
+        lines.extend(describe_routes(config.routes, depth + 1))
+    return lines

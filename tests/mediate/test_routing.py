@@ -1,0 +1,78 @@
+"""The routing tree: Alertmanager's matching order, inheritance, and continue."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from holdoff.mediate.matchers import parse_matchers
+from holdoff.mediate.model import NotificationKind as K
+from holdoff.mediate.routing import Route, plan
+
+ROOT_CHANNELS = {
+    K.ESCALATED: ("email", "teams"),
+    K.TRANSIENT_RESOLVED: ("teams",),
+    K.RESOLVED: ("email", "teams"),
+}
+
+
+def route(name: str, match: str, **kw: object) -> Route:
+    return Route(name, parse_matchers(match), **kw)  # type: ignore[arg-type]
+
+
+def tree(*children: Route) -> Route:
+    return Route("default", grace=timedelta(minutes=10), channels=ROOT_CHANNELS, children=children)
+
+
+def test_no_matching_child_leaves_the_alert_on_the_default_route() -> None:
+    result = plan(tree(route("db", '{team="db"}', grace=timedelta(minutes=2))), {"team": "web"})
+    assert result.routes == ("default",)
+    assert result.grace == timedelta(minutes=10)
+    assert result.channels == ROOT_CHANNELS
+
+
+def test_first_matching_child_wins_and_inherits_what_it_leaves_unset() -> None:
+    root = tree(
+        route(
+            "payments", '{team="payments"}', grace=timedelta(minutes=2), channels={K.ESCALATED: ("email",)}
+        ),
+        route("payments-too", '{team="payments"}', grace=timedelta(seconds=5)),
+    )
+    result = plan(root, {"team": "payments"})
+    assert result.routes == ("payments",)
+    assert result.grace == timedelta(minutes=2)
+    # escalations by email only; the kinds it did not name keep the default's channels
+    assert result.channels[K.ESCALATED] == ("email",)
+    assert result.channels[K.TRANSIENT_RESOLVED] == ("teams",)
+
+
+def test_nested_routes_go_as_deep_as_they_match() -> None:
+    root = tree(
+        route(
+            "payments",
+            '{team="payments"}',
+            grace=timedelta(minutes=5),
+            children=(route("critical", '{severity="critical"}', grace=timedelta(seconds=30)),),
+        )
+    )
+    assert plan(root, {"team": "payments", "severity": "critical"}).routes == ("critical",)
+    assert plan(root, {"team": "payments", "severity": "critical"}).grace == timedelta(seconds=30)
+    warning = plan(root, {"team": "payments", "severity": "warning"})
+    assert (warning.routes, warning.grace) == (("payments",), timedelta(minutes=5))
+
+
+def test_continue_collects_several_routes_shortest_grace_and_all_channels() -> None:
+    root = tree(
+        route("audit", '{env="prod"}', continue_matching=True, channels={K.ESCALATED: ("teams",)}),
+        route(
+            "oncall", '{severity="critical"}', grace=timedelta(seconds=45), channels={K.ESCALATED: ("email",)}
+        ),
+    )
+    result = plan(root, {"env": "prod", "severity": "critical"})
+    assert result.routes == ("audit", "oncall")
+    assert result.grace == timedelta(seconds=45)
+    assert result.channels[K.ESCALATED] == ("teams", "email")
+
+
+def test_an_empty_channel_list_sends_nothing_of_that_kind() -> None:
+    root = tree(route("quiet", '{team="batch"}', channels={K.TRANSIENT_RESOLVED: ()}))
+    assert plan(root, {"team": "batch"}).channels[K.TRANSIENT_RESOLVED] == ()
