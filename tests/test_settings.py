@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from holdoff.config_file import ConfigError
+from holdoff.mediate.model import Severity
 from holdoff.settings import load_settings
 
 
@@ -207,3 +208,23 @@ def test_unknown_yaml_setting_names_its_line(tmp_path: Path) -> None:
     config.write_text("grace_seconds: 10\nroute:\n  - name: a\n")
     with pytest.raises(ConfigError, match=r"unknown setting\(s\): route \(line 2\)"):
         load_settings(config_file=config)
+
+
+def test_noise_rules_from_yaml_and_their_errors(tmp_path: Path) -> None:
+    good = tmp_path / "good.yaml"
+    good.write_text(
+        "noise_rules:\n"
+        "  - {name: quiet, match: '{severity=\"low\"}', action: drop}\n"
+        "  - {name: cpu, match: '{alertname=~\"CPU.*\"}', action: severity, severity: warning}\n"
+    )
+    rules = [rule.to_rule() for rule in load_settings(config_file=good).noise_rules]
+    assert [(r.name, r.action.value, r.severity) for r in rules] == [
+        ("quiet", "drop", None),
+        ("cpu", "severity", Severity.WARNING),
+    ]
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("noise_rules:\n  - name: cpu\n    match: 'x=\"1\"'\n    action: severity\n")
+    with pytest.raises(
+        ConfigError, match=r"noise_rules\.0 \(bad\.yaml line 2\): action: severity needs severity"
+    ):
+        load_settings(config_file=bad)

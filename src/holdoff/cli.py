@@ -51,7 +51,7 @@ def serve(
 def check_config(env_file: EnvFile = None, config: ConfigFile = None) -> None:
     """Validate the configuration and print what it sets up (secrets masked)."""
     from holdoff.notify.registry import describe_channels
-    from holdoff.routes_config import describe_routes
+    from holdoff.policy_config import describe_routes
 
     settings = _load(env_file, config)
     typer.echo(f"configuration OK (holdoff {__version__})")

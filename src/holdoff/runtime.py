@@ -15,7 +15,7 @@ from holdoff.ingest.sns import SnsVerifier, get_status_https
 from holdoff.mediate.engine import Policy
 from holdoff.notify.channel import Channel
 from holdoff.notify.registry import build_channels, describe_channels
-from holdoff.routes_config import to_routes
+from holdoff.policy_config import to_routes
 from holdoff.service.ingest_queue import IngestQueue
 from holdoff.service.mediation import Mediator
 from holdoff.service.sender import OutboxSender, RetryPolicy
@@ -50,7 +50,11 @@ class Runtime:
         self.outbox_signal = threading.Event()
         self.mediator = Mediator(
             self.db,
-            Policy(grace=settings.grace, routes=to_routes(settings.routes)),
+            Policy(
+                grace=settings.grace,
+                routes=to_routes(settings.routes),
+                noise_rules=tuple(rule.to_rule() for rule in settings.noise_rules),
+            ),
             channels=self.channels.keys(),
             public_url=settings.resolved_public_url,
             clock=clock,

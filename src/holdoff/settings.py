@@ -30,7 +30,7 @@ from pydantic_settings import (
 
 from holdoff.config_file import ConfigError, YamlConfig, read_yaml
 from holdoff.ingest.generic import DEFAULT_MAPPING, GenericMapping
-from holdoff.routes_config import RouteConfig, check_tree
+from holdoff.policy_config import NoiseRuleConfig, RouteConfig, check_tree
 
 DEFAULT_ENV_FILE = Path("/etc/holdoff.env")
 ENV_PREFIX = "HOLDOFF_"
@@ -103,7 +103,10 @@ class Settings(BaseSettings):
         default=DEFAULT_MAPPING, description="How /webhooks/generic reads an alert out of any JSON body."
     )
     routes: Annotated[list[RouteConfig], AfterValidator(check_tree)] = Field(
-        default_factory=list, description="Routing tree (YAML only); see holdoff.routes_config."
+        default_factory=list, description="Routing tree (YAML only); see holdoff.policy_config."
+    )
+    noise_rules: list[NoiseRuleConfig] = Field(
+        default_factory=list, description="Drop or re-grade alerts by matchers (YAML only)."
     )
     cloudwatch_insufficient_data: Literal["firing", "resolved", "ignore"] = Field(
         default="ignore", description="What a CloudWatch alarm entering INSUFFICIENT_DATA means."
@@ -234,7 +237,7 @@ def _setting_name(loc: tuple[int | str, ...]) -> str:
     return f"{name} (or {legacy[field.lower()]})" if field.lower() in legacy else name
 
 
-_YAML_ONLY = frozenset({"routes", "generic"})
+_YAML_ONLY = frozenset({"routes", "generic", "noise_rules"})
 """Settings too structured for an environment variable: named by their path in the YAML file."""
 
 

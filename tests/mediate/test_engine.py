@@ -17,6 +17,7 @@ from holdoff.mediate.model import (
     Resolution,
     Severity,
 )
+from holdoff.mediate.noise import NoiseAction, NoiseRule
 from holdoff.mediate.routing import Route
 from holdoff.mediate.silence import Silence
 
@@ -379,3 +380,30 @@ def test_route_sets_the_grace_window_and_channels_of_matching_alerts() -> None:
     assert kinds(escalated) == [(NotificationKind.ESCALATED, ("pager",))]
     other = decide(None, AlertEvent("coralogix", "x", Action.TRIGGERED, labels={"team": "web"}), T0, policy)
     assert other.alert.deadline_at == T0 + GRACE
+
+
+# --- noise rules ---------------------------------------------------------------------------------------
+
+
+def test_drop_rule_keeps_the_alert_but_never_notifies() -> None:
+    drop = NoiseRule("ignore-batch", parse_matchers('{team="batch"}'), NoiseAction.DROP)
+    policy = Policy(grace=GRACE, noise_rules=(drop,))
+    first = decide(None, ev(Action.TRIGGERED, labels={"team": "batch"}), T0, policy)
+    escalated = decide(first.alert, ev(Action.DEADLINE_REACHED), at(600), policy)
+    assert escalated.alert.state is AlertState.ESCALATED
+    assert escalated.notifications == ()
+    assert "dropped by noise rule ignore-batch" in escalated.timeline.summary
+    other = decide(None, AlertEvent("coralogix", "y", Action.TRIGGERED, labels={"team": "web"}), T0, policy)
+    assert decide(other.alert, ev(Action.DEADLINE_REACHED), at(600), policy).notifications != ()
+
+
+def test_severity_rule_overrides_what_the_source_sent() -> None:
+    regrade = NoiseRule(
+        "cpu-warning", parse_matchers('{alertname=~"CPU.*"}'), NoiseAction.SEVERITY, Severity.WARNING
+    )
+    policy = Policy(grace=GRACE, noise_rules=(regrade,))
+    first = decide(None, ev(Action.TRIGGERED, severity=Severity.CRITICAL), T0, policy)
+    assert first.alert.severity is Severity.WARNING
+    assert "severity set to warning by noise rule cpu-warning" in first.timeline.summary
+    again = decide(first.alert, ev(Action.TRIGGERED, severity=Severity.CRITICAL), at(5), policy)
+    assert again.alert.severity is Severity.WARNING

@@ -33,6 +33,7 @@ from holdoff.mediate.model import (
     Resolution,
     TimelineEntry,
 )
+from holdoff.mediate.noise import NoiseRule, dropping, severity_override
 from holdoff.mediate.routing import Plan, Route
 from holdoff.mediate.silence import Silence, match_labels, muting
 
@@ -53,6 +54,8 @@ class Policy:
     channels: Mapping[NotificationKind, tuple[str, ...]] = field(default_factory=lambda: DEFAULT_CHANNELS)
     routes: tuple[Route, ...] = ()
     """Children of the default route, tried in order (see :mod:`holdoff.mediate.routing`)."""
+    noise_rules: tuple[NoiseRule, ...] = ()
+    """Company policy: alerts never to notify about, or to notify at another severity."""
 
     @cached_property
     def root(self) -> Route:
@@ -83,13 +86,27 @@ def decide(
 
     ``silences`` are the silences in force; one that matches the alert mutes what would be sent.
     """
-    return _mute(_decide(record, event, now, policy), now, silences)
+    outcome = _override_severity(_decide(record, event, now, policy), policy)
+    return _mute(outcome, now, silences, policy)
 
 
-def _mute(outcome: Outcome, now: datetime, silences: Sequence[Silence]) -> Outcome:
-    """Drop the notifications a silence covers, and say so in the timeline."""
+def _override_severity(outcome: Outcome, policy: Policy) -> Outcome:
+    rule = severity_override(policy.noise_rules, outcome.alert) if outcome.changed else None
+    if rule is None or rule.severity is None or outcome.alert.severity is rule.severity:
+        return outcome
+    alert = replace(outcome.alert, severity=rule.severity)
+    summary = f"{outcome.timeline.summary}; severity set to {rule.severity.value} by noise rule {rule.name}"
+    return replace(outcome, alert=alert, timeline=replace(outcome.timeline, summary=summary))
+
+
+def _mute(outcome: Outcome, now: datetime, silences: Sequence[Silence], policy: Policy) -> Outcome:
+    """Drop the notifications a noise rule or a silence covers, and say so in the timeline."""
     if not outcome.notifications:
         return outcome
+    rule = dropping(policy.noise_rules, outcome.alert)
+    if rule is not None:
+        summary = f"{outcome.timeline.summary}; not notified: dropped by noise rule {rule.name}"
+        return replace(outcome, notifications=(), timeline=replace(outcome.timeline, summary=summary))
     silence = muting(silences, outcome.alert, now)
     if silence is None:
         return outcome

@@ -1,4 +1,4 @@
-"""The ``routes:`` section of the YAML configuration, validated and turned into the core's routing tree.
+"""The policy sections of the YAML configuration (``routes:``, ``noise_rules:``), validated and turned into the core's rules.
 
 ```yaml
 routes:
@@ -10,6 +10,15 @@ routes:
       transient_resolved: []          # an empty list sends nothing of that kind
     continue: false                   # also try the next sibling routes
     routes: []                        # children, tried in order
+
+noise_rules:
+  - name: never-page-debug
+    match: '{severity="low"}'
+    action: drop                      # stored and shown, never notified
+  - name: cpu-is-a-warning
+    match: '{alertname=~"CPU.*"}'
+    action: severity
+    severity: warning
 ```
 """
 
@@ -18,11 +27,12 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Annotated, Any
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
 
 from holdoff.mediate.durations import humanize, parse_duration
 from holdoff.mediate.matchers import Matcher, MatcherError, parse_matchers
-from holdoff.mediate.model import NotificationKind
+from holdoff.mediate.model import NotificationKind, Severity
+from holdoff.mediate.noise import NoiseAction, NoiseRule
 from holdoff.mediate.routing import Route
 
 KNOWN_CHANNELS = frozenset({"teams", "email"})
@@ -42,28 +52,31 @@ def _duration(value: Any) -> Any:
 Duration = Annotated[timedelta, BeforeValidator(_duration)]
 
 
+def _matchers(value: Any) -> Any:
+    texts = [value] if isinstance(value, str) else value
+    if not isinstance(texts, list) or not all(isinstance(t, str) for t in texts):
+        raise ValueError("match must be a matcher string like '{team=\"payments\"}' or a list of them")
+    try:
+        return tuple(m for text in texts for m in parse_matchers(text))
+    except MatcherError as exc:
+        raise ValueError(str(exc)) from None
+
+
+Matchers = Annotated[tuple[Matcher, ...], BeforeValidator(_matchers)]
+"""Matchers written as ``'{team="payments", severity=~"critical|high"}'`` or a list of such strings."""
+
+
 class RouteConfig(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
     name: str = Field(min_length=1, max_length=100)
-    match: tuple[Matcher, ...] = Field(
+    match: Matchers = Field(
         description='Matchers, e.g. \'{team="payments", severity=~"critical|high"}\'.'
     )
     grace: Duration | None = Field(default=None, description="Grace window for alerts on this route.")
     channels: dict[NotificationKind, list[str]] | None = None
     continue_: bool = Field(default=False, alias="continue")
     routes: list[RouteConfig] = Field(default_factory=list)
-
-    @field_validator("match", mode="before")
-    @classmethod
-    def _parse_match(cls, value: Any) -> Any:
-        texts = [value] if isinstance(value, str) else value
-        if not isinstance(texts, list) or not all(isinstance(t, str) for t in texts):
-            raise ValueError("match must be a matcher string like '{team=\"payments\"}' or a list of them")
-        try:
-            return tuple(m for text in texts for m in parse_matchers(text))
-        except MatcherError as exc:
-            raise ValueError(str(exc)) from None
 
     @field_validator("grace")
     @classmethod
@@ -81,6 +94,28 @@ class RouteConfig(BaseModel):
                 known = ", ".join(sorted(KNOWN_CHANNELS))
                 raise ValueError(f"unknown channel(s) {', '.join(unknown)}; known: {known}")
         return value
+
+
+class NoiseRuleConfig(BaseModel):
+    """One ``noise_rules:`` entry: ``action: drop`` (stored, never notified) or ``action: severity``."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str = Field(min_length=1, max_length=100)
+    match: Matchers
+    action: NoiseAction
+    severity: Severity | None = None
+
+    @model_validator(mode="after")
+    def _severity_goes_with_its_action(self) -> NoiseRuleConfig:
+        if self.action is NoiseAction.SEVERITY and self.severity is None:
+            raise ValueError("action: severity needs severity: critical, high, warning, info or low")
+        if self.action is NoiseAction.DROP and self.severity is not None:
+            raise ValueError("action: drop takes no severity")
+        return self
+
+    def to_rule(self) -> NoiseRule:
+        return NoiseRule(self.name, self.match, self.action, self.severity)
 
 
 def check_tree(routes: list[RouteConfig]) -> list[RouteConfig]:

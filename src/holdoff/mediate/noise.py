@@ -1,0 +1,40 @@
+"""Noise rules: company policy about alerts that should never page, or page at another severity.
+
+A ``drop`` rule keeps matching alerts (stored, shown, with their timeline) but never notifies about
+them; a ``severity`` rule overrides the severity the source sent. Rules are tried in order; the
+first drop rule that matches applies, and the first severity rule that matches sets the severity.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from holdoff.mediate.matchers import Matcher, matches_all
+from holdoff.mediate.model import AlertRecord, Severity
+from holdoff.mediate.silence import match_labels
+
+
+class NoiseAction(enum.StrEnum):
+    DROP = "drop"
+    SEVERITY = "severity"
+
+
+@dataclass(frozen=True)
+class NoiseRule:
+    name: str
+    matchers: tuple[Matcher, ...]
+    action: NoiseAction
+    severity: Severity | None = None
+
+    def matches(self, alert: AlertRecord) -> bool:
+        return matches_all(self.matchers, match_labels(alert))
+
+
+def dropping(rules: Iterable[NoiseRule], alert: AlertRecord) -> NoiseRule | None:
+    return next((r for r in rules if r.action is NoiseAction.DROP and r.matches(alert)), None)
+
+
+def severity_override(rules: Iterable[NoiseRule], alert: AlertRecord) -> NoiseRule | None:
+    return next((r for r in rules if r.action is NoiseAction.SEVERITY and r.matches(alert)), None)
