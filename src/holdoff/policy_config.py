@@ -70,9 +70,7 @@ class RouteConfig(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
     name: str = Field(min_length=1, max_length=100)
-    match: Matchers = Field(
-        description='Matchers, e.g. \'{team="payments", severity=~"critical|high"}\'.'
-    )
+    match: Matchers = Field(description='Matchers, e.g. \'{team="payments", severity=~"critical|high"}\'.')
     grace: Duration | None = Field(default=None, description="Grace window for alerts on this route.")
     channels: dict[NotificationKind, list[str]] | None = None
     continue_: bool = Field(default=False, alias="continue")

@@ -12,6 +12,7 @@ from pydantic import ValidationError
 from holdoff.ingest.errors import PayloadError
 from holdoff.mediate.engine import InvalidTransition
 from holdoff.service.mediation import AlertNotFound
+from holdoff.service.silences import SilenceExpired, SilenceNotFound, SilenceRejected
 from holdoff.store.alerts import InvalidCursor
 
 
@@ -70,3 +71,15 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(InvalidCursor)
     async def _bad_cursor(_: Request, exc: InvalidCursor) -> JSONResponse:
         return JSONResponse({"detail": str(exc)}, status_code=400)
+
+    @app.exception_handler(SilenceNotFound)
+    async def _silence_not_found(_: Request, exc: SilenceNotFound) -> JSONResponse:
+        return JSONResponse({"detail": str(exc)}, status_code=404)
+
+    @app.exception_handler(SilenceRejected)
+    async def _silence_rejected(_: Request, exc: SilenceRejected) -> JSONResponse:
+        return JSONResponse({"detail": str(exc)}, status_code=422)
+
+    @app.exception_handler(SilenceExpired)
+    async def _silence_expired(_: Request, exc: SilenceExpired) -> JSONResponse:
+        return JSONResponse({"detail": str(exc)}, status_code=409)

@@ -1,12 +1,27 @@
-"""Response shapes of the HTTP API (what OpenAPI documents)."""
+"""Request and response shapes of the HTTP API (what OpenAPI documents)."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
+from typing import Annotated, Any, get_args
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
+from pydantic.config import JsonDict
 
+from holdoff.ingest.text import Text
+from holdoff.mediate.durations import parse_duration
+from holdoff.mediate.matchers import Matcher, MatchType, parse_matchers
 from holdoff.mediate.model import AlertState, Resolution
+from holdoff.store.silences import SilenceState
 
 
 class Accepted(BaseModel):
@@ -115,3 +130,109 @@ class Health(BaseModel):
     status: str
     database: str
     version: str
+
+
+# --- silences ---
+
+_NO_NUL = get_args(Text)[1:]  # Text's own validators
+LabelName = Annotated[str, StringConstraints(min_length=1, max_length=255), *_NO_NUL]
+LabelValue = Annotated[str, StringConstraints(max_length=4096), *_NO_NUL]
+CreatedBy = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=255), *_NO_NUL]
+Comment = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000), *_NO_NUL]
+
+
+class MatcherIn(BaseModel):
+    """One condition on one label, as in Alertmanager."""
+
+    name: LabelName = Field(examples=["alertname"])
+    value: LabelValue = Field(examples=["HighCPU"])
+    type: MatchType = Field(
+        default=MatchType.EQUAL,
+        description="= equal, != not equal, =~ regex, !~ not regex (regexes anchored).",
+    )
+
+    @model_validator(mode="after")
+    def _compiles(self) -> MatcherIn:
+        Matcher(self.name, self.type, self.value)  # raises MatcherError (a ValueError) naming the problem
+        return self
+
+    def matcher(self) -> Matcher:
+        return Matcher(self.name, self.type, self.value)
+
+
+def _matchers_from_text(value: Any) -> Any:
+    """The string form, ``{alertname="HighCPU", instance=~"web-.*"}``, read into the list form."""
+    if isinstance(value, str):
+        return [{"name": m.name, "type": m.type, "value": m.value} for m in parse_matchers(value)]
+    return value
+
+
+def _list_or_text(schema: JsonDict) -> None:
+    """Document both accepted forms of ``matchers``."""
+    as_list: JsonDict = {key: schema.pop(key) for key in ("type", "items", "maxItems") if key in schema}
+    as_text: JsonDict = {"type": "string", "examples": ['{alertname="HighCPU", instance=~"web-.*"}']}
+    schema["anyOf"] = [as_list, as_text]
+
+
+class SilenceIn(BaseModel):
+    """Body of ``POST /silences`` and ``PUT /silences/{id}``: give either ``ends_at`` or ``duration``."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    matchers: Annotated[list[MatcherIn], BeforeValidator(_matchers_from_text)] = Field(
+        max_length=100,
+        description='A list of {"name", "value", "type"} objects, or a string like '
+        '{alertname="HighCPU", instance=~"web-.*"}. An alert is silenced when every matcher matches.',
+        json_schema_extra=_list_or_text,
+    )
+    starts_at: AwareDatetime | None = Field(
+        default=None, description="When the silence starts (ISO 8601 with a time zone); default now."
+    )
+    ends_at: AwareDatetime | None = Field(default=None, description="When it ends; or give duration.")
+    duration: str | None = Field(
+        default=None,
+        max_length=64,
+        description="How long it lasts from starts_at (or from now), e.g. 30m, 2h, 2h30m, 1d.",
+        examples=["2h"],
+    )
+    created_by: CreatedBy = Field(description="Who is silencing (kept on update).")
+    comment: Comment = Field(description="Why; shown in each muted alert's timeline.")
+
+    @field_validator("duration")
+    @classmethod
+    def _duration_parses(cls, value: str | None) -> str | None:
+        if value is not None and parse_duration(value) <= timedelta(0):
+            raise ValueError(f"{value!r} is not longer than zero")
+        return value
+
+    @model_validator(mode="after")
+    def _one_end(self) -> SilenceIn:
+        if (self.ends_at is None) == (self.duration is None):
+            raise ValueError("give exactly one of ends_at and duration")
+        return self
+
+    def parsed_matchers(self) -> tuple[Matcher, ...]:
+        return tuple(m.matcher() for m in self.matchers)
+
+
+class MatcherOut(BaseModel):
+    name: str
+    type: MatchType
+    value: str
+
+
+class SilenceOut(BaseModel):
+    id: int
+    matchers: list[MatcherOut]
+    text: str = Field(description='The matchers in string form, e.g. {alertname="HighCPU"}.')
+    starts_at: datetime
+    ends_at: datetime
+    created_by: str
+    comment: str
+    state: SilenceState = Field(description="At the time of the request.")
+    created_at: datetime
+    updated_at: datetime
+
+
+class SilencePage(BaseModel):
+    items: list[SilenceOut]

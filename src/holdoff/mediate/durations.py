@@ -18,11 +18,11 @@ def humanize(delta: timedelta) -> str:
     return " ".join(f"{value}{unit}" for value, unit in parts[first : first + 2] if value)
 
 
-_UNITS = {"d": 86_400, "h": 3_600, "m": 60, "s": 1}
+_UNITS = {"w": 604_800, "d": 86_400, "h": 3_600, "m": 60, "s": 1}
 
 
 def parse_duration(text: str) -> timedelta:
-    """``"90s"``, ``"5m"``, ``"1h30m"``, ``"2d"`` (or a bare number of seconds) -> a timedelta.
+    """``"90s"``, ``"5m"``, ``"1h30m"``, ``"2d"``, ``"1w"`` (or a bare number of seconds) -> a timedelta.
 
     Raises ValueError with the reason for anything else (negative, empty, unknown unit).
     """
@@ -36,7 +36,10 @@ def parse_duration(text: str) -> timedelta:
     else:
         if seconds < 0:
             raise ValueError(f"{text!r}: a duration cannot be negative")
-        return timedelta(seconds=seconds)
+        try:
+            return timedelta(seconds=seconds)
+        except OverflowError:
+            raise ValueError(f"{text!r} is too long a duration") from None
     total, number = 0.0, ""
     for char in value:
         if char.isdigit() or char == ".":
@@ -47,5 +50,8 @@ def parse_duration(text: str) -> timedelta:
         else:
             raise ValueError(f"{text!r} is not a duration: use e.g. 90s, 5m, 1h30m or 2d")
     if number:
-        raise ValueError(f"{text!r}: the last number has no unit (s, m, h or d)")
-    return timedelta(seconds=total)
+        raise ValueError(f"{text!r}: the last number has no unit (s, m, h, d or w)")
+    try:
+        return timedelta(seconds=total)
+    except OverflowError:
+        raise ValueError(f"{text!r} is too long a duration") from None

@@ -28,6 +28,10 @@ class SilenceRejected(ValueError):
     """A silence that cannot be stored as asked; the message says why."""
 
 
+class SilenceExpired(SilenceRejected):
+    """The silence has ended and can no longer be changed; create a new one."""
+
+
 @dataclass(frozen=True)
 class SilenceSpec:
     matchers: tuple[Matcher, ...]
@@ -83,7 +87,7 @@ class Silences:
             if current is None:
                 raise SilenceNotFound(f"no silence with id {silence_id}")
             if current.state(now) is SilenceState.EXPIRED:
-                raise SilenceRejected(f"silence {silence_id} has expired; create a new one")
+                raise SilenceExpired(f"silence {silence_id} has expired; create a new one")
             starts_at = self._check(spec, now)
             if current.state(now) is SilenceState.ACTIVE:
                 starts_at = current.silence.starts_at  # an active silence keeps its start
