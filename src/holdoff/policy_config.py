@@ -1,4 +1,5 @@
-"""The policy sections of the YAML configuration (``routes:``, ``noise_rules:``), validated and turned into the core's rules.
+"""The policy sections of the YAML configuration (``routes:``, ``flapping:``, ``noise_rules:``), validated and
+turned into the core's rules.
 
 ```yaml
 routes:
@@ -10,6 +11,11 @@ routes:
       transient_resolved: []          # an empty list sends nothing of that kind
     continue: false                   # also try the next sibling routes
     routes: []                        # children, tried in order
+
+flapping:                             # re-triggers within window; transient posts summarised once per period
+  threshold: 3
+  window: 30m
+  period: 1h
 
 noise_rules:
   - name: never-page-debug
@@ -30,6 +36,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
 
 from holdoff.mediate.durations import humanize, parse_duration
+from holdoff.mediate.flapping import FlapPolicy
 from holdoff.mediate.matchers import Matcher, MatcherError, parse_matchers
 from holdoff.mediate.model import NotificationKind, Severity
 from holdoff.mediate.noise import NoiseAction, NoiseRule
@@ -114,6 +121,19 @@ class NoiseRuleConfig(BaseModel):
 
     def to_rule(self) -> NoiseRule:
         return NoiseRule(self.name, self.match, self.action, self.severity)
+
+
+class FlappingConfig(BaseModel):
+    """``flapping:``: when an alert counts as flapping, and how often it is summarised while it flaps."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    threshold: int = Field(default=3, ge=0, le=1000, description="Re-triggers within window; 0 turns it off.")
+    window: Duration = timedelta(minutes=30)
+    period: Duration = timedelta(hours=1)
+
+    def to_policy(self) -> FlapPolicy:
+        return FlapPolicy(threshold=self.threshold, window=self.window, period=self.period)
 
 
 def check_tree(routes: list[RouteConfig]) -> list[RouteConfig]:

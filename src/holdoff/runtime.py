@@ -53,6 +53,7 @@ class Runtime:
             Policy(
                 grace=settings.grace,
                 routes=to_routes(settings.routes),
+                flapping=settings.flapping.to_policy(),
                 noise_rules=tuple(rule.to_rule() for rule in settings.noise_rules),
             ),
             channels=self.channels.keys(),

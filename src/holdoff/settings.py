@@ -30,7 +30,7 @@ from pydantic_settings import (
 
 from holdoff.config_file import ConfigError, YamlConfig, read_yaml
 from holdoff.ingest.generic import DEFAULT_MAPPING, GenericMapping
-from holdoff.policy_config import NoiseRuleConfig, RouteConfig, check_tree
+from holdoff.policy_config import FlappingConfig, NoiseRuleConfig, RouteConfig, check_tree
 
 DEFAULT_ENV_FILE = Path("/etc/holdoff.env")
 ENV_PREFIX = "HOLDOFF_"
@@ -104,6 +104,9 @@ class Settings(BaseSettings):
     )
     routes: Annotated[list[RouteConfig], AfterValidator(check_tree)] = Field(
         default_factory=list, description="Routing tree (YAML only); see holdoff.policy_config."
+    )
+    flapping: FlappingConfig = Field(
+        default_factory=FlappingConfig, description="Flapping detection and damping (YAML only)."
     )
     noise_rules: list[NoiseRuleConfig] = Field(
         default_factory=list, description="Drop or re-grade alerts by matchers (YAML only)."
@@ -237,7 +240,7 @@ def _setting_name(loc: tuple[int | str, ...]) -> str:
     return f"{name} (or {legacy[field.lower()]})" if field.lower() in legacy else name
 
 
-_YAML_ONLY = frozenset({"routes", "generic", "noise_rules"})
+_YAML_ONLY = frozenset({"routes", "generic", "noise_rules", "flapping"})
 """Settings too structured for an environment variable: named by their path in the YAML file."""
 
 

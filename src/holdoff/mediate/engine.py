@@ -22,6 +22,7 @@ from typing import Any
 
 from holdoff.mediate import routing
 from holdoff.mediate.durations import humanize
+from holdoff.mediate.flapping import FlapPolicy, damp, note_retrigger
 from holdoff.mediate.model import (
     Action,
     AlertEvent,
@@ -54,6 +55,7 @@ class Policy:
     channels: Mapping[NotificationKind, tuple[str, ...]] = field(default_factory=lambda: DEFAULT_CHANNELS)
     routes: tuple[Route, ...] = ()
     """Children of the default route, tried in order (see :mod:`holdoff.mediate.routing`)."""
+    flapping: FlapPolicy = field(default_factory=FlapPolicy)
     noise_rules: tuple[NoiseRule, ...] = ()
     """Company policy: alerts never to notify about, or to notify at another severity."""
 
@@ -87,6 +89,7 @@ def decide(
     ``silences`` are the silences in force; one that matches the alert mutes what would be sent.
     """
     outcome = _override_severity(_decide(record, event, now, policy), policy)
+    outcome = damp(outcome, now, policy.flapping)
     return _mute(outcome, now, silences, policy)
 
 
@@ -239,7 +242,7 @@ def _triggered(record: AlertRecord | None, event: AlertEvent, now: datetime, pol
         source_started_at=event.starts_at,
         muted_by=None,
     )
-    after, held = _hold(after, now, policy)
+    after, held = _hold(note_retrigger(after, now, policy.flapping), now, policy)
     summary = f"Triggered again after resolving (occurrence {after.occurrence}"
     summary += f", flap {after.flap_count})" if flapped else ")"
     summary += f"; held for {held}"

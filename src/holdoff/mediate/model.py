@@ -63,6 +63,8 @@ class NotificationKind(enum.StrEnum):
     TRANSIENT_RESOLVED = "transient_resolved"
     ESCALATED = "escalated"
     RESOLVED = "resolved"
+    FLAPPING = "flapping"
+    """One summary for an alert that keeps firing and clearing by itself."""
 
 
 class Severity(enum.StrEnum):
@@ -133,6 +135,10 @@ class AlertRecord:
     """TRIGGERED events received for the current occurrence after the first."""
     flap_count: int = 0
     """How often the alert fired again after it had resolved."""
+    flap_times: tuple[datetime, ...] = ()
+    """When the alert re-triggered recently (within the flapping window)."""
+    flapping_since: datetime | None = None
+    flap_notified_at: datetime | None = None
     muted_by: int | None = None
     """The silence that muted this occurrence's escalation; when it ends and the alert still fires,
     the escalation goes out then."""

@@ -34,6 +34,7 @@ _ACCENT = {
     NotificationKind.ESCALATED: "#c4314b",
     NotificationKind.RESOLVED: "#237b4b",
     NotificationKind.TRANSIENT_RESOLVED: "#237b4b",
+    NotificationKind.FLAPPING: "#c19c00",
 }
 
 

@@ -52,6 +52,14 @@ def render(
             f"{alert.name} from {alert.source} has been firing for {open_for} and did not clear "
             "inside its grace window. Someone needs to look at it."
         )
+    elif kind is NotificationKind.FLAPPING:
+        times = len(alert.flap_times)
+        title = f"FLAPPING: {alert.name} keeps firing and clearing by itself"
+        summary = (
+            f"{alert.name} from {alert.source} fired again {times} times recently and cleared each time "
+            "inside its grace window. Nobody was paged. Holdoff posts one summary per period while it flaps; "
+            "if it stays broken past its grace window it escalates as usual."
+        )
     else:
         title = f"RESOLVED: {alert.name} after {open_for}"
         summary = f"{alert.name} from {alert.source} has resolved after being open for {open_for}."

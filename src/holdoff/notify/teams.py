@@ -36,9 +36,12 @@ _RETRYABLE_STATUS = frozenset({408, 425, 429})
 _URL_HINT = "check TEAMS_WEBHOOK_URL: the workflow may be disabled or deleted"
 
 
+_COLOURS = {NotificationKind.ESCALATED: "Attention", NotificationKind.FLAPPING: "Warning"}
+
+
 def build_card(message: Message) -> dict[str, Any]:
     """The Adaptive Card (version 1.4) for ``message``, without the Teams envelope."""
-    colour = "Attention" if message.kind is NotificationKind.ESCALATED else "Good"
+    colour = _COLOURS.get(message.kind, "Good")
     body: list[dict[str, Any]] = [
         {
             "type": "TextBlock",

@@ -36,6 +36,8 @@ _RECORD_COLUMNS = (
     "resolution",
     "source_started_at",
     "muted_by",
+    "flapping_since",
+    "flap_notified_at",
     "repeat_count",
     "flap_count",
 )
@@ -64,6 +66,9 @@ def _to_record(row: Row[Any]) -> AlertRecord:
         resolution=Resolution(m["resolution"]) if m["resolution"] else None,
         source_started_at=m["source_started_at"],
         muted_by=m["muted_by"],
+        flap_times=tuple(datetime.fromisoformat(t) for t in m["flap_times"] or ()),
+        flapping_since=m["flapping_since"],
+        flap_notified_at=m["flap_notified_at"],
         repeat_count=m["repeat_count"],
         flap_count=m["flap_count"],
     )
@@ -74,6 +79,7 @@ def _values(record: AlertRecord) -> dict[str, Any]:
     values["state"] = record.state.value
     values["severity"] = record.severity.value if record.severity else None
     values["resolution"] = record.resolution.value if record.resolution else None
+    values["flap_times"] = [t.isoformat() for t in record.flap_times]
     return values
 
 

@@ -1,0 +1,84 @@
+"""Flapping: an alert that keeps firing and clearing by itself is announced once per period, not per flap.
+
+An alert that re-triggers ``threshold`` times within ``window`` is flapping. While it flaps, its
+"resolved on its own" messages are replaced by one FLAPPING message per ``period`` with the flap
+count. Escalations are never damped: a flapping alert that stays broken past its grace window still
+pages, and its resolution is still announced. The alert is stable again once ``window`` passes
+without a re-trigger.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+
+from holdoff.mediate.durations import humanize
+from holdoff.mediate.model import AlertRecord, NotificationKind, Notify, Outcome
+
+MAX_REMEMBERED = 100
+"""Re-trigger times kept per alert (those inside the window, newest last)."""
+
+
+@dataclass(frozen=True)
+class FlapPolicy:
+    threshold: int = 0
+    """Re-triggers within ``window`` that make an alert flapping; 0 turns detection off."""
+    window: timedelta = timedelta(minutes=30)
+    period: timedelta = timedelta(hours=1)
+    """At most one FLAPPING message per alert per period."""
+
+    @property
+    def enabled(self) -> bool:
+        return self.threshold > 0
+
+
+def note_retrigger(alert: AlertRecord, now: datetime, policy: FlapPolicy) -> AlertRecord:
+    """Remember a re-trigger; the alert starts flapping when there are enough of them in the window."""
+    if not policy.enabled:
+        return alert
+    earlier = tuple(t for t in alert.flap_times if now - t <= policy.window)
+    recent = (*earlier, now)[-MAX_REMEMBERED:]
+    if not earlier:
+        # No re-trigger for a whole window: whatever flapping there was is over.
+        alert = replace(alert, flapping_since=None, flap_notified_at=None)
+    flapping_since = alert.flapping_since
+    if len(recent) >= policy.threshold and flapping_since is None:
+        flapping_since = now
+    return replace(alert, flap_times=recent, flapping_since=flapping_since)
+
+
+def is_flapping(alert: AlertRecord, now: datetime, policy: FlapPolicy) -> bool:
+    return (
+        policy.enabled
+        and alert.flapping_since is not None
+        and bool(alert.flap_times)
+        and now - alert.flap_times[-1] <= policy.window
+    )
+
+
+def damp(outcome: Outcome, now: datetime, policy: FlapPolicy) -> Outcome:
+    """Replace a flapping alert's transient messages by at most one FLAPPING message per period."""
+    alert = outcome.alert
+    if alert.flapping_since is not None and not is_flapping(alert, now, policy):
+        # Quiet for a whole window: stable again.
+        stable = replace(alert, flapping_since=None, flap_notified_at=None)
+        outcome = replace(outcome, alert=stable, changed=outcome.changed or stable != alert)
+        alert = stable
+    transient = [n for n in outcome.notifications if n.kind is NotificationKind.TRANSIENT_RESOLVED]
+    if not transient or not is_flapping(alert, now, policy):
+        return outcome
+    others = tuple(n for n in outcome.notifications if n.kind is not NotificationKind.TRANSIENT_RESOLVED)
+    times = len(alert.flap_times)
+    due = alert.flap_notified_at is None or now - alert.flap_notified_at >= policy.period
+    if due:
+        flapping = tuple(Notify(NotificationKind.FLAPPING, n.channels) for n in transient)
+        alert = replace(alert, flap_notified_at=now)
+        note = (
+            f"; flapping ({times} re-triggers within {humanize(policy.window)}): one summary message instead"
+        )
+        notifications = others + flapping
+    else:
+        note = f"; flapping: message damped (next summary at most every {humanize(policy.period)})"
+        notifications = others
+    timeline = replace(outcome.timeline, summary=outcome.timeline.summary + note)
+    return replace(outcome, alert=alert, notifications=notifications, timeline=timeline)
