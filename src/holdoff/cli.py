@@ -42,9 +42,12 @@ def serve(
     from holdoff import logs, server
 
     given = (("host", host), ("port", port), ("workers", workers))
-    settings = _load(env_file, config, **{key: value for key, value in given if value is not None})
+    given_values = {key: value for key, value in given if value is not None}
+    settings = _load(env_file, config, **given_values)
     logs.configure(settings.log_level, settings.log_format, settings.secrets())
-    server.serve(settings)
+    server.serve(
+        settings, reload_settings=lambda: load_settings(env_file=env_file, config_file=config, **given_values)
+    )
 
 
 @app.command("check-config")

@@ -31,16 +31,20 @@ noise_rules:
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
 
 from holdoff.mediate.durations import humanize, parse_duration
+from holdoff.mediate.engine import Policy
 from holdoff.mediate.flapping import FlapPolicy
 from holdoff.mediate.matchers import Matcher, MatcherError, parse_matchers
 from holdoff.mediate.model import NotificationKind, Severity
 from holdoff.mediate.noise import NoiseAction, NoiseRule
 from holdoff.mediate.routing import Route
+
+if TYPE_CHECKING:
+    from holdoff.settings import Settings
 
 KNOWN_CHANNELS = frozenset({"teams", "email"})
 MAX_DEPTH = 10
@@ -180,3 +184,17 @@ def describe_routes(configs: list[RouteConfig], depth: int = 0) -> list[str]:
         lines.append(f"{'  ' * depth}{config.name}: {{{matchers}}}{grace}{more}")
         lines.extend(describe_routes(config.routes, depth + 1))
     return lines
+
+
+POLICY_SETTINGS = ("grace_seconds", "routes", "flapping", "noise_rules")
+"""Settings a reload applies at once; any other change needs a restart."""
+
+
+def build_policy(settings: Settings) -> Policy:
+    """The core's :class:`~holdoff.mediate.engine.Policy` from the configuration."""
+    return Policy(
+        grace=settings.grace,
+        routes=to_routes(settings.routes),
+        flapping=settings.flapping.to_policy(),
+        noise_rules=tuple(rule.to_rule() for rule in settings.noise_rules),
+    )

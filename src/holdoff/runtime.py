@@ -8,14 +8,15 @@ import secrets
 import socket
 import threading
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import timedelta
 
 from holdoff.clock import Clock, system_clock
+from holdoff.config_file import ConfigError
 from holdoff.ingest.sns import SnsVerifier, get_status_https
-from holdoff.mediate.engine import Policy
 from holdoff.notify.channel import Channel
 from holdoff.notify.registry import build_channels, describe_channels
-from holdoff.policy_config import to_routes
+from holdoff.policy_config import POLICY_SETTINGS, build_policy
 from holdoff.service.ingest_queue import IngestQueue
 from holdoff.service.mediation import Mediator
 from holdoff.service.sender import OutboxSender, RetryPolicy
@@ -31,6 +32,14 @@ DEADLINE_BATCH = 100
 OUTBOX_BATCH = 20
 
 
+@dataclass(frozen=True)
+class Reloaded:
+    routes: int
+    noise_rules: int
+    restart_needed: tuple[str, ...]
+    """Settings that changed but only apply after a restart (database, channels, ...)."""
+
+
 class Runtime:
     """Everything one Holdoff process runs. ``start`` migrates and starts the loops; ``stop`` ends them."""
 
@@ -41,8 +50,10 @@ class Runtime:
         clock: Clock = system_clock,
         channels: dict[str, Channel] | None = None,
         run_workers: bool = True,
+        reload_settings: Callable[[], Settings] | None = None,
     ) -> None:
         self.settings = settings
+        self.reload_settings = reload_settings
         self.clock = clock
         self.db = Database(settings.resolved_database_url)
         self.channels = channels if channels is not None else build_channels(settings)
@@ -50,12 +61,7 @@ class Runtime:
         self.outbox_signal = threading.Event()
         self.mediator = Mediator(
             self.db,
-            Policy(
-                grace=settings.grace,
-                routes=to_routes(settings.routes),
-                flapping=settings.flapping.to_policy(),
-                noise_rules=tuple(rule.to_rule() for rule in settings.noise_rules),
-            ),
+            build_policy(settings),
             channels=self.channels.keys(),
             public_url=settings.resolved_public_url,
             clock=clock,
@@ -81,6 +87,32 @@ class Runtime:
         )
         self.run_workers = run_workers
         self.loops: list[Loop] = []
+
+    def reload_policy(self) -> Reloaded:
+        """Read the configuration again and apply its policy at once (routes, grace, flapping, noise).
+
+        Events already being applied finish under the policy they started with; a configuration
+        that does not validate raises :class:`~holdoff.config_file.ConfigError` and changes nothing.
+        Alerts already held keep the grace deadline they were given.
+        """
+        if self.reload_settings is None:
+            raise ConfigError("this process was not started from a configuration file it can read again")
+        fresh = self.reload_settings()
+        self.mediator.policy = build_policy(fresh)
+        restart = sorted(
+            name
+            for name in type(fresh).model_fields
+            if name not in POLICY_SETTINGS and getattr(fresh, name) != getattr(self.settings, name)
+        )
+        self.settings = self.settings.model_copy(
+            update={name: getattr(fresh, name) for name in POLICY_SETTINGS}
+        )
+        log.info("policy reloaded: %d route(s), %d noise rule(s)", len(fresh.routes), len(fresh.noise_rules))
+        if restart:
+            log.warning("changed settings that need a restart to apply: %s", ", ".join(restart))
+        return Reloaded(
+            routes=len(fresh.routes), noise_rules=len(fresh.noise_rules), restart_needed=tuple(restart)
+        )
 
     def start(self) -> None:
         migrate.upgrade(self.db)

@@ -13,12 +13,15 @@ import logging
 import os
 import signal
 import socket
+import threading
 import time
+from collections.abc import Callable
 from types import FrameType
 
 import uvicorn
 
 from holdoff.api.app import create_app
+from holdoff.config_file import ConfigError
 from holdoff.runtime import Runtime
 from holdoff.settings import Settings
 from holdoff.store import migrate
@@ -29,9 +32,14 @@ log = logging.getLogger(__name__)
 RESTART_PAUSE_SECONDS = 1.0
 
 
-def _uvicorn_config(settings: Settings) -> uvicorn.Config:
-    return uvicorn.Config(
-        create_app(Runtime(settings)),
+SettingsLoader = Callable[[], Settings]
+
+
+def _server(settings: Settings, reload_settings: SettingsLoader | None) -> uvicorn.Server:
+    runtime = Runtime(settings, reload_settings=reload_settings)
+    _reload_on_sighup(runtime)
+    config = uvicorn.Config(
+        create_app(runtime),
         host=settings.host,
         port=settings.port,
         log_config=None,
@@ -39,14 +47,27 @@ def _uvicorn_config(settings: Settings) -> uvicorn.Config:
         server_header=False,
         timeout_graceful_shutdown=10,
     )
+    return uvicorn.Server(config)
 
 
-def serve(settings: Settings) -> None:
-    """Serve until told to stop."""
+def _reload_on_sighup(runtime: Runtime) -> None:
+    """``kill -HUP``: read the configuration again and apply its policy, off the signal handler."""
+
+    def reload() -> None:
+        try:
+            runtime.reload_policy()
+        except ConfigError as exc:
+            log.error("reload refused, the running policy is unchanged: %s", exc)
+
+    signal.signal(signal.SIGHUP, lambda _signum, _frame: threading.Thread(target=reload, daemon=True).start())
+
+
+def serve(settings: Settings, reload_settings: SettingsLoader | None = None) -> None:
+    """Serve until told to stop. ``reload_settings`` reads the configuration again (SIGHUP, admin API)."""
     if settings.workers == 1:
-        uvicorn.Server(_uvicorn_config(settings)).run()
+        _server(settings, reload_settings).run()
         return
-    _serve_workers(settings)
+    _serve_workers(settings, reload_settings)
 
 
 def _bind(settings: Settings) -> socket.socket:
@@ -59,13 +80,13 @@ def _bind(settings: Settings) -> socket.socket:
     return sock
 
 
-def _run_worker(settings: Settings, sock: socket.socket) -> None:
+def _run_worker(settings: Settings, sock: socket.socket, reload_settings: SettingsLoader | None) -> None:
     for name in (signal.SIGTERM, signal.SIGINT):
         signal.signal(name, signal.SIG_DFL)  # uvicorn installs its own handlers
-    uvicorn.Server(_uvicorn_config(settings)).run(sockets=[sock])
+    _server(settings, reload_settings).run(sockets=[sock])
 
 
-def _serve_workers(settings: Settings) -> None:
+def _serve_workers(settings: Settings, reload_settings: SettingsLoader | None) -> None:
     sock = _bind(settings)
     db = Database(settings.resolved_database_url)
     try:
@@ -84,7 +105,7 @@ def _serve_workers(settings: Settings) -> None:
         if pid == 0:  # pragma: no cover - runs in the child
             code = 0
             try:
-                _run_worker(settings, sock)
+                _run_worker(settings, sock, reload_settings)
             except BaseException:
                 log.exception("worker %d crashed", slot)
                 code = 1
@@ -99,8 +120,14 @@ def _serve_workers(settings: Settings) -> None:
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signum)
 
+    def forward(signum: int, _frame: FrameType | None) -> None:
+        for pid in list(workers):
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signum)
+
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGHUP, forward)
     for slot in range(settings.workers):
         spawn(slot)
     while workers:

@@ -12,7 +12,7 @@ from fastapi.concurrency import run_in_threadpool
 from holdoff import __version__
 from holdoff.api import errors
 from holdoff.api.limits import BodySizeLimit
-from holdoff.api.routes import alerts, cloudwatch, coralogix, health, silences, sources
+from holdoff.api.routes import admin, alerts, cloudwatch, coralogix, health, silences, sources
 from holdoff.runtime import Runtime
 
 
@@ -37,6 +37,7 @@ def create_app(runtime: Runtime) -> FastAPI:
     app.include_router(health.router)
     app.include_router(coralogix.router)
     app.include_router(sources.router)
+    app.include_router(admin.router)
     app.include_router(cloudwatch.router)
     app.include_router(alerts.router)
     app.include_router(silences.router)

@@ -1,0 +1,38 @@
+"""Administration: apply a changed configuration without a restart."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, HTTPException
+from fastapi.concurrency import run_in_threadpool
+from pydantic import BaseModel, Field
+
+from holdoff.api.deps import RuntimeDep
+from holdoff.config_file import ConfigError
+
+router = APIRouter(prefix="/admin", tags=["admin"])
+
+
+class ReloadOut(BaseModel):
+    reloaded: bool
+    routes: int
+    noise_rules: int
+    restart_needed: list[str] = Field(description="Changed settings that only apply after a restart.")
+
+
+@router.post(
+    "/reload",
+    response_model=ReloadOut,
+    responses={422: {"description": "The configuration does not validate; the running policy is unchanged"}},
+)
+async def reload(runtime: RuntimeDep) -> ReloadOut:
+    """Read the configuration again and apply its policy (routes, grace, flapping, noise rules) now."""
+    try:
+        done = await run_in_threadpool(runtime.reload_policy)
+    except ConfigError as exc:
+        raise HTTPException(422, f"{exc}; the running policy is unchanged") from exc
+    return ReloadOut(
+        reloaded=True,
+        routes=done.routes,
+        noise_rules=done.noise_rules,
+        restart_needed=list(done.restart_needed),
+    )
