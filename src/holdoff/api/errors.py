@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -39,6 +40,26 @@ def _problems(errors: list[Any]) -> list[dict[str, Any]]:
     ]
 
 
+# Errors a service raises, and the status that says so; the message is the answer's detail.
+# Starlette picks the handler of the most specific class (SilenceExpired before SilenceRejected).
+_STATUS_OF: dict[type[Exception], int] = {
+    PayloadError: 422,
+    AlertNotFound: 404,
+    InvalidTransition: 409,
+    InvalidCursor: 400,
+    SilenceNotFound: 404,
+    SilenceRejected: 422,
+    SilenceExpired: 409,
+}
+
+
+def _answer_with(status: int) -> Callable[[Request, Exception], Awaitable[JSONResponse]]:
+    async def handler(_: Request, exc: Exception) -> JSONResponse:
+        return JSONResponse({"detail": str(exc)}, status_code=status)
+
+    return handler
+
+
 def install(app: FastAPI) -> None:
     @app.exception_handler(ValidationError)
     async def _payload_invalid(_: Request, exc: ValidationError) -> JSONResponse:
@@ -56,30 +77,5 @@ def install(app: FastAPI) -> None:
             return JSONResponse({"detail": f"malformed JSON: {reason}"}, status_code=400)
         return JSONResponse({"detail": describe(errors), "errors": _problems(errors)}, status_code=422)
 
-    @app.exception_handler(PayloadError)
-    async def _payload_error(_: Request, exc: PayloadError) -> JSONResponse:
-        return JSONResponse({"detail": str(exc)}, status_code=422)
-
-    @app.exception_handler(AlertNotFound)
-    async def _not_found(_: Request, exc: AlertNotFound) -> JSONResponse:
-        return JSONResponse({"detail": str(exc)}, status_code=404)
-
-    @app.exception_handler(InvalidTransition)
-    async def _conflict(_: Request, exc: InvalidTransition) -> JSONResponse:
-        return JSONResponse({"detail": str(exc)}, status_code=409)
-
-    @app.exception_handler(InvalidCursor)
-    async def _bad_cursor(_: Request, exc: InvalidCursor) -> JSONResponse:
-        return JSONResponse({"detail": str(exc)}, status_code=400)
-
-    @app.exception_handler(SilenceNotFound)
-    async def _silence_not_found(_: Request, exc: SilenceNotFound) -> JSONResponse:
-        return JSONResponse({"detail": str(exc)}, status_code=404)
-
-    @app.exception_handler(SilenceRejected)
-    async def _silence_rejected(_: Request, exc: SilenceRejected) -> JSONResponse:
-        return JSONResponse({"detail": str(exc)}, status_code=422)
-
-    @app.exception_handler(SilenceExpired)
-    async def _silence_expired(_: Request, exc: SilenceExpired) -> JSONResponse:
-        return JSONResponse({"detail": str(exc)}, status_code=409)
+    for error_type, status in _STATUS_OF.items():
+        app.add_exception_handler(error_type, _answer_with(status))
