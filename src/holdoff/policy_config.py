@@ -17,6 +17,12 @@ flapping:                             # re-triggers within window; transient pos
   window: 30m
   period: 1h
 
+inhibit_rules:                        # while a source alert fires, mute matching targets with equal labels
+  - name: node-down-mutes-its-services
+    source_match: '{alertname="NodeDown"}'
+    target_match: '{severity=~"warning|high"}'
+    equal: [instance]
+
 noise_rules:
   - name: never-page-debug
     match: '{severity="low"}'
@@ -38,6 +44,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_valida
 from holdoff.mediate.durations import humanize, parse_duration
 from holdoff.mediate.engine import Policy
 from holdoff.mediate.flapping import FlapPolicy
+from holdoff.mediate.inhibit import InhibitRule
 from holdoff.mediate.matchers import Matcher, MatcherError, parse_matchers
 from holdoff.mediate.model import NotificationKind, Severity
 from holdoff.mediate.noise import NoiseAction, NoiseRule
@@ -140,6 +147,21 @@ class FlappingConfig(BaseModel):
         return FlapPolicy(threshold=self.threshold, window=self.window, period=self.period)
 
 
+class InhibitRuleConfig(BaseModel):
+    """One ``inhibit_rules:`` entry: while a ``source_match`` alert fires, mute ``target_match`` alerts
+    whose ``equal`` labels have the same values."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str = Field(min_length=1, max_length=100)
+    source_match: Matchers
+    target_match: Matchers
+    equal: list[Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_.\-]*$")]] = Field(default_factory=list)
+
+    def to_rule(self) -> InhibitRule:
+        return InhibitRule(self.name, self.source_match, self.target_match, tuple(self.equal))
+
+
 def check_tree(routes: list[RouteConfig]) -> list[RouteConfig]:
     """Route names are unique, and the tree is not absurdly deep."""
     seen: set[str] = set()
@@ -186,7 +208,7 @@ def describe_routes(configs: list[RouteConfig], depth: int = 0) -> list[str]:
     return lines
 
 
-POLICY_SETTINGS = ("grace_seconds", "routes", "flapping", "noise_rules")
+POLICY_SETTINGS = ("grace_seconds", "routes", "flapping", "inhibit_rules", "noise_rules")
 """Settings a reload applies at once; any other change needs a restart."""
 
 
@@ -196,5 +218,6 @@ def build_policy(settings: Settings) -> Policy:
         grace=settings.grace,
         routes=to_routes(settings.routes),
         flapping=settings.flapping.to_policy(),
+        inhibit_rules=tuple(rule.to_rule() for rule in settings.inhibit_rules),
         noise_rules=tuple(rule.to_rule() for rule in settings.noise_rules),
     )

@@ -30,7 +30,7 @@ from pydantic_settings import (
 
 from holdoff.config_file import ConfigError, YamlConfig, read_yaml
 from holdoff.ingest.generic import DEFAULT_MAPPING, GenericMapping
-from holdoff.policy_config import FlappingConfig, NoiseRuleConfig, RouteConfig, check_tree
+from holdoff.policy_config import FlappingConfig, InhibitRuleConfig, NoiseRuleConfig, RouteConfig, check_tree
 
 DEFAULT_ENV_FILE = Path("/etc/holdoff.env")
 ENV_PREFIX = "HOLDOFF_"
@@ -107,6 +107,9 @@ class Settings(BaseSettings):
     )
     flapping: FlappingConfig = Field(
         default_factory=FlappingConfig, description="Flapping detection and damping (YAML only)."
+    )
+    inhibit_rules: list[InhibitRuleConfig] = Field(
+        default_factory=list, description="Mute target alerts while a source alert fires (YAML only)."
     )
     noise_rules: list[NoiseRuleConfig] = Field(
         default_factory=list, description="Drop or re-grade alerts by matchers (YAML only)."
@@ -240,7 +243,7 @@ def _setting_name(loc: tuple[int | str, ...]) -> str:
     return f"{name} (or {legacy[field.lower()]})" if field.lower() in legacy else name
 
 
-_YAML_ONLY = frozenset({"routes", "generic", "noise_rules", "flapping"})
+_YAML_ONLY = frozenset({"routes", "generic", "noise_rules", "flapping", "inhibit_rules"})
 """Settings too structured for an environment variable: named by their path in the YAML file."""
 
 

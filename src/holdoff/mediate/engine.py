@@ -23,6 +23,7 @@ from typing import Any
 from holdoff.mediate import routing
 from holdoff.mediate.durations import humanize
 from holdoff.mediate.flapping import FlapPolicy, damp, note_retrigger
+from holdoff.mediate.inhibit import IDENTITY_SEPARATOR, Inhibitor, InhibitRule, inhibiting
 from holdoff.mediate.model import (
     Action,
     AlertEvent,
@@ -56,6 +57,7 @@ class Policy:
     routes: tuple[Route, ...] = ()
     """Children of the default route, tried in order (see :mod:`holdoff.mediate.routing`)."""
     flapping: FlapPolicy = field(default_factory=FlapPolicy)
+    inhibit_rules: tuple[InhibitRule, ...] = ()
     noise_rules: tuple[NoiseRule, ...] = ()
     """Company policy: alerts never to notify about, or to notify at another severity."""
 
@@ -83,6 +85,7 @@ def decide(
     now: datetime,
     policy: Policy,
     silences: Sequence[Silence] = (),
+    inhibitors: Sequence[Inhibitor] = (),
 ) -> Outcome:
     """Apply ``event`` at time ``now`` to ``record`` (None: the identity was never seen).
 
@@ -90,7 +93,7 @@ def decide(
     """
     outcome = _override_severity(_decide(record, event, now, policy), policy)
     outcome = damp(outcome, now, policy.flapping)
-    return _mute(outcome, now, silences, policy)
+    return _mute(outcome, now, silences, inhibitors, policy)
 
 
 def _override_severity(outcome: Outcome, policy: Policy) -> Outcome:
@@ -102,18 +105,33 @@ def _override_severity(outcome: Outcome, policy: Policy) -> Outcome:
     return replace(outcome, alert=alert, timeline=replace(outcome.timeline, summary=summary))
 
 
-def _mute(outcome: Outcome, now: datetime, silences: Sequence[Silence], policy: Policy) -> Outcome:
-    """Drop the notifications a noise rule or a silence covers, and say so in the timeline."""
+def _mute(
+    outcome: Outcome,
+    now: datetime,
+    silences: Sequence[Silence],
+    inhibitors: Sequence[Inhibitor],
+    policy: Policy,
+) -> Outcome:
+    """Drop the notifications a noise rule, an inhibition or a silence covers, and say so in the timeline."""
     if not outcome.notifications:
         return outcome
     rule = dropping(policy.noise_rules, outcome.alert)
     if rule is not None:
         summary = f"{outcome.timeline.summary}; not notified: dropped by noise rule {rule.name}"
         return replace(outcome, notifications=(), timeline=replace(outcome.timeline, summary=summary))
+    escalation = any(n.kind is NotificationKind.ESCALATED for n in outcome.notifications)
+    inhibitor = inhibiting(policy.inhibit_rules, inhibitors, outcome.alert)
+    if inhibitor is not None:
+        alert = replace(outcome.alert, inhibited_by=inhibitor.source) if escalation else outcome.alert
+        source = inhibitor.source.replace(IDENTITY_SEPARATOR, "/")
+        rule_name = inhibitor.key.split(IDENTITY_SEPARATOR, 1)[0]
+        summary = f"{outcome.timeline.summary}; muted: inhibited by firing alert {source} (rule {rule_name})"
+        return replace(
+            outcome, alert=alert, notifications=(), timeline=replace(outcome.timeline, summary=summary)
+        )
     silence = muting(silences, outcome.alert, now)
     if silence is None:
         return outcome
-    escalation = any(n.kind is NotificationKind.ESCALATED for n in outcome.notifications)
     alert = replace(outcome.alert, muted_by=silence.id) if escalation else outcome.alert
     summary = f"{outcome.timeline.summary}; muted by silence #{silence.id}"
     if silence.comment:
@@ -140,6 +158,8 @@ def _decide(record: AlertRecord | None, event: AlertEvent, now: datetime, policy
         return _suppressed(record, event, now)
     if event.action is Action.SILENCE_ENDED:
         return _silence_ended(record, policy)
+    if event.action is Action.INHIBITION_ENDED:
+        return _inhibition_ended(record, policy)
     raise AssertionError(f"unhandled action {event.action!r}")  # pragma: no cover
 
 
@@ -241,6 +261,7 @@ def _triggered(record: AlertRecord | None, event: AlertEvent, now: datetime, pol
         flap_count=record.flap_count + (1 if flapped else 0),
         source_started_at=event.starts_at,
         muted_by=None,
+        inhibited_by=None,
     )
     after, held = _hold(note_retrigger(after, now, policy.flapping), now, policy)
     summary = f"Triggered again after resolving (occurrence {after.occurrence}"
@@ -281,12 +302,11 @@ def _resolved(record: AlertRecord, event: AlertEvent, now: datetime, policy: Pol
         resolution = Resolution.TRANSIENT
         notifications = policy.notify(NotificationKind.TRANSIENT_RESOLVED, record)
         summary = f"Resolved{by} inside the grace window after {open_for}; nobody was paged"
-    elif record.muted_by is not None:
+    elif record.muted_by is not None or record.inhibited_by is not None:
         resolution = Resolution.AFTER_ESCALATION
         notifications = ()
-        summary = (
-            f"Resolved{by} after {open_for}; its escalation had been muted by silence #{record.muted_by}"
-        )
+        why = f"silence #{record.muted_by}" if record.muted_by is not None else "inhibition"
+        summary = f"Resolved{by} after {open_for}; its escalation had been muted by {why}"
     elif record.escalated_at is not None and record.state is not AlertState.SUPPRESSED:
         resolution = Resolution.AFTER_ESCALATION
         notifications = policy.notify(NotificationKind.RESOLVED, record)
@@ -305,6 +325,7 @@ def _resolved(record: AlertRecord, event: AlertEvent, now: datetime, policy: Pol
         resolution=resolution,
         deadline_at=None,
         muted_by=None,
+        inhibited_by=None,
     )
     return Outcome(after, notifications, _entry(Action.RESOLVED, summary, record, after), changed=True)
 
@@ -364,3 +385,21 @@ def _silence_ended(record: AlertRecord, policy: Policy) -> Outcome:
     summary = f"Silence #{silence_id} ended while the alert still fires: escalated now"
     notifications = policy.notify(NotificationKind.ESCALATED, record)
     return Outcome(after, notifications, _entry(Action.SILENCE_ENDED, summary, record, after), changed=True)
+
+
+def _inhibition_ended(record: AlertRecord, policy: Policy) -> Outcome:
+    source = record.inhibited_by
+    if source is None:
+        return _ignored(
+            Action.INHIBITION_ENDED, "Inhibition ended; it had muted nothing here", record, noteworthy=False
+        )
+    after = replace(record, inhibited_by=None)
+    shown = source.replace(IDENTITY_SEPARATOR, "/")
+    if record.state is not AlertState.ESCALATED:
+        summary = f"Inhibiting alert {shown} resolved; the alert is {record.state.value}, nothing to send"
+        return Outcome(after, (), _entry(Action.INHIBITION_ENDED, summary, record, after), changed=True)
+    summary = f"Inhibiting alert {shown} resolved while this alert still fires: escalated now"
+    notifications = policy.notify(NotificationKind.ESCALATED, record)
+    return Outcome(
+        after, notifications, _entry(Action.INHIBITION_ENDED, summary, record, after), changed=True
+    )

@@ -53,6 +53,8 @@ class Action(enum.StrEnum):
     ACKNOWLEDGED = "acknowledged"
     SUPPRESSED = "suppressed"
     DEADLINE_REACHED = "deadline_reached"
+    INHIBITION_ENDED = "inhibition_ended"
+    """The alert that inhibited this alert's escalation has resolved."""
     SILENCE_ENDED = "silence_ended"
     """A silence that muted this alert's escalation has ended (expired or was lifted)."""
 
@@ -139,6 +141,8 @@ class AlertRecord:
     """When the alert re-triggered recently (within the flapping window)."""
     flapping_since: datetime | None = None
     flap_notified_at: datetime | None = None
+    inhibited_by: str | None = None
+    """The alert (source and fingerprint) whose inhibition kept this occurrence from escalating."""
     muted_by: int | None = None
     """The silence that muted this occurrence's escalation; when it ends and the alert still fires,
     the escalation goes out then."""

@@ -14,9 +14,12 @@ from sqlalchemy.exc import IntegrityError
 
 from holdoff.clock import Clock
 from holdoff.mediate.engine import Policy, decide
+from holdoff.mediate.inhibit import Inhibitor, identity, inhibitor_keys
 from holdoff.mediate.model import Action, AlertEvent, AlertRecord, AlertState, Outcome, Resolution
+from holdoff.mediate.silence import Silence
 from holdoff.notify.message import render
 from holdoff.store import alerts as alert_store
+from holdoff.store import inhibitors as inhibitor_store
 from holdoff.store import outbox
 from holdoff.store import silences as silence_store
 from holdoff.store.db import Database
@@ -85,19 +88,19 @@ class Mediator:
         """Apply a source's or operator's event to the alert with the event's identity."""
         now = self.clock()
         with self.db.transaction() as conn:
-            silences = silence_store.active(conn, now)
+            silences, inhibitors = self._mutes(conn, now)
             stored = alert_store.lock_by_identity(conn, event.source, event.fingerprint)
             if stored is not None:
-                outcome = decide(stored.record, event, now, self.policy, silences)
+                outcome = decide(stored.record, event, now, self.policy, silences, inhibitors)
                 applied = self._write(conn, [_Step(stored.id, outcome, event)], now)[0]
             else:
-                outcome = decide(None, event, now, self.policy, silences)
+                outcome = decide(None, event, now, self.policy, silences, inhibitors)
                 new_id = alert_store.insert_new(conn, outcome.alert, now)
                 if new_id is None:
                     # Another process inserted this identity a moment ago: decide again on its row.
                     stored = alert_store.lock_by_identity(conn, event.source, event.fingerprint)
                     assert stored is not None
-                    outcome = decide(stored.record, event, now, self.policy, silences)
+                    outcome = decide(stored.record, event, now, self.policy, silences, inhibitors)
                     applied = self._write(conn, [_Step(stored.id, outcome, event)], now)[0]
                 else:
                     applied = self._write(conn, [_Step(new_id, outcome, event, inserted=True)], now)[0]
@@ -143,13 +146,13 @@ class Mediator:
     def _apply_together(self, events: Sequence[AlertEvent]) -> list[Applied]:
         now = self.clock()
         with self.db.transaction() as conn:
-            silences = silence_store.active(conn, now)
+            silences, inhibitors = self._mutes(conn, now)
             stored = alert_store.lock_many(conn, {(e.source, e.fingerprint) for e in events})
             current = {key: alert.record for key, alert in stored.items()}
             decided: list[tuple[tuple[str, str], Outcome, AlertEvent]] = []
             for event in events:
                 key = (event.source, event.fingerprint)
-                outcome = decide(current.get(key), event, now, self.policy, silences)
+                outcome = decide(current.get(key), event, now, self.policy, silences, inhibitors)
                 current[key] = outcome.alert
                 decided.append((key, outcome, event))
             ids = {key: alert.id for key, alert in stored.items()}
@@ -170,7 +173,7 @@ class Mediator:
         """An operator's action on an alert picked by id (acknowledge, suppress, resolve)."""
         now = self.clock()
         with self.db.transaction() as conn:
-            silences = silence_store.active(conn, now)
+            silences, inhibitors = self._mutes(conn, now)
             stored = alert_store.lock_by_id(conn, alert_id)
             if stored is None:
                 raise AlertNotFound(f"no alert with id {alert_id}")
@@ -181,7 +184,7 @@ class Mediator:
                 actor=actor,
                 note=note,
             )
-            outcome = decide(stored.record, event, now, self.policy, silences)
+            outcome = decide(stored.record, event, now, self.policy, silences, inhibitors)
             applied = self._write(conn, [_Step(alert_id, outcome, event)], now)[0]
         self._signal(applied.queued)
         return applied
@@ -196,19 +199,31 @@ class Mediator:
         now = self.clock()
         steps: list[_Step] = []
         with self.db.transaction() as conn:
-            silences = silence_store.active(conn, now)
+            silences, inhibitors = self._mutes(conn, now)
             ended = silence_store.claim_ended(conn, now, limit)
             for silence_id in ended:
                 # Alerts whose escalation this silence muted: escalate now if they still fire.
                 for stored in alert_store.lock_muted_by(conn, silence_id):
                     event = AlertEvent(stored.record.source, stored.record.fingerprint, Action.SILENCE_ENDED)
                     steps.append(
-                        _Step(stored.id, decide(stored.record, event, now, self.policy, silences), event)
+                        _Step(
+                            stored.id,
+                            decide(stored.record, event, now, self.policy, silences, inhibitors),
+                            event,
+                        )
                     )
             silence_store.mark_ended_handled(conn, ended, now)
+            # Alerts an inhibitor kept from escalating, now that it has resolved.
+            for stored in inhibitor_store.lock_released(conn, limit):
+                event = AlertEvent(stored.record.source, stored.record.fingerprint, Action.INHIBITION_ENDED)
+                steps.append(
+                    _Step(
+                        stored.id, decide(stored.record, event, now, self.policy, silences, inhibitors), event
+                    )
+                )
             for stored in alert_store.claim_due(conn, now, limit):
                 event = AlertEvent(stored.record.source, stored.record.fingerprint, Action.DEADLINE_REACHED)
-                outcome = decide(stored.record, event, now, self.policy, silences)
+                outcome = decide(stored.record, event, now, self.policy, silences, inhibitors)
                 if not outcome.changed:
                     # A deadline left on a row that is no longer pending: clear it so it is not claimed again.
                     if (
@@ -279,9 +294,25 @@ class Mediator:
             )
         if save:
             alert_store.save_many(conn, changes, now)
+        self._sync_inhibitors(conn, steps)
         alert_store.add_events(conn, timeline_rows)
         outbox.enqueue(conn, outbox_rows)
         return results
+
+    def _mutes(self, conn: Connection, now: datetime) -> tuple[list[Silence], list[Inhibitor]]:
+        """What may mute notifications now: silences in force and, if rules exist, inhibiting alerts."""
+        inhibitors = inhibitor_store.active(conn) if self.policy.inhibit_rules else []
+        return silence_store.active(conn, now), inhibitors
+
+    def _sync_inhibitors(self, conn: Connection, steps: Sequence[_Step]) -> None:
+        """Record which keys each changed alert now inhibits (none once it resolves)."""
+        if not self.policy.inhibit_rules:
+            return
+        final = {step.alert_id: step.outcome.alert for step in steps if step.outcome.changed or step.inserted}
+        for alert in final.values():
+            inhibitor_store.replace_keys(
+                conn, identity(alert), inhibitor_keys(self.policy.inhibit_rules, alert)
+            )
 
     def _signal(self, queued: int) -> None:
         if queued and self.outbox_signal is not None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -36,6 +36,7 @@ _RECORD_COLUMNS = (
     "resolution",
     "source_started_at",
     "muted_by",
+    "inhibited_by",
     "flapping_since",
     "flap_notified_at",
     "repeat_count",
@@ -66,6 +67,7 @@ def _to_record(row: Row[Any]) -> AlertRecord:
         resolution=Resolution(m["resolution"]) if m["resolution"] else None,
         source_started_at=m["source_started_at"],
         muted_by=m["muted_by"],
+        inhibited_by=m["inhibited_by"],
         flap_times=tuple(datetime.fromisoformat(t) for t in m["flap_times"] or ()),
         flapping_since=m["flapping_since"],
         flap_notified_at=m["flap_notified_at"],
@@ -126,6 +128,10 @@ _INSERT_NEW = {
 _INSERT_MANY = alerts.insert().returning(alerts.c.id, alerts.c.source, alerts.c.fingerprint)
 _SAVE = update(alerts).where(alerts.c.id == bindparam("alert_id"))
 _ADD_EVENT = alert_events.insert()
+
+
+def stored_rows(rows: Iterable[Row[Any]]) -> list[StoredAlert]:
+    return [_stored(row) for row in rows]
 
 
 def lock_by_identity(conn: Connection, source: str, fingerprint: str) -> StoredAlert | None:

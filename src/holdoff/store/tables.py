@@ -55,6 +55,7 @@ alerts = Table(
     Column("repeat_count", Integer, nullable=False),
     Column("source_started_at", UTCDateTime),
     Column("muted_by", Integer),
+    Column("inhibited_by", Text),
     Column("flap_times", JSON),
     Column("flapping_since", UTCDateTime),
     Column("flap_notified_at", UTCDateTime),
@@ -66,6 +67,7 @@ alerts = Table(
     Index(None, "updated_at", "id"),
     Index(None, "state", "updated_at", "id"),
     Index(None, "muted_by"),
+    Index(None, "inhibited_by"),
 )
 
 # The timeline: every event applied to an alert, with what the core made of it.
@@ -140,4 +142,15 @@ silences = Table(
     Column("ended_handled_at", UTCDateTime),
     Index(None, "ends_at"),
     Index(None, "ended_handled_at", "ends_at"),
+)
+
+# Open alerts that inhibit others: one row per (inhibit rule key, inhibiting alert). Written with the
+# alert's state change; an alert's rows go when it resolves.
+inhibitors = Table(
+    "inhibitors",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("key", Text, nullable=False),
+    Column("source", Text, nullable=False),
+    Index(None, "source"),
 )

@@ -1,0 +1,69 @@
+"""Inhibition, as in Alertmanager: while a source alert fires, matching target alerts with equal labels are muted.
+
+A rule names source matchers, target matchers and the labels that must be equal. While an alert
+that matches the source is open, it *inhibits* its rule's key (the values of the ``equal`` labels);
+a target alert with the same key is not notified about. An alert never inhibits itself. When the
+source resolves, targets it had kept from escalating are escalated then if they still fire.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from holdoff.mediate.matchers import Matcher, matches_all
+from holdoff.mediate.model import AlertRecord
+from holdoff.mediate.silence import match_labels
+
+IDENTITY_SEPARATOR = "\x1f"
+
+
+def identity(alert: AlertRecord) -> str:
+    """``source`` and ``fingerprint`` as one string (how inhibitors and muted targets refer to alerts)."""
+    return f"{alert.source}{IDENTITY_SEPARATOR}{alert.fingerprint}"
+
+
+@dataclass(frozen=True)
+class InhibitRule:
+    name: str
+    source: tuple[Matcher, ...]
+    target: tuple[Matcher, ...]
+    equal: tuple[str, ...] = ()
+
+    def _key(self, labels: dict[str, str]) -> str:
+        return IDENTITY_SEPARATOR.join([self.name, *(labels.get(name, "") for name in self.equal)])
+
+    def source_key(self, alert: AlertRecord) -> str | None:
+        labels = match_labels(alert)
+        return self._key(labels) if matches_all(self.source, labels) else None
+
+    def target_key(self, alert: AlertRecord) -> str | None:
+        labels = match_labels(alert)
+        return self._key(labels) if matches_all(self.target, labels) else None
+
+
+@dataclass(frozen=True)
+class Inhibitor:
+    """An open alert inhibiting one key of one rule."""
+
+    key: str
+    source: str
+    """The inhibiting alert's :func:`identity`."""
+
+
+def inhibitor_keys(rules: Iterable[InhibitRule], alert: AlertRecord) -> frozenset[str]:
+    """The keys an alert inhibits: those of the rules whose source it matches, while it is open."""
+    if not alert.is_open:
+        return frozenset()
+    return frozenset(key for rule in rules if (key := rule.source_key(alert)) is not None)
+
+
+def inhibiting(
+    rules: Iterable[InhibitRule], inhibitors: Iterable[Inhibitor], alert: AlertRecord
+) -> Inhibitor | None:
+    """An open alert (not this one) that inhibits ``alert``, if any."""
+    keys = {key for rule in rules if (key := rule.target_key(alert)) is not None}
+    if not keys:
+        return None
+    own = identity(alert)
+    return next((i for i in inhibitors if i.key in keys and i.source != own), None)
