@@ -10,6 +10,11 @@ routes:
       escalated: [email, teams]
       transient_resolved: []          # an empty list sends nothing of that kind
     continue: false                   # also try the next sibling routes
+    maintenance:                      # recurring windows: stored and shown, not notified
+      - name: sunday-patching
+        cron: "0 2 * * SUN"
+        duration: 2h
+        timezone: Europe/Berlin
     routes: []                        # children, tried in order
 
 flapping:                             # re-triggers within window; transient posts summarised once per period
@@ -36,15 +41,18 @@ noise_rules:
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Annotated, Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from cronsim import CronSim, CronSimError
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
 
 from holdoff.mediate.durations import humanize, parse_duration
 from holdoff.mediate.engine import Policy
 from holdoff.mediate.flapping import FlapPolicy
 from holdoff.mediate.inhibit import InhibitRule
+from holdoff.mediate.maintenance import MaintenanceWindow
 from holdoff.mediate.matchers import Matcher, MatcherError, parse_matchers
 from holdoff.mediate.model import NotificationKind, Severity
 from holdoff.mediate.noise import NoiseAction, NoiseRule
@@ -84,6 +92,45 @@ Matchers = Annotated[tuple[Matcher, ...], BeforeValidator(_matchers)]
 """Matchers written as ``'{team="payments", severity=~"critical|high"}'`` or a list of such strings."""
 
 
+class MaintenanceConfig(BaseModel):
+    """A recurring maintenance window on a route: ``cron`` (five fields) starts it, ``duration`` ends it."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str = Field(min_length=1, max_length=100)
+    cron: str = Field(max_length=200, description='e.g. "0 2 * * SUN" (Sundays 02:00)')
+    duration: Duration
+    timezone: str = "UTC"
+
+    @field_validator("cron")
+    @classmethod
+    def _cron_parses(cls, value: str) -> str:
+        try:
+            CronSim(value, datetime.now(UTC))
+        except CronSimError as exc:
+            raise ValueError(f"{value!r} is not a cron expression: {exc}") from None
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone_exists(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r} (use e.g. UTC or Europe/Berlin)") from None
+        return value
+
+    @field_validator("duration")
+    @classmethod
+    def _duration_bounds(cls, value: timedelta) -> timedelta:
+        if not timedelta(0) < value <= timedelta(days=7):
+            raise ValueError("a maintenance window lasts more than 0 and at most 7 days")
+        return value
+
+    def to_window(self) -> MaintenanceWindow:
+        return MaintenanceWindow(self.name, self.cron, self.duration, self.timezone)
+
+
 class RouteConfig(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
@@ -92,6 +139,9 @@ class RouteConfig(BaseModel):
     grace: Duration | None = Field(default=None, description="Grace window for alerts on this route.")
     channels: dict[NotificationKind, list[str]] | None = None
     continue_: bool = Field(default=False, alias="continue")
+    maintenance: list[MaintenanceConfig] | None = Field(
+        default=None, description="Recurring windows when this route's alerts are not notified."
+    )
     routes: list[RouteConfig] = Field(default_factory=list)
 
     @field_validator("grace")
@@ -191,6 +241,9 @@ def to_routes(configs: list[RouteConfig]) -> tuple[Route, ...]:
             else {kind: tuple(names) for kind, names in config.channels.items()},
             continue_matching=config.continue_,
             children=to_routes(config.routes),
+            maintenance=None
+            if config.maintenance is None
+            else tuple(window.to_window() for window in config.maintenance),
         )
         for config in configs
     )

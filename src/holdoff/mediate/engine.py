@@ -24,6 +24,7 @@ from holdoff.mediate import routing
 from holdoff.mediate.durations import humanize
 from holdoff.mediate.flapping import FlapPolicy, damp, note_retrigger
 from holdoff.mediate.inhibit import IDENTITY_SEPARATOR, Inhibitor, InhibitRule, inhibiting
+from holdoff.mediate.maintenance import in_maintenance
 from holdoff.mediate.model import (
     Action,
     AlertEvent,
@@ -129,6 +130,16 @@ def _mute(
         return replace(
             outcome, alert=alert, notifications=(), timeline=replace(outcome.timeline, summary=summary)
         )
+    maintenance = in_maintenance(policy.plan(outcome.alert).maintenance, now)
+    if maintenance is not None:
+        window, ends = maintenance
+        alert = replace(outcome.alert, muted_until=ends) if escalation else outcome.alert
+        summary = (
+            f"{outcome.timeline.summary}; muted: maintenance window {window.name} until {ends:%H:%M UTC}"
+        )
+        return replace(
+            outcome, alert=alert, notifications=(), timeline=replace(outcome.timeline, summary=summary)
+        )
     silence = muting(silences, outcome.alert, now)
     if silence is None:
         return outcome
@@ -160,6 +171,8 @@ def _decide(record: AlertRecord | None, event: AlertEvent, now: datetime, policy
         return _silence_ended(record, policy)
     if event.action is Action.INHIBITION_ENDED:
         return _inhibition_ended(record, policy)
+    if event.action is Action.MAINTENANCE_ENDED:
+        return _maintenance_ended(record, now, policy)
     raise AssertionError(f"unhandled action {event.action!r}")  # pragma: no cover
 
 
@@ -262,6 +275,7 @@ def _triggered(record: AlertRecord | None, event: AlertEvent, now: datetime, pol
         source_started_at=event.starts_at,
         muted_by=None,
         inhibited_by=None,
+        muted_until=None,
     )
     after, held = _hold(note_retrigger(after, now, policy.flapping), now, policy)
     summary = f"Triggered again after resolving (occurrence {after.occurrence}"
@@ -302,10 +316,13 @@ def _resolved(record: AlertRecord, event: AlertEvent, now: datetime, policy: Pol
         resolution = Resolution.TRANSIENT
         notifications = policy.notify(NotificationKind.TRANSIENT_RESOLVED, record)
         summary = f"Resolved{by} inside the grace window after {open_for}; nobody was paged"
-    elif record.muted_by is not None or record.inhibited_by is not None:
+    elif record.muted_by is not None or record.inhibited_by is not None or record.muted_until is not None:
         resolution = Resolution.AFTER_ESCALATION
         notifications = ()
-        why = f"silence #{record.muted_by}" if record.muted_by is not None else "inhibition"
+        if record.muted_by is not None:
+            why = f"silence #{record.muted_by}"
+        else:
+            why = "inhibition" if record.inhibited_by is not None else "a maintenance window"
         summary = f"Resolved{by} after {open_for}; its escalation had been muted by {why}"
     elif record.escalated_at is not None and record.state is not AlertState.SUPPRESSED:
         resolution = Resolution.AFTER_ESCALATION
@@ -326,6 +343,7 @@ def _resolved(record: AlertRecord, event: AlertEvent, now: datetime, policy: Pol
         deadline_at=None,
         muted_by=None,
         inhibited_by=None,
+        muted_until=None,
     )
     return Outcome(after, notifications, _entry(Action.RESOLVED, summary, record, after), changed=True)
 
@@ -402,4 +420,19 @@ def _inhibition_ended(record: AlertRecord, policy: Policy) -> Outcome:
     notifications = policy.notify(NotificationKind.ESCALATED, record)
     return Outcome(
         after, notifications, _entry(Action.INHIBITION_ENDED, summary, record, after), changed=True
+    )
+
+
+def _maintenance_ended(record: AlertRecord, now: datetime, policy: Policy) -> Outcome:
+    until = record.muted_until
+    if until is None or now < until:
+        return _ignored(Action.MAINTENANCE_ENDED, "Maintenance check; nothing due", record, noteworthy=False)
+    after = replace(record, muted_until=None)
+    if record.state is not AlertState.ESCALATED:
+        summary = f"Maintenance window over; the alert is {record.state.value}, nothing to send"
+        return Outcome(after, (), _entry(Action.MAINTENANCE_ENDED, summary, record, after), changed=True)
+    summary = "Maintenance window over while the alert still fires: escalated now"
+    notifications = policy.notify(NotificationKind.ESCALATED, record)
+    return Outcome(
+        after, notifications, _entry(Action.MAINTENANCE_ENDED, summary, record, after), changed=True
     )

@@ -53,6 +53,8 @@ class Action(enum.StrEnum):
     ACKNOWLEDGED = "acknowledged"
     SUPPRESSED = "suppressed"
     DEADLINE_REACHED = "deadline_reached"
+    MAINTENANCE_ENDED = "maintenance_ended"
+    """The maintenance window that held back this alert's escalation has ended."""
     INHIBITION_ENDED = "inhibition_ended"
     """The alert that inhibited this alert's escalation has resolved."""
     SILENCE_ENDED = "silence_ended"
@@ -141,6 +143,8 @@ class AlertRecord:
     """When the alert re-triggered recently (within the flapping window)."""
     flapping_since: datetime | None = None
     flap_notified_at: datetime | None = None
+    muted_until: datetime | None = None
+    """End of the maintenance window that held back this occurrence's escalation (a durable timer)."""
     inhibited_by: str | None = None
     """The alert (source and fingerprint) whose inhibition kept this occurrence from escalating."""
     muted_by: int | None = None

@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 
+from holdoff.mediate.maintenance import MaintenanceWindow
 from holdoff.mediate.matchers import Matcher, matches_all
 from holdoff.mediate.model import NotificationKind
 
@@ -27,6 +28,8 @@ class Plan:
     channels: Mapping[NotificationKind, tuple[str, ...]]
     routes: tuple[str, ...] = ()
     """Names of the routes that matched, for the timeline."""
+    maintenance: tuple[MaintenanceWindow, ...] = ()
+    """Windows of the matched routes during which their alerts are not notified."""
 
 
 @dataclass(frozen=True)
@@ -40,6 +43,7 @@ class Route:
     channels: Mapping[NotificationKind, tuple[str, ...]] | None = None
     continue_matching: bool = False
     children: tuple[Route, ...] = field(default_factory=tuple)
+    maintenance: tuple[MaintenanceWindow, ...] | None = None
 
     def resolved(self, parent: Route) -> Route:
         """This route with what it leaves unset taken from ``parent`` (already resolved)."""
@@ -50,6 +54,7 @@ class Route:
             channels=_merge(parent.channels, self.channels),
             continue_matching=self.continue_matching,
             children=self.children,
+            maintenance=self.maintenance if self.maintenance is not None else parent.maintenance,
         )
 
 
@@ -87,4 +92,10 @@ def plan(root: Route, labels: Mapping[str, str]) -> Plan:
             merged = channels.get(kind, ())
             channels[kind] = merged + tuple(name for name in names if name not in merged)
     graces = [route.grace for route in matched if route.grace is not None]
-    return Plan(grace=min(graces), channels=channels, routes=tuple(route.name for route in matched))
+    windows = tuple(w for route in matched for w in (route.maintenance or ()))
+    return Plan(
+        grace=min(graces),
+        channels=channels,
+        routes=tuple(route.name for route in matched),
+        maintenance=windows,
+    )

@@ -213,6 +213,14 @@ class Mediator:
                         )
                     )
             silence_store.mark_ended_handled(conn, ended, now)
+            # Alerts a maintenance window kept from escalating, now that it is over.
+            for stored in alert_store.claim_maintenance_over(conn, now, limit):
+                event = AlertEvent(stored.record.source, stored.record.fingerprint, Action.MAINTENANCE_ENDED)
+                steps.append(
+                    _Step(
+                        stored.id, decide(stored.record, event, now, self.policy, silences, inhibitors), event
+                    )
+                )
             # Alerts an inhibitor kept from escalating, now that it has resolved.
             for stored in inhibitor_store.lock_released(conn, limit):
                 event = AlertEvent(stored.record.source, stored.record.fingerprint, Action.INHIBITION_ENDED)

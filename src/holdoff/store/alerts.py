@@ -37,6 +37,7 @@ _RECORD_COLUMNS = (
     "source_started_at",
     "muted_by",
     "inhibited_by",
+    "muted_until",
     "flapping_since",
     "flap_notified_at",
     "repeat_count",
@@ -68,6 +69,7 @@ def _to_record(row: Row[Any]) -> AlertRecord:
         source_started_at=m["source_started_at"],
         muted_by=m["muted_by"],
         inhibited_by=m["inhibited_by"],
+        muted_until=m["muted_until"],
         flap_times=tuple(datetime.fromisoformat(t) for t in m["flap_times"] or ()),
         flapping_since=m["flapping_since"],
         flap_notified_at=m["flap_notified_at"],
@@ -225,6 +227,18 @@ def claim_due(conn: Connection, now: datetime, limit: int) -> list[StoredAlert]:
         select(alerts)
         .where(alerts.c.deadline_at <= now)
         .order_by(alerts.c.deadline_at)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    return [_stored(row) for row in conn.execute(query)]
+
+
+def claim_maintenance_over(conn: Connection, now: datetime, limit: int) -> list[StoredAlert]:
+    """Alerts whose maintenance window has ended while their escalation was held back, locked."""
+    query = (
+        select(alerts)
+        .where(alerts.c.muted_until <= now)
+        .order_by(alerts.c.muted_until)
         .limit(limit)
         .with_for_update(skip_locked=True)
     )

@@ -56,6 +56,7 @@ alerts = Table(
     Column("source_started_at", UTCDateTime),
     Column("muted_by", Integer),
     Column("inhibited_by", Text),
+    Column("muted_until", UTCDateTime),
     Column("flap_times", JSON),
     Column("flapping_since", UTCDateTime),
     Column("flap_notified_at", UTCDateTime),
@@ -68,6 +69,7 @@ alerts = Table(
     Index(None, "state", "updated_at", "id"),
     Index(None, "muted_by"),
     Index(None, "inhibited_by"),
+    Index(None, "muted_until"),
 )
 
 # The timeline: every event applied to an alert, with what the core made of it.

@@ -1,0 +1,38 @@
+"""Maintenance windows: recurring periods (a cron expression and a duration) when a route's alerts
+are stored and shown but not notified.
+
+An escalation that falls inside a window is held back; when the window ends and the alert still
+fires, it escalates then. Cron expressions are read in the window's time zone, so "every Sunday at
+02:00 Europe/Berlin" follows daylight saving time.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from cronsim import CronSim
+
+
+@dataclass(frozen=True)
+class MaintenanceWindow:
+    name: str
+    cron: str
+    duration: timedelta
+    timezone: str = "UTC"
+
+    def active_until(self, now: datetime) -> datetime | None:
+        """When the window that ``now`` falls in ends (UTC), or None outside every window."""
+        local = now.astimezone(ZoneInfo(self.timezone))
+        started = next(CronSim(self.cron, local + timedelta(seconds=1), reverse=True))
+        ends = started + self.duration
+        return ends.astimezone(UTC) if started <= local < ends else None
+
+
+def in_maintenance(
+    windows: tuple[MaintenanceWindow, ...], now: datetime
+) -> tuple[MaintenanceWindow, datetime] | None:
+    """The open window that ends last, with its end, if any window is open at ``now``."""
+    open_windows = [(w, end) for w in windows if (end := w.active_until(now)) is not None]
+    return max(open_windows, key=lambda item: item[1]) if open_windows else None
