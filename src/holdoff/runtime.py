@@ -69,7 +69,9 @@ class Runtime:
         )
         self.ingest = IngestQueue(self.mediator.apply_groups)
         self.scheduler_signal = threading.Event()
-        self.silences = Silences(self.db, clock, self.scheduler_signal)
+        self.silences = Silences(
+            self.db, clock, self.scheduler_signal, on_change=self.mediator.silences_changed
+        )
         self.sns_verifier = SnsVerifier()
         self.sns_fetch_status: Callable[[str], int] = get_status_https
         self.sender = OutboxSender(

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from functools import lru_cache
 
 
+@lru_cache(maxsize=4096)
 def humanize(delta: timedelta) -> str:
     """``timedelta(seconds=192)`` -> ``"3m 12s"``; at most two units, never negative."""
     total = max(int(delta.total_seconds()), 0)

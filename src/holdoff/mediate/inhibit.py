@@ -8,7 +8,7 @@ source resolves, targets it had kept from escalating are escalated then if they 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from holdoff.mediate.matchers import Matcher, matches_all
@@ -59,9 +59,11 @@ def inhibitor_keys(rules: Iterable[InhibitRule], alert: AlertRecord) -> frozense
 
 
 def inhibiting(
-    rules: Iterable[InhibitRule], inhibitors: Iterable[Inhibitor], alert: AlertRecord
+    rules: Iterable[InhibitRule], inhibitors: Sequence[Inhibitor], alert: AlertRecord
 ) -> Inhibitor | None:
     """An open alert (not this one) that inhibits ``alert``, if any."""
+    if not inhibitors:
+        return None
     keys = {key for rule in rules if (key := rule.target_key(alert)) is not None}
     if not keys:
         return None

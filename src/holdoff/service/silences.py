@@ -7,7 +7,7 @@ early) is processed by the scheduler, which escalates alerts it had muted if the
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -42,10 +42,21 @@ class SilenceSpec:
 
 
 class Silences:
-    def __init__(self, db: Database, clock: Clock, scheduler_signal: threading.Event | None = None) -> None:
+    def __init__(
+        self,
+        db: Database,
+        clock: Clock,
+        scheduler_signal: threading.Event | None = None,
+        on_change: Callable[[], None] | None = None,
+    ) -> None:
         self.db = db
         self.clock = clock
         self.scheduler_signal = scheduler_signal
+        self.on_change = on_change
+
+    def _changed(self) -> None:
+        if self.on_change is not None:
+            self.on_change()
 
     def _check(self, spec: SilenceSpec, now: datetime) -> datetime:
         if not spec.matchers:
@@ -77,6 +88,7 @@ class Silences:
                 now=now,
             )
             stored = silence_store.get(conn, new_id)
+        self._changed()
         assert stored is not None
         return stored
 
@@ -101,6 +113,7 @@ class Silences:
                 now=now,
             )
             stored = silence_store.get(conn, silence_id)
+        self._changed()
         assert stored is not None
         return stored
 
@@ -123,6 +136,7 @@ class Silences:
                     now=now,
                 )
             stored = silence_store.get(conn, silence_id)
+        self._changed()
         if self.scheduler_signal is not None:
             self.scheduler_signal.set()
         assert stored is not None

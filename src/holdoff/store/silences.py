@@ -51,16 +51,12 @@ def _stored(row: Any) -> StoredSilence:
     return StoredSilence(silence, m["created_at"], m["updated_at"])
 
 
-_ACTIVE = (
-    select(silences)
-    .where(silences.c.starts_at <= bindparam("now"), silences.c.ends_at > bindparam("now"))
-    .order_by(silences.c.id)
-)
+_NOT_ENDED = select(silences).where(silences.c.ends_at > bindparam("now")).order_by(silences.c.id)
 
 
-def active(conn: Connection, now: datetime) -> list[Silence]:
-    """The silences in force at ``now``."""
-    return [_stored(row).silence for row in conn.execute(_ACTIVE, {"now": now})]
+def not_ended(conn: Connection, now: datetime) -> list[Silence]:
+    """Silences in force at ``now`` or starting later (callers check :meth:`Silence.active` per moment)."""
+    return [_stored(row).silence for row in conn.execute(_NOT_ENDED, {"now": now})]
 
 
 def create(
