@@ -9,7 +9,7 @@ from holdoff.notify.message import Message
 from holdoff.notify.teams import build_card
 from holdoff.runtime import Runtime
 from holdoff.store.tables import notifications
-from tests.service.test_mediation_store import FakeClock, make_settings, outbox_rows, trigger
+from tests.service.helpers import FakeClock, make_settings, outbox_rows, trigger
 from tests.support.smtp_sink import SmtpSink
 from tests.support.teams_receiver import TeamsReceiver
 

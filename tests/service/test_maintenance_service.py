@@ -9,7 +9,7 @@ import pytest
 from holdoff.mediate.model import Action, AlertEvent
 from holdoff.runtime import Runtime
 from holdoff.settings import Settings
-from tests.service.test_mediation_store import FakeClock, make_settings, outbox_rows
+from tests.service.helpers import FakeClock, make_settings, outbox_rows
 from tests.support.smtp_sink import SmtpSink
 from tests.support.teams_receiver import TeamsReceiver
 

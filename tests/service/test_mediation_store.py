@@ -3,76 +3,18 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
 
 from holdoff.mediate.model import Action, AlertEvent, AlertState, Resolution
 from holdoff.runtime import Runtime
-from holdoff.settings import Settings
 from holdoff.store import outbox
 from holdoff.store.tables import alert_events, delivery_attempts, notifications
+from tests.service.helpers import FakeClock, make_settings, outbox_rows, trigger
 from tests.support.smtp_sink import SmtpSink
 from tests.support.teams_receiver import TeamsReceiver
-
-
-class FakeClock:
-    def __init__(self) -> None:
-        self.now = datetime(2026, 1, 14, 3, 0, tzinfo=UTC)
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += timedelta(seconds=seconds)
-
-
-def make_settings(database_url: str, teams: TeamsReceiver, smtp: SmtpSink, **extra: object) -> Settings:
-    values: dict[str, object] = {
-        "database_url": database_url,
-        "grace_seconds": 600,
-        "teams_webhook_url": teams.url,
-        "email_from": "holdoff@example.test",
-        "email_to": ["oncall@example.test"],
-        "smtp_host": "127.0.0.1",
-        "smtp_port": smtp.port,
-        "retry_base_seconds": 2,
-        "retry_max_seconds": 60,
-        "public_url": "https://holdoff.example.test",
-    }
-    values.update(extra)
-    return Settings(**values)  # type: ignore[arg-type]
-
-
-@pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
-
-
-@pytest.fixture
-def runtime(
-    database_url: str, teams_receiver: TeamsReceiver, smtp_sink: SmtpSink, clock: FakeClock
-) -> Iterator[Runtime]:
-    rt = Runtime(make_settings(database_url, teams_receiver, smtp_sink), clock=clock, run_workers=False)
-    rt.start()
-    yield rt
-    rt.stop()
-
-
-def trigger(fingerprint: str = "cpu-1", action: Action = Action.TRIGGERED) -> AlertEvent:
-    return AlertEvent(
-        source="coralogix", fingerprint=fingerprint, action=action, name=f"CPU Spike {fingerprint}"
-    )
-
-
-def outbox_rows(rt: Runtime) -> list[tuple[int, str, str, str]]:
-    with rt.db.read() as conn:
-        query = select(
-            notifications.c.alert_id, notifications.c.kind, notifications.c.channel, notifications.c.status
-        ).order_by(notifications.c.id)
-        return [tuple(row) for row in conn.execute(query)]  # type: ignore[misc]
 
 
 def test_escalation_is_stored_with_its_outbox_rows_and_delivered(

@@ -12,7 +12,7 @@ from holdoff.api.app import create_app
 from holdoff.mediate.model import Action, AlertEvent
 from holdoff.runtime import Runtime
 from holdoff.settings import load_settings
-from tests.service.test_mediation_store import FakeClock
+from tests.service.helpers import FakeClock
 
 SLOW = "grace_seconds: 600\n"
 FAST_DB = SLOW + "routes:\n  - name: db\n    match: '{team=\"db\"}'\n    grace: 1m\n"

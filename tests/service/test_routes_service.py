@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from holdoff.mediate.model import Action, AlertEvent
 from holdoff.runtime import Runtime
-from tests.service.test_mediation_store import FakeClock, make_settings, outbox_rows
+from tests.service.helpers import FakeClock, make_settings, outbox_rows
 from tests.support.smtp_sink import SmtpSink
 from tests.support.teams_receiver import TeamsReceiver
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
@@ -12,24 +11,9 @@ from holdoff.mediate.matchers import parse_matchers
 from holdoff.mediate.model import Action, AlertState
 from holdoff.runtime import Runtime
 from holdoff.service.silences import SilenceRejected, SilenceSpec
-from tests.service.test_mediation_store import FakeClock, make_settings, outbox_rows, trigger
+from tests.service.helpers import FakeClock, make_settings, outbox_rows, trigger
 from tests.support.smtp_sink import SmtpSink
 from tests.support.teams_receiver import TeamsReceiver
-
-
-@pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
-
-
-@pytest.fixture
-def runtime(
-    database_url: str, teams_receiver: TeamsReceiver, smtp_sink: SmtpSink, clock: FakeClock
-) -> Iterator[Runtime]:
-    rt = Runtime(make_settings(database_url, teams_receiver, smtp_sink), clock=clock, run_workers=False)
-    rt.start()
-    yield rt
-    rt.stop()
 
 
 def spec(clock: FakeClock, minutes: float = 30, text: str = '{alertname="CPU Spike cpu-1"}') -> SilenceSpec:
