@@ -10,6 +10,11 @@ routes:
       escalated: [email, teams]
       transient_resolved: []          # an empty list sends nothing of that kind
     continue: false                   # also try the next sibling routes
+    escalation:                       # until someone acknowledges: step by step, `repeat` rounds
+      steps:
+        - {channels: [email, teams], wait: 10m}
+        - {channels: [email], wait: 20m}
+      repeat: 2
     maintenance:                      # recurring windows: stored and shown, not notified
       - name: sunday-patching
         cron: "0 2 * * SUN"
@@ -48,6 +53,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from cronsim import CronSim, CronSimError
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
 
+from holdoff.mediate.chain import ChainStep, EscalationChain
 from holdoff.mediate.durations import humanize, parse_duration
 from holdoff.mediate.engine import Policy
 from holdoff.mediate.flapping import FlapPolicy
@@ -131,6 +137,44 @@ class MaintenanceConfig(BaseModel):
         return MaintenanceWindow(self.name, self.cron, self.duration, self.timezone)
 
 
+class ChainStepConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    channels: list[str] = Field(min_length=1)
+    wait: Duration = Field(description="How long before the next step if nobody acknowledged.")
+
+    @field_validator("channels")
+    @classmethod
+    def _known(cls, value: list[str]) -> list[str]:
+        unknown = sorted(set(value) - KNOWN_CHANNELS)
+        if unknown:
+            raise ValueError(
+                f"unknown channel(s) {', '.join(unknown)}; known: {', '.join(sorted(KNOWN_CHANNELS))}"
+            )
+        return value
+
+    @field_validator("wait")
+    @classmethod
+    def _wait_bounds(cls, value: timedelta) -> timedelta:
+        if not timedelta(seconds=1) <= value <= timedelta(days=1):
+            raise ValueError("a step waits at least 1 second and at most 1 day")
+        return value
+
+
+class EscalationConfig(BaseModel):
+    """``escalation:`` on a route: steps tried in order until someone acknowledges, ``repeat`` rounds."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    steps: list[ChainStepConfig] = Field(min_length=1, max_length=20)
+    repeat: int = Field(default=1, ge=1, le=20)
+
+    def to_chain(self) -> EscalationChain:
+        return EscalationChain(
+            tuple(ChainStep(tuple(step.channels), step.wait) for step in self.steps), self.repeat
+        )
+
+
 class RouteConfig(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
@@ -139,6 +183,9 @@ class RouteConfig(BaseModel):
     grace: Duration | None = Field(default=None, description="Grace window for alerts on this route.")
     channels: dict[NotificationKind, list[str]] | None = None
     continue_: bool = Field(default=False, alias="continue")
+    escalation: EscalationConfig | None = Field(
+        default=None, description="Escalation chain; without one, an escalation notifies once."
+    )
     maintenance: list[MaintenanceConfig] | None = Field(
         default=None, description="Recurring windows when this route's alerts are not notified."
     )
@@ -241,6 +288,7 @@ def to_routes(configs: list[RouteConfig]) -> tuple[Route, ...]:
             else {kind: tuple(names) for kind, names in config.channels.items()},
             continue_matching=config.continue_,
             children=to_routes(config.routes),
+            chain=config.escalation.to_chain() if config.escalation is not None else None,
             maintenance=None
             if config.maintenance is None
             else tuple(window.to_window() for window in config.maintenance),

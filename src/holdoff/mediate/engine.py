@@ -21,6 +21,8 @@ from types import MappingProxyType
 from typing import Any
 
 from holdoff.mediate import routing
+from holdoff.mediate.chain import advance as chain_advance
+from holdoff.mediate.chain import start as chain_start
 from holdoff.mediate.durations import humanize
 from holdoff.mediate.flapping import FlapPolicy, damp, note_retrigger
 from holdoff.mediate.inhibit import IDENTITY_SEPARATOR, Inhibitor, InhibitRule, inhibiting
@@ -173,6 +175,8 @@ def _decide(record: AlertRecord | None, event: AlertEvent, now: datetime, policy
         return _inhibition_ended(record, policy)
     if event.action is Action.MAINTENANCE_ENDED:
         return _maintenance_ended(record, now, policy)
+    if event.action is Action.CHAIN_STEP_DUE:
+        return _chain_step_due(record, now, policy)
     raise AssertionError(f"unhandled action {event.action!r}")  # pragma: no cover
 
 
@@ -276,6 +280,7 @@ def _triggered(record: AlertRecord | None, event: AlertEvent, now: datetime, pol
         muted_by=None,
         inhibited_by=None,
         muted_until=None,
+        chain_next_at=None,
     )
     after, held = _hold(note_retrigger(after, now, policy.flapping), now, policy)
     summary = f"Triggered again after resolving (occurrence {after.occurrence}"
@@ -344,6 +349,7 @@ def _resolved(record: AlertRecord, event: AlertEvent, now: datetime, policy: Pol
         muted_by=None,
         inhibited_by=None,
         muted_until=None,
+        chain_next_at=None,
     )
     return Outcome(after, notifications, _entry(Action.RESOLVED, summary, record, after), changed=True)
 
@@ -356,7 +362,13 @@ def _deadline(record: AlertRecord, now: datetime, policy: Policy) -> Outcome:
     after = replace(record, state=AlertState.ESCALATED, escalated_at=now, deadline_at=None)
     open_for = humanize(now - record.opened_at) if record.opened_at else "its grace window"
     summary = f"Still firing after {open_for}: escalated"
-    notifications = policy.notify(NotificationKind.ESCALATED, record)
+    chain = policy.plan(record).chain
+    if chain is not None:
+        after, notifications = chain_start(chain, after, now)
+        if after.chain_next_at is not None:
+            summary += f"; next step of the escalation chain in {humanize(after.chain_next_at - now)} unless acknowledged"
+    else:
+        notifications = policy.notify(NotificationKind.ESCALATED, record)
     return Outcome(
         after, notifications, _entry(Action.DEADLINE_REACHED, summary, record, after), changed=True
     )
@@ -370,7 +382,12 @@ def _acknowledged(record: AlertRecord, event: AlertEvent, now: datetime) -> Outc
     if record.state not in (AlertState.PENDING, AlertState.ESCALATED):
         raise InvalidTransition(f"cannot acknowledge an alert that is {record.state.value}")
     after = replace(
-        record, state=AlertState.ACKNOWLEDGED, acknowledged_at=now, acknowledged_by=by, deadline_at=None
+        record,
+        state=AlertState.ACKNOWLEDGED,
+        acknowledged_at=now,
+        acknowledged_by=by,
+        deadline_at=None,
+        chain_next_at=None,
     )
     summary = f"Acknowledged by {by}" + ("" if record.escalated_at else "; escalation cancelled")
     return Outcome(after, (), _entry(Action.ACKNOWLEDGED, summary, record, after), changed=True)
@@ -383,7 +400,9 @@ def _suppressed(record: AlertRecord, event: AlertEvent, now: datetime) -> Outcom
         return Outcome(record, (), _entry(Action.SUPPRESSED, summary, record, record), changed=False)
     if not record.is_open:
         raise InvalidTransition(f"cannot suppress an alert that is {record.state.value}")
-    after = replace(record, state=AlertState.SUPPRESSED, suppressed_at=now, deadline_at=None)
+    after = replace(
+        record, state=AlertState.SUPPRESSED, suppressed_at=now, deadline_at=None, chain_next_at=None
+    )
     summary = f"Suppressed by {by} until it resolves; no messages will be sent"
     if event.note:
         summary += f" ({event.note})"
@@ -436,3 +455,24 @@ def _maintenance_ended(record: AlertRecord, now: datetime, policy: Policy) -> Ou
     return Outcome(
         after, notifications, _entry(Action.MAINTENANCE_ENDED, summary, record, after), changed=True
     )
+
+
+def _chain_step_due(record: AlertRecord, now: datetime, policy: Policy) -> Outcome:
+    due = record.chain_next_at
+    chain = policy.plan(record).chain
+    if record.state is not AlertState.ESCALATED or due is None or now < due:
+        return _ignored(
+            Action.CHAIN_STEP_DUE, "Escalation chain checked; nothing due", record, noteworthy=False
+        )
+    if chain is None:
+        # The policy was reloaded without a chain for this alert: stop here.
+        after = replace(record, chain_next_at=None)
+        summary = "Escalation chain removed from the policy; no further steps"
+        return Outcome(after, (), _entry(Action.CHAIN_STEP_DUE, summary, record, after), changed=True)
+    after, notifications = chain_advance(chain, record, now)
+    open_for = humanize(now - record.opened_at) if record.opened_at else "a while"
+    step = after.chain_round * len(chain.steps) + after.chain_step + 1
+    summary = f"Still firing after {open_for} and not acknowledged: escalation chain step {step}"
+    if after.chain_next_at is None:
+        summary += " (the last)"
+    return Outcome(after, notifications, _entry(Action.CHAIN_STEP_DUE, summary, record, after), changed=True)

@@ -53,6 +53,8 @@ class Action(enum.StrEnum):
     ACKNOWLEDGED = "acknowledged"
     SUPPRESSED = "suppressed"
     DEADLINE_REACHED = "deadline_reached"
+    CHAIN_STEP_DUE = "chain_step_due"
+    """The wait of an escalation chain step is over."""
     MAINTENANCE_ENDED = "maintenance_ended"
     """The maintenance window that held back this alert's escalation has ended."""
     INHIBITION_ENDED = "inhibition_ended"
@@ -67,6 +69,8 @@ class NotificationKind(enum.StrEnum):
     TRANSIENT_RESOLVED = "transient_resolved"
     ESCALATED = "escalated"
     RESOLVED = "resolved"
+    REMINDER = "reminder"
+    """A later step of an escalation chain: still firing, nobody has acknowledged it."""
     FLAPPING = "flapping"
     """One summary for an alert that keeps firing and clearing by itself."""
 
@@ -143,6 +147,10 @@ class AlertRecord:
     """When the alert re-triggered recently (within the flapping window)."""
     flapping_since: datetime | None = None
     flap_notified_at: datetime | None = None
+    chain_step: int = 0
+    chain_round: int = 0
+    chain_next_at: datetime | None = None
+    """When the next step of the escalation chain is due (a durable timer); None: no step pending."""
     muted_until: datetime | None = None
     """End of the maintenance window that held back this occurrence's escalation (a durable timer)."""
     inhibited_by: str | None = None
@@ -169,6 +177,8 @@ class Notify:
 
     kind: NotificationKind
     channels: tuple[str, ...]
+    sequence: int = 0
+    """Tells apart repeated messages of one kind in one occurrence (escalation chain reminders)."""
 
 
 @dataclass(frozen=True)

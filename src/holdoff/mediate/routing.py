@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 
+from holdoff.mediate.chain import EscalationChain
 from holdoff.mediate.maintenance import MaintenanceWindow
 from holdoff.mediate.matchers import Matcher, matches_all
 from holdoff.mediate.model import NotificationKind
@@ -30,6 +31,8 @@ class Plan:
     """Names of the routes that matched, for the timeline."""
     maintenance: tuple[MaintenanceWindow, ...] = ()
     """Windows of the matched routes during which their alerts are not notified."""
+    chain: EscalationChain | None = None
+    """The escalation chain of the first matched route that has one."""
 
 
 @dataclass(frozen=True)
@@ -44,6 +47,7 @@ class Route:
     continue_matching: bool = False
     children: tuple[Route, ...] = field(default_factory=tuple)
     maintenance: tuple[MaintenanceWindow, ...] | None = None
+    chain: EscalationChain | None = None
 
     def resolved(self, parent: Route) -> Route:
         """This route with what it leaves unset taken from ``parent`` (already resolved)."""
@@ -55,6 +59,7 @@ class Route:
             continue_matching=self.continue_matching,
             children=self.children,
             maintenance=self.maintenance if self.maintenance is not None else parent.maintenance,
+            chain=self.chain if self.chain is not None else parent.chain,
         )
 
 
@@ -93,9 +98,11 @@ def plan(root: Route, labels: Mapping[str, str]) -> Plan:
             channels[kind] = merged + tuple(name for name in names if name not in merged)
     graces = [route.grace for route in matched if route.grace is not None]
     windows = tuple(w for route in matched for w in (route.maintenance or ()))
+    chain = next((route.chain for route in matched if route.chain is not None), None)
     return Plan(
         grace=min(graces),
         channels=channels,
         routes=tuple(route.name for route in matched),
         maintenance=windows,
+        chain=chain,
     )

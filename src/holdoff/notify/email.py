@@ -32,6 +32,7 @@ drops the space between two encoded words ("⚠ 日本" arrives as "⚠日本").
 
 _ACCENT = {
     NotificationKind.ESCALATED: "#c4314b",
+    NotificationKind.REMINDER: "#c4314b",
     NotificationKind.RESOLVED: "#237b4b",
     NotificationKind.TRANSIENT_RESOLVED: "#237b4b",
     NotificationKind.FLAPPING: "#c19c00",

@@ -52,6 +52,12 @@ def render(
             f"{alert.name} from {alert.source} has been firing for {open_for} and did not clear "
             "inside its grace window. Someone needs to look at it."
         )
+    elif kind is NotificationKind.REMINDER:
+        title = f"STILL FIRING, NOT ACKNOWLEDGED: {alert.name} ({open_for})"
+        summary = (
+            f"{alert.name} from {alert.source} escalated and has been firing for {open_for}; nobody has "
+            "acknowledged it yet. Acknowledge it in Holdoff to stop the escalation chain."
+        )
     elif kind is NotificationKind.FLAPPING:
         times = len(alert.flap_times)
         title = f"FLAPPING: {alert.name} keeps firing and clearing by itself"

@@ -36,7 +36,11 @@ _RETRYABLE_STATUS = frozenset({408, 425, 429})
 _URL_HINT = "check TEAMS_WEBHOOK_URL: the workflow may be disabled or deleted"
 
 
-_COLOURS = {NotificationKind.ESCALATED: "Attention", NotificationKind.FLAPPING: "Warning"}
+_COLOURS = {
+    NotificationKind.ESCALATED: "Attention",
+    NotificationKind.REMINDER: "Attention",
+    NotificationKind.FLAPPING: "Warning",
+}
 
 
 def build_card(message: Message) -> dict[str, Any]:

@@ -218,6 +218,14 @@ class Mediator:
                         )
                     )
             silence_store.mark_ended_handled(conn, ended, now)
+            # Escalation chain steps whose wait is over.
+            for stored in alert_store.claim_chain_due(conn, now, limit):
+                event = AlertEvent(stored.record.source, stored.record.fingerprint, Action.CHAIN_STEP_DUE)
+                steps.append(
+                    _Step(
+                        stored.id, decide(stored.record, event, now, self.policy, silences, inhibitors), event
+                    )
+                )
             # Alerts a maintenance window kept from escalating, now that it is over.
             for stored in alert_store.claim_maintenance_over(conn, now, limit):
                 event = AlertEvent(stored.record.source, stored.record.fingerprint, Action.MAINTENANCE_ENDED)
@@ -280,6 +288,7 @@ class Mediator:
                                 channel=channel,
                                 message=message,
                                 now=now,
+                                sequence=decision.sequence,
                             )
                         )
                         queued += 1

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Row, and_, bindparam, func, or_, select, update
+from sqlalchemy import ColumnElement, Connection, Row, Select, and_, bindparam, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from holdoff.mediate.model import AlertRecord, AlertState, Resolution, Severity, TimelineEntry
@@ -38,6 +38,9 @@ _RECORD_COLUMNS = (
     "muted_by",
     "inhibited_by",
     "muted_until",
+    "chain_step",
+    "chain_round",
+    "chain_next_at",
     "flapping_since",
     "flap_notified_at",
     "repeat_count",
@@ -70,6 +73,9 @@ def _to_record(row: Row[Any]) -> AlertRecord:
         muted_by=m["muted_by"],
         inhibited_by=m["inhibited_by"],
         muted_until=m["muted_until"],
+        chain_step=m["chain_step"] or 0,
+        chain_round=m["chain_round"] or 0,
+        chain_next_at=m["chain_next_at"],
         flap_times=tuple(datetime.fromisoformat(t) for t in m["flap_times"] or ()),
         flapping_since=m["flapping_since"],
         flap_notified_at=m["flap_notified_at"],
@@ -233,16 +239,18 @@ def claim_due(conn: Connection, now: datetime, limit: int) -> list[StoredAlert]:
     return [_stored(row) for row in conn.execute(query)]
 
 
+def _claim_by(column: ColumnElement[Any], now: datetime, limit: int) -> Select[Any]:
+    return select(alerts).where(column <= now).order_by(column).limit(limit).with_for_update(skip_locked=True)
+
+
 def claim_maintenance_over(conn: Connection, now: datetime, limit: int) -> list[StoredAlert]:
     """Alerts whose maintenance window has ended while their escalation was held back, locked."""
-    query = (
-        select(alerts)
-        .where(alerts.c.muted_until <= now)
-        .order_by(alerts.c.muted_until)
-        .limit(limit)
-        .with_for_update(skip_locked=True)
-    )
-    return [_stored(row) for row in conn.execute(query)]
+    return [_stored(row) for row in conn.execute(_claim_by(alerts.c.muted_until, now, limit))]
+
+
+def claim_chain_due(conn: Connection, now: datetime, limit: int) -> list[StoredAlert]:
+    """Alerts whose next escalation chain step is due, locked (rows other processes hold are skipped)."""
+    return [_stored(row) for row in conn.execute(_claim_by(alerts.c.chain_next_at, now, limit))]
 
 
 def lock_muted_by(conn: Connection, silence_id: int) -> list[StoredAlert]:

@@ -35,14 +35,17 @@ _ENQUEUE = {
 }
 
 
-def row(*, alert_id: int, occurrence: int, channel: str, message: Message, now: datetime) -> dict[str, Any]:
-    """One outbox row for one channel, for :func:`enqueue`."""
+def row(
+    *, alert_id: int, occurrence: int, channel: str, message: Message, now: datetime, sequence: int = 0
+) -> dict[str, Any]:
+    """One outbox row for one channel, for :func:`enqueue`. ``sequence`` tells repeated messages apart."""
+    kind = message.kind.value if not sequence else f"{message.kind.value}#{sequence}"
     return {
         "alert_id": alert_id,
         "occurrence": occurrence,
         "kind": message.kind.value,
         "channel": channel,
-        "dedup_key": f"alert:{alert_id}:{occurrence}:{message.kind.value}:{channel}",
+        "dedup_key": f"alert:{alert_id}:{occurrence}:{kind}:{channel}",
         "message": message.model_dump(mode="json"),
         "status": Status.PENDING.value,
         "attempts": 0,

@@ -57,6 +57,9 @@ alerts = Table(
     Column("muted_by", Integer),
     Column("inhibited_by", Text),
     Column("muted_until", UTCDateTime),
+    Column("chain_step", Integer),
+    Column("chain_round", Integer),
+    Column("chain_next_at", UTCDateTime),
     Column("flap_times", JSON),
     Column("flapping_since", UTCDateTime),
     Column("flap_notified_at", UTCDateTime),
@@ -70,6 +73,7 @@ alerts = Table(
     Index(None, "muted_by"),
     Index(None, "inhibited_by"),
     Index(None, "muted_until"),
+    Index(None, "chain_next_at"),
 )
 
 # The timeline: every event applied to an alert, with what the core made of it.
