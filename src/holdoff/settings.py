@@ -199,10 +199,6 @@ class Settings(BaseSettings):
     def resolved_public_url(self) -> str:
         return (self.public_url or f"http://{self.host}:{self.port}").rstrip("/")
 
-    @property
-    def email_enabled(self) -> bool:
-        return bool(self.email_to)
-
     def secrets(self) -> list[str]:
         """Values that must never appear in a log line."""
         found = [self.teams_webhook_url, self.smtp_password, *self.ingest_tokens.values()]

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, Row, Select, and_, bindparam, func, or_, select, update
+from sqlalchemy import ColumnElement, Connection, Row, Select, and_, bindparam, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from holdoff.mediate.model import AlertRecord, AlertState, Resolution, Severity, TimelineEntry
@@ -257,11 +257,6 @@ def lock_muted_by(conn: Connection, silence_id: int) -> list[StoredAlert]:
     """Alerts whose escalation this silence muted, locked."""
     query = select(alerts).where(alerts.c.muted_by == silence_id).order_by(alerts.c.id).with_for_update()
     return [_stored(row) for row in conn.execute(query)]
-
-
-def next_deadline(conn: Connection) -> datetime | None:
-    value: datetime | None = conn.execute(select(func.min(alerts.c.deadline_at))).scalar()
-    return value
 
 
 def get(conn: Connection, alert_id: int) -> StoredAlert | None:
