@@ -3,6 +3,7 @@
 * :func:`unused_port`: a local port that nothing listens on, so connecting to it is refused.
 * :func:`poll`: check a condition again and again until it is true or a timeout passes.
 * :class:`TcpBlackhole`: accepts connections and then either stays silent or hangs up at once.
+* :func:`wait_until_ready`: poll a server's readiness URL while watching its process.
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ import time
 from collections.abc import Callable
 from types import TracebackType
 from typing import Self
+
+import httpx
 
 
 def unused_port() -> int:
@@ -97,3 +100,29 @@ class TcpBlackhole:
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         self.stop()
+
+
+class NotReady(Exception):
+    """A server process exited, or did not answer 200, before its readiness deadline."""
+
+
+def wait_until_ready(url: str, returncode: Callable[[], int | None], timeout: float) -> None:
+    """Poll ``GET url`` until it answers 200; raise :class:`NotReady` saying why not."""
+    deadline = time.monotonic() + timeout
+    last = "no attempt yet"
+    with httpx.Client(timeout=2.0, trust_env=False) as client:
+        while True:
+            code = returncode()
+            if code is not None:
+                raise NotReady(f"exited with status {code} before {url} answered")
+            try:
+                response = client.get(url)
+            except httpx.HTTPError as exc:
+                last = f"{type(exc).__name__}: {exc}"
+            else:
+                if response.status_code == 200:
+                    return
+                last = f"HTTP {response.status_code}: {response.text[:200]}"
+            if time.monotonic() >= deadline:
+                raise NotReady(f"{url} did not answer 200 within {timeout:g}s (last: {last})")
+            time.sleep(0.1)

@@ -34,6 +34,7 @@ import httpx
 import pytest
 import yaml
 
+from tests.support.net import NotReady, wait_until_ready
 from tests.support.server import LOOPBACK, artifacts_root, free_port
 
 PROMETHEUS_BINARY = Path("/usr/bin/prometheus")
@@ -163,27 +164,12 @@ class _Daemon:
         return self
 
     def _wait_ready(self, timeout: float) -> None:
-        deadline = time.monotonic() + timeout
-        last = "no attempt yet"
-        with httpx.Client(timeout=2.0, trust_env=False) as client:
-            while True:
-                assert self._proc is not None
-                code = self._proc.poll()
-                if code is not None:
-                    raise self._fail(f"exited with status {code} before {self.url}/-/ready answered")
-                try:
-                    response = client.get(f"{self.url}/-/ready")
-                except httpx.HTTPError as exc:
-                    last = f"{type(exc).__name__}: {exc}"
-                else:
-                    if response.status_code == 200:
-                        return
-                    last = f"HTTP {response.status_code}: {response.text[:200]}"
-                if time.monotonic() >= deadline:
-                    raise self._fail(
-                        f"{self.url}/-/ready did not answer 200 within {timeout:g}s (last: {last})"
-                    )
-                time.sleep(0.1)
+        assert self._proc is not None
+        proc = self._proc
+        try:
+            wait_until_ready(f"{self.url}/-/ready", proc.poll, timeout)
+        except NotReady as exc:
+            raise self._fail(str(exc)) from None
 
     def _check_loopback_only(self) -> None:
         assert self._proc is not None

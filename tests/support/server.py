@@ -15,14 +15,14 @@ import signal
 import socket
 import subprocess
 import sys
-import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from types import TracebackType
 from typing import IO, Any
 
-import httpx
 import pytest
+
+from tests.support.net import NotReady, wait_until_ready
 
 LOOPBACK = "127.0.0.1"
 ARTIFACTS_DIRNAME = "test-artifacts"
@@ -168,30 +168,12 @@ class HoldoffProcess:
     def wait_healthy(self, timeout: float | None = None) -> None:
         """Poll ``GET /health`` until it answers 200; raise with the log tail otherwise."""
         limit = self.startup_timeout if timeout is None else timeout
-        deadline = time.monotonic() + limit
-        last: str = "no attempt yet"
-        with httpx.Client(timeout=2.0, trust_env=False) as client:
-            while True:
-                code = self.returncode
-                if code is not None:
-                    raise HoldoffProcessError(
-                        f"holdoff exited with status {code} before {self.url}/health answered\n"
-                        f"--- log tail ({self.log_path}) ---\n{self.log_tail()}"
-                    )
-                try:
-                    response = client.get(f"{self.url}/health")
-                except httpx.HTTPError as exc:
-                    last = f"{type(exc).__name__}: {exc}"
-                else:
-                    if response.status_code == 200:
-                        return
-                    last = f"HTTP {response.status_code}: {response.text[:200]}"
-                if time.monotonic() >= deadline:
-                    raise HoldoffProcessError(
-                        f"{self.url}/health did not answer 200 within {limit:.0f}s (last: {last})\n"
-                        f"--- log tail ({self.log_path}) ---\n{self.log_tail()}"
-                    )
-                time.sleep(0.1)
+        try:
+            wait_until_ready(f"{self.url}/health", lambda: self.returncode, limit)
+        except NotReady as exc:
+            raise HoldoffProcessError(
+                f"holdoff {exc}\n--- log tail ({self.log_path}) ---\n{self.log_tail()}"
+            ) from None
 
     def kill9(self) -> int | None:
         """SIGKILL the service (and its process group) and wait; returns the exit status."""
