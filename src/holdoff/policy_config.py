@@ -20,6 +20,15 @@ routes:
         cron: "0 2 * * SUN"
         duration: 2h
         timezone: Europe/Berlin
+    group_by: [alertname, cluster]    # alerts with equal values of these labels form one incident
+    group_wait: 30s                   # an incident's first message waits for more alerts to join
+    group_interval: 5m                # at least this long between two messages of one incident
+    transient: digest                 # "resolved on its own" posts go to the digest (default: notify)
+    quiet_hours:                      # only `page` severities page; others wait for the end
+      cron: "0 22 * * *"
+      duration: 9h
+      timezone: Europe/Berlin
+      page: [critical]
     routes: []                        # children, tried in order
 
 flapping:                             # re-triggers within window; transient posts summarised once per period
@@ -33,10 +42,16 @@ inhibit_rules:                        # while a source alert fires, mute matchin
     target_match: '{severity=~"warning|high"}'
     equal: [instance]
 
+digest:
+  interval: 1h                        # how often a channel's digest goes out, when it has anything
+
 noise_rules:
   - name: never-page-debug
     match: '{severity="low"}'
     action: drop                      # stored and shown, never notified
+  - name: certificates-weekly
+    match: '{alertname="CertificateExpiresSoon"}'
+    action: digest                    # collected into each channel's periodic digest
   - name: cpu-is-a-warning
     match: '{alertname=~"CPU.*"}'
     action: severity
@@ -47,7 +62,7 @@ noise_rules:
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from cronsim import CronSim, CronSimError
@@ -55,13 +70,15 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_valida
 
 from holdoff.mediate.chain import ChainStep, EscalationChain
 from holdoff.mediate.durations import humanize, parse_duration
-from holdoff.mediate.engine import Policy
 from holdoff.mediate.flapping import FlapPolicy
+from holdoff.mediate.grouping import ALL_LABELS, Grouping
 from holdoff.mediate.inhibit import InhibitRule
 from holdoff.mediate.maintenance import MaintenanceWindow
 from holdoff.mediate.matchers import Matcher, MatcherError, parse_matchers
 from holdoff.mediate.model import NotificationKind, Severity
 from holdoff.mediate.noise import NoiseAction, NoiseRule
+from holdoff.mediate.policy import Policy
+from holdoff.mediate.quiet import QuietHours
 from holdoff.mediate.routing import Route
 
 if TYPE_CHECKING:
@@ -137,6 +154,55 @@ class MaintenanceConfig(BaseModel):
         return MaintenanceWindow(self.name, self.cron, self.duration, self.timezone)
 
 
+class QuietHoursConfig(MaintenanceConfig):
+    """``quiet_hours:`` on a route: when they start (cron) and how long they last; ``page`` lists the
+    severities that still page during them."""
+
+    name: str = Field(default="quiet hours", min_length=1, max_length=100)
+    page: frozenset[Severity] = frozenset({Severity.CRITICAL})
+
+    def to_quiet_hours(self) -> QuietHours:
+        return QuietHours(self.to_window(), self.page)
+
+
+LabelName = Annotated[str, Field(pattern=r"^([A-Za-z_][A-Za-z0-9_.\-]*|\.\.\.)$")]
+
+
+class GroupingFields(BaseModel):
+    """``group_by``, ``group_wait`` and ``group_interval``, on a route or at the top of the file."""
+
+    group_by: list[LabelName] | None = Field(
+        default=None,
+        description="Labels whose equal values put alerts into one incident ('...': all labels; "
+        "[]: every alert is its own incident).",
+    )
+    group_wait: Duration | None = Field(default=None, description="Default 30s.")
+    group_interval: Duration | None = Field(default=None, description="Default 5m.")
+
+    @field_validator("group_wait", "group_interval")
+    @classmethod
+    def _group_timer_bounds(cls, value: timedelta | None) -> timedelta | None:
+        if value is not None and value > timedelta(days=1):
+            raise ValueError("group timers are at most 1 day")
+        return value
+
+    def grouping(self, parent: Grouping | None) -> Grouping | None:
+        """This level's grouping, taking what it leaves out from ``parent``."""
+        if self.group_by == []:
+            return None
+        by = tuple(self.group_by) if self.group_by is not None else parent.by if parent else None
+        if by is None:
+            return None
+        if ALL_LABELS in by:
+            by = (ALL_LABELS,)
+        defaults = parent or Grouping(by)
+        return Grouping(
+            by,
+            self.group_wait if self.group_wait is not None else defaults.wait,
+            self.group_interval if self.group_interval is not None else defaults.interval,
+        )
+
+
 class ChainStepConfig(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -175,7 +241,7 @@ class EscalationConfig(BaseModel):
         )
 
 
-class RouteConfig(BaseModel):
+class RouteConfig(GroupingFields):
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
     name: str = Field(min_length=1, max_length=100)
@@ -189,6 +255,10 @@ class RouteConfig(BaseModel):
     maintenance: list[MaintenanceConfig] | None = Field(
         default=None, description="Recurring windows when this route's alerts are not notified."
     )
+    transient: Literal["notify", "digest"] | None = Field(
+        default=None, description="digest: collect 'resolved on its own' posts into the digest."
+    )
+    quiet_hours: QuietHoursConfig | None = None
     routes: list[RouteConfig] = Field(default_factory=list)
 
     @field_validator("grace")
@@ -223,12 +293,27 @@ class NoiseRuleConfig(BaseModel):
     def _severity_goes_with_its_action(self) -> NoiseRuleConfig:
         if self.action is NoiseAction.SEVERITY and self.severity is None:
             raise ValueError("action: severity needs severity: critical, high, warning, info or low")
-        if self.action is NoiseAction.DROP and self.severity is not None:
-            raise ValueError("action: drop takes no severity")
+        if self.action is not NoiseAction.SEVERITY and self.severity is not None:
+            raise ValueError(f"action: {self.action.value} takes no severity")
         return self
 
     def to_rule(self) -> NoiseRule:
         return NoiseRule(self.name, self.match, self.action, self.severity)
+
+
+class DigestConfig(BaseModel):
+    """``digest:``: how often each channel's digest goes out (only when something was collected)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    interval: Duration = timedelta(hours=1)
+
+    @field_validator("interval")
+    @classmethod
+    def _interval_bounds(cls, value: timedelta) -> timedelta:
+        if not timedelta(minutes=1) <= value <= timedelta(days=7):
+            raise ValueError("a digest goes out at most every minute and at least every 7 days")
+        return value
 
 
 class FlappingConfig(BaseModel):
@@ -276,24 +361,29 @@ def check_tree(routes: list[RouteConfig]) -> list[RouteConfig]:
     return routes
 
 
-def to_routes(configs: list[RouteConfig]) -> tuple[Route, ...]:
-    """The core's :class:`~holdoff.mediate.routing.Route` children of the default route."""
-    return tuple(
-        Route(
-            name=config.name,
-            matchers=config.match,
-            grace=config.grace,
-            channels=None
-            if config.channels is None
-            else {kind: tuple(names) for kind, names in config.channels.items()},
-            continue_matching=config.continue_,
-            children=to_routes(config.routes),
-            chain=config.escalation.to_chain() if config.escalation is not None else None,
-            maintenance=None
-            if config.maintenance is None
-            else tuple(window.to_window() for window in config.maintenance),
-        )
-        for config in configs
+def to_routes(configs: list[RouteConfig], parent: Grouping | None = None) -> tuple[Route, ...]:
+    """The core's :class:`~holdoff.mediate.routing.Route` children of the default route (whose grouping,
+    if any, is ``parent``)."""
+    return tuple(_route(config, config.grouping(parent)) for config in configs)
+
+
+def _route(config: RouteConfig, grouping: Grouping | None) -> Route:
+    return Route(
+        name=config.name,
+        matchers=config.match,
+        grace=config.grace,
+        channels=None
+        if config.channels is None
+        else {kind: tuple(names) for kind, names in config.channels.items()},
+        continue_matching=config.continue_,
+        children=to_routes(config.routes, grouping),
+        chain=config.escalation.to_chain() if config.escalation is not None else None,
+        maintenance=None
+        if config.maintenance is None
+        else tuple(window.to_window() for window in config.maintenance),
+        grouping=grouping,
+        transient_digest=None if config.transient is None else config.transient == "digest",
+        quiet_hours=config.quiet_hours.to_quiet_hours() if config.quiet_hours is not None else None,
     )
 
 
@@ -309,15 +399,34 @@ def describe_routes(configs: list[RouteConfig], depth: int = 0) -> list[str]:
     return lines
 
 
-POLICY_SETTINGS = ("grace_seconds", "routes", "flapping", "inhibit_rules", "noise_rules")
+POLICY_SETTINGS = (
+    "grace_seconds",
+    "routes",
+    "flapping",
+    "inhibit_rules",
+    "noise_rules",
+    "group_by",
+    "group_wait",
+    "group_interval",
+    "transient",
+    "quiet_hours",
+    "digest",
+)
 """Settings a reload applies at once; any other change needs a restart."""
 
 
 def build_policy(settings: Settings) -> Policy:
-    """The core's :class:`~holdoff.mediate.engine.Policy` from the configuration."""
+    """The core's :class:`~holdoff.mediate.policy.Policy` from the configuration."""
+    grouping = GroupingFields(
+        group_by=settings.group_by, group_wait=settings.group_wait, group_interval=settings.group_interval
+    ).grouping(None)
     return Policy(
         grace=settings.grace,
-        routes=to_routes(settings.routes),
+        routes=to_routes(settings.routes, grouping),
+        grouping=grouping,
+        transient_digest=settings.transient == "digest",
+        quiet_hours=settings.quiet_hours.to_quiet_hours() if settings.quiet_hours is not None else None,
+        digest_interval=settings.digest.interval,
         flapping=settings.flapping.to_policy(),
         inhibit_rules=tuple(rule.to_rule() for rule in settings.inhibit_rules),
         noise_rules=tuple(rule.to_rule() for rule in settings.noise_rules),

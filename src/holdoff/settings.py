@@ -31,7 +31,17 @@ from pydantic_settings import (
 
 from holdoff.config_file import ConfigError, YamlConfig, read_yaml
 from holdoff.ingest.generic import DEFAULT_MAPPING, GenericMapping
-from holdoff.policy_config import FlappingConfig, InhibitRuleConfig, NoiseRuleConfig, RouteConfig, check_tree
+from holdoff.policy_config import (
+    DigestConfig,
+    Duration,
+    FlappingConfig,
+    InhibitRuleConfig,
+    LabelName,
+    NoiseRuleConfig,
+    QuietHoursConfig,
+    RouteConfig,
+    check_tree,
+)
 
 DEFAULT_ENV_FILE = Path("/etc/holdoff.env")
 ENV_PREFIX = "HOLDOFF_"
@@ -115,6 +125,19 @@ class Settings(BaseSettings):
     noise_rules: list[NoiseRuleConfig] = Field(
         default_factory=list, description="Drop or re-grade alerts by matchers (YAML only)."
     )
+    group_by: list[LabelName] | None = Field(
+        default=None,
+        description="Default route: labels whose equal values make one incident (YAML only; '...': all).",
+    )
+    group_wait: Duration | None = Field(default=None, description="Default route: first message wait (30s).")
+    group_interval: Duration | None = Field(
+        default=None, description="Default route: time between an incident's messages (5m)."
+    )
+    transient: Literal["notify", "digest"] = Field(
+        default="notify", description="Default route: 'resolved on its own' posts, one each or in the digest."
+    )
+    quiet_hours: QuietHoursConfig | None = Field(default=None, description="Default route's quiet hours.")
+    digest: DigestConfig = Field(default_factory=DigestConfig, description="How often digests go out.")
     cloudwatch_insufficient_data: Literal["firing", "resolved", "ignore"] = Field(
         default="ignore", description="What a CloudWatch alarm entering INSUFFICIENT_DATA means."
     )
@@ -240,7 +263,9 @@ def _setting_name(loc: tuple[int | str, ...]) -> str:
     return f"{name} (or {legacy[field.lower()]})" if field.lower() in legacy else name
 
 
-_YAML_ONLY = frozenset({"routes", "generic", "noise_rules", "flapping", "inhibit_rules"})
+_YAML_ONLY = frozenset(
+    {"routes", "generic", "noise_rules", "flapping", "inhibit_rules", "group_by", "quiet_hours", "digest"}
+)
 """Settings too structured for an environment variable: named by their path in the YAML file."""
 
 

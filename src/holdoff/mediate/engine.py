@@ -13,19 +13,17 @@ Life of an alert::
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
-from functools import cached_property
-from types import MappingProxyType
+from collections.abc import Sequence
+from dataclasses import replace
+from datetime import datetime
 from typing import Any
 
-from holdoff.mediate import routing
-from holdoff.mediate.chain import advance as chain_advance
+from holdoff.mediate import ended
 from holdoff.mediate.chain import start as chain_start
 from holdoff.mediate.durations import humanize
-from holdoff.mediate.flapping import FlapPolicy, damp, note_retrigger
-from holdoff.mediate.inhibit import IDENTITY_SEPARATOR, Inhibitor, InhibitRule, inhibiting
+from holdoff.mediate.flapping import damp, note_retrigger
+from holdoff.mediate.grouping import PAGING_KINDS
+from holdoff.mediate.inhibit import IDENTITY_SEPARATOR, Inhibitor, inhibiting
 from holdoff.mediate.maintenance import in_maintenance
 from holdoff.mediate.model import (
     Action,
@@ -33,49 +31,14 @@ from holdoff.mediate.model import (
     AlertRecord,
     AlertState,
     NotificationKind,
-    Notify,
     Outcome,
     Resolution,
-    TimelineEntry,
 )
-from holdoff.mediate.noise import NoiseRule, dropping, severity_override
-from holdoff.mediate.routing import Plan, Route
-from holdoff.mediate.silence import Silence, match_labels, muting
-
-DEFAULT_CHANNELS: Mapping[NotificationKind, tuple[str, ...]] = MappingProxyType(
-    {
-        NotificationKind.TRANSIENT_RESOLVED: ("teams",),
-        NotificationKind.ESCALATED: ("email", "teams"),
-        NotificationKind.RESOLVED: ("email", "teams"),
-    }
-)
-
-
-@dataclass(frozen=True)
-class Policy:
-    """The rules the core applies: the default grace window and channels, and the routing tree."""
-
-    grace: timedelta = timedelta(minutes=10)
-    channels: Mapping[NotificationKind, tuple[str, ...]] = field(default_factory=lambda: DEFAULT_CHANNELS)
-    routes: tuple[Route, ...] = ()
-    """Children of the default route, tried in order (see :mod:`holdoff.mediate.routing`)."""
-    flapping: FlapPolicy = field(default_factory=FlapPolicy)
-    inhibit_rules: tuple[InhibitRule, ...] = ()
-    noise_rules: tuple[NoiseRule, ...] = ()
-    """Company policy: alerts never to notify about, or to notify at another severity."""
-
-    @cached_property
-    def root(self) -> Route:
-        return Route("default", grace=self.grace, channels=self.channels, children=self.routes)
-
-    def plan(self, alert: AlertRecord) -> Plan:
-        if not self.routes:
-            return Plan(self.grace, self.channels, ("default",))
-        return routing.plan(self.root, match_labels(alert))
-
-    def notify(self, kind: NotificationKind, alert: AlertRecord) -> tuple[Notify, ...]:
-        channels = self.plan(alert).channels.get(kind, ())
-        return (Notify(kind, channels),) if channels else ()
+from holdoff.mediate.noise import NoiseAction, dropping, severity_override
+from holdoff.mediate.policy import Policy
+from holdoff.mediate.quiet import QUIET_HOURS, QuietHours
+from holdoff.mediate.silence import Silence, muting
+from holdoff.mediate.timeline import entry, ignored
 
 
 class InvalidTransition(Exception):
@@ -115,10 +78,15 @@ def _mute(
     inhibitors: Sequence[Inhibitor],
     policy: Policy,
 ) -> Outcome:
-    """Drop the notifications a noise rule, an inhibition or a silence covers, and say so in the timeline."""
-    if not outcome.notifications:
+    """Drop (or send to the digest) the notifications a noise rule, an inhibition, a maintenance window,
+    a silence or quiet hours cover, and say so in the timeline."""
+    if not outcome.notifications or all(n.digest for n in outcome.notifications):
         return outcome
     rule = dropping(policy.noise_rules, outcome.alert)
+    if rule is not None and rule.action is NoiseAction.DIGEST:
+        summary = f"{outcome.timeline.summary}; collected into the digest by noise rule {rule.name}"
+        digested = tuple(replace(n, digest=True) for n in outcome.notifications)
+        return replace(outcome, notifications=digested, timeline=replace(outcome.timeline, summary=summary))
     if rule is not None:
         summary = f"{outcome.timeline.summary}; not notified: dropped by noise rule {rule.name}"
         return replace(outcome, notifications=(), timeline=replace(outcome.timeline, summary=summary))
@@ -132,10 +100,12 @@ def _mute(
         return replace(
             outcome, alert=alert, notifications=(), timeline=replace(outcome.timeline, summary=summary)
         )
-    maintenance = in_maintenance(policy.plan(outcome.alert).maintenance, now)
+    plan = policy.plan(outcome.alert)
+    maintenance = in_maintenance(plan.maintenance, now)
     if maintenance is not None:
         window, ends = maintenance
-        alert = replace(outcome.alert, muted_until=ends) if escalation else outcome.alert
+        reason = f"maintenance window {window.name}"
+        alert = replace(outcome.alert, muted_until=ends, muted_reason=reason) if escalation else outcome.alert
         summary = (
             f"{outcome.timeline.summary}; muted: maintenance window {window.name} until {ends:%H:%M UTC}"
         )
@@ -144,13 +114,33 @@ def _mute(
         )
     silence = muting(silences, outcome.alert, now)
     if silence is None:
-        return outcome
+        return _quiet(outcome, now, plan.quiet_hours)
     alert = replace(outcome.alert, muted_by=silence.id) if escalation else outcome.alert
     summary = f"{outcome.timeline.summary}; muted by silence #{silence.id}"
     if silence.comment:
         summary += f" ({silence.comment})"
     return replace(
         outcome, alert=alert, notifications=(), timeline=replace(outcome.timeline, summary=summary)
+    )
+
+
+def _quiet(outcome: Outcome, now: datetime, quiet_hours: Sequence[QuietHours]) -> Outcome:
+    """Hold back pages of less urgent alerts during quiet hours; other messages go out as usual."""
+    ends = max((t for q in quiet_hours if (t := q.holds_until(outcome.alert, now)) is not None), default=None)
+    if ends is None or not any(n.kind in PAGING_KINDS for n in outcome.notifications):
+        return outcome
+    kept = tuple(n for n in outcome.notifications if n.kind not in PAGING_KINDS)
+    alert = outcome.alert
+    severity = alert.severity.value if alert.severity else "no severity"
+    if any(n.kind is NotificationKind.ESCALATED for n in outcome.notifications):
+        alert = replace(alert, muted_until=ends, muted_reason=QUIET_HOURS)
+        summary = (
+            f"{outcome.timeline.summary}; page held back: quiet hours until {ends:%H:%M UTC} ({severity})"
+        )
+    else:
+        summary = f"{outcome.timeline.summary}; reminder not sent: quiet hours until {ends:%H:%M UTC}"
+    return replace(
+        outcome, alert=alert, notifications=kept, timeline=replace(outcome.timeline, summary=summary)
     )
 
 
@@ -170,24 +160,14 @@ def _decide(record: AlertRecord | None, event: AlertEvent, now: datetime, policy
     if event.action is Action.SUPPRESSED:
         return _suppressed(record, event, now)
     if event.action is Action.SILENCE_ENDED:
-        return _silence_ended(record, policy)
+        return ended.silence_ended(record, policy)
     if event.action is Action.INHIBITION_ENDED:
-        return _inhibition_ended(record, policy)
+        return ended.inhibition_ended(record, policy)
     if event.action is Action.MAINTENANCE_ENDED:
-        return _maintenance_ended(record, now, policy)
+        return ended.maintenance_ended(record, now, policy)
     if event.action is Action.CHAIN_STEP_DUE:
-        return _chain_step_due(record, now, policy)
+        return ended.chain_step_due(record, now, policy)
     raise AssertionError(f"unhandled action {event.action!r}")  # pragma: no cover
-
-
-def _entry(action: Action, summary: str, before: AlertRecord | None, after: AlertRecord) -> TimelineEntry:
-    return TimelineEntry(
-        action=action,
-        summary=summary,
-        state_before=before.state if before is not None else None,
-        state_after=after.state,
-        occurrence=after.occurrence,
-    )
 
 
 def _refresh(record: AlertRecord, event: AlertEvent) -> AlertRecord:
@@ -214,10 +194,6 @@ def _same_or_older(event: AlertEvent, record: AlertRecord, *, strictly_older: bo
     return event.starts_at <= record.source_started_at
 
 
-def _ignored(action: Action, summary: str, record: AlertRecord, *, noteworthy: bool) -> Outcome:
-    return Outcome(record, (), _entry(action, summary, record, record), changed=False, noteworthy=noteworthy)
-
-
 def _first_seen(event: AlertEvent, now: datetime, state: AlertState, **fields: Any) -> AlertRecord:
     """The record of an identity Holdoff sees for the first time."""
     return AlertRecord(
@@ -239,7 +215,7 @@ def _triggered(record: AlertRecord | None, event: AlertEvent, now: datetime, pol
     if record is not None and record.is_open:
         if _same_or_older(event, record):
             # A re-delivered webhook (same occurrence) or a late one from an earlier occurrence.
-            return _ignored(
+            return ignored(
                 Action.TRIGGERED, "Trigger re-delivered; nothing changed", record, noteworthy=False
             )
         after = replace(
@@ -249,16 +225,16 @@ def _triggered(record: AlertRecord | None, event: AlertEvent, now: datetime, pol
             source_started_at=event.starts_at or record.source_started_at,
         )
         summary = f"Triggered again while {record.state.value} (repeat {after.repeat_count}); no new timer"
-        return Outcome(after, (), _entry(Action.TRIGGERED, summary, record, after), changed=True)
+        return Outcome(after, (), entry(Action.TRIGGERED, summary, record, after), changed=True)
     if record is not None and _same_or_older(event, record):
         summary = "Trigger for an occurrence that has already resolved arrived late; ignored"
-        return _ignored(Action.TRIGGERED, summary, record, noteworthy=True)
+        return ignored(Action.TRIGGERED, summary, record, noteworthy=True)
 
     if record is None:
         after = _first_seen(event, now, AlertState.PENDING, occurrence=1, opened_at=now)
         after, held = _hold(after, now, policy)
         summary = f"Triggered; held for {held} before anyone is paged"
-        return Outcome(after, (), _entry(Action.TRIGGERED, summary, None, after), changed=True)
+        return Outcome(after, (), entry(Action.TRIGGERED, summary, None, after), changed=True)
 
     # Fired again after it had resolved: a new occurrence, and a flap unless it never was open.
     flapped = record.occurrence > 0
@@ -280,13 +256,14 @@ def _triggered(record: AlertRecord | None, event: AlertEvent, now: datetime, pol
         muted_by=None,
         inhibited_by=None,
         muted_until=None,
+        muted_reason=None,
         chain_next_at=None,
     )
     after, held = _hold(note_retrigger(after, now, policy.flapping), now, policy)
     summary = f"Triggered again after resolving (occurrence {after.occurrence}"
     summary += f", flap {after.flap_count})" if flapped else ")"
     summary += f"; held for {held}"
-    return Outcome(after, (), _entry(Action.TRIGGERED, summary, record, after), changed=True)
+    return Outcome(after, (), entry(Action.TRIGGERED, summary, record, after), changed=True)
 
 
 def _hold(alert: AlertRecord, now: datetime, policy: Policy) -> tuple[AlertRecord, str]:
@@ -303,7 +280,7 @@ def _unmatched_resolve(event: AlertEvent, now: datetime) -> Outcome:
         event, now, AlertState.RESOLVED, occurrence=0, resolved_at=now, resolution=Resolution.UNMATCHED
     )
     summary = "Resolve received for an alert that was never seen firing; recorded, nobody notified"
-    return Outcome(after, (), _entry(Action.RESOLVED, summary, None, after), changed=True)
+    return Outcome(after, (), entry(Action.RESOLVED, summary, None, after), changed=True)
 
 
 def _resolved(record: AlertRecord, event: AlertEvent, now: datetime, policy: Policy) -> Outcome:
@@ -311,23 +288,37 @@ def _resolved(record: AlertRecord, event: AlertEvent, now: datetime, policy: Pol
     if not record.is_open:
         after = replace(record, last_seen_at=now)
         summary = f"Resolve received{by} for an alert already resolved; nothing to do"
-        return Outcome(after, (), _entry(Action.RESOLVED, summary, record, after), changed=False)
+        return Outcome(after, (), entry(Action.RESOLVED, summary, record, after), changed=False)
 
     if _same_or_older(event, record, strictly_older=True):
         summary = f"Resolve{by} for an earlier occurrence arrived late; ignored, the alert stays {record.state.value}"
-        return _ignored(Action.RESOLVED, summary, record, noteworthy=True)
+        return ignored(Action.RESOLVED, summary, record, noteworthy=True)
     open_for = humanize(now - record.opened_at) if record.opened_at else "an unknown time"
     if record.state is AlertState.PENDING:
         resolution = Resolution.TRANSIENT
         notifications = policy.notify(NotificationKind.TRANSIENT_RESOLVED, record)
         summary = f"Resolved{by} inside the grace window after {open_for}; nobody was paged"
+        if notifications and policy.plan(record).transient_digest:
+            notifications = tuple(replace(n, digest=True) for n in notifications)
+            summary += "; collected into the digest"
+    elif record.muted_until is not None and record.muted_reason == QUIET_HOURS:
+        # Nobody was woken for it, but it was a real problem for a while: the digest tells the morning.
+        resolution = Resolution.AFTER_ESCALATION
+        notifications = tuple(
+            replace(n, digest=True) for n in policy.notify(NotificationKind.RESOLVED, record)
+        )
+        summary = f"Resolved{by} after {open_for} during quiet hours; nobody was paged, noted in the digest"
     elif record.muted_by is not None or record.inhibited_by is not None or record.muted_until is not None:
         resolution = Resolution.AFTER_ESCALATION
         notifications = ()
         if record.muted_by is not None:
             why = f"silence #{record.muted_by}"
         else:
-            why = "inhibition" if record.inhibited_by is not None else "a maintenance window"
+            why = (
+                "inhibition"
+                if record.inhibited_by is not None
+                else (record.muted_reason or "a maintenance window")
+            )
         summary = f"Resolved{by} after {open_for}; its escalation had been muted by {why}"
     elif record.escalated_at is not None and record.state is not AlertState.SUPPRESSED:
         resolution = Resolution.AFTER_ESCALATION
@@ -349,16 +340,17 @@ def _resolved(record: AlertRecord, event: AlertEvent, now: datetime, policy: Pol
         muted_by=None,
         inhibited_by=None,
         muted_until=None,
+        muted_reason=None,
         chain_next_at=None,
     )
-    return Outcome(after, notifications, _entry(Action.RESOLVED, summary, record, after), changed=True)
+    return Outcome(after, notifications, entry(Action.RESOLVED, summary, record, after), changed=True)
 
 
 def _deadline(record: AlertRecord, now: datetime, policy: Policy) -> Outcome:
     due = record.deadline_at
     if record.state is not AlertState.PENDING or due is None or now < due:
         summary = "Grace deadline checked; nothing due"
-        return Outcome(record, (), _entry(Action.DEADLINE_REACHED, summary, record, record), changed=False)
+        return Outcome(record, (), entry(Action.DEADLINE_REACHED, summary, record, record), changed=False)
     after = replace(record, state=AlertState.ESCALATED, escalated_at=now, deadline_at=None)
     open_for = humanize(now - record.opened_at) if record.opened_at else "its grace window"
     summary = f"Still firing after {open_for}: escalated"
@@ -369,16 +361,14 @@ def _deadline(record: AlertRecord, now: datetime, policy: Policy) -> Outcome:
             summary += f"; next step of the escalation chain in {humanize(after.chain_next_at - now)} unless acknowledged"
     else:
         notifications = policy.notify(NotificationKind.ESCALATED, record)
-    return Outcome(
-        after, notifications, _entry(Action.DEADLINE_REACHED, summary, record, after), changed=True
-    )
+    return Outcome(after, notifications, entry(Action.DEADLINE_REACHED, summary, record, after), changed=True)
 
 
 def _acknowledged(record: AlertRecord, event: AlertEvent, now: datetime) -> Outcome:
     by = event.actor or "an operator"
     if record.state is AlertState.ACKNOWLEDGED:
         summary = f"Acknowledged again by {by}; already acknowledged by {record.acknowledged_by or 'someone'}"
-        return Outcome(record, (), _entry(Action.ACKNOWLEDGED, summary, record, record), changed=False)
+        return Outcome(record, (), entry(Action.ACKNOWLEDGED, summary, record, record), changed=False)
     if record.state not in (AlertState.PENDING, AlertState.ESCALATED):
         raise InvalidTransition(f"cannot acknowledge an alert that is {record.state.value}")
     after = replace(
@@ -390,14 +380,14 @@ def _acknowledged(record: AlertRecord, event: AlertEvent, now: datetime) -> Outc
         chain_next_at=None,
     )
     summary = f"Acknowledged by {by}" + ("" if record.escalated_at else "; escalation cancelled")
-    return Outcome(after, (), _entry(Action.ACKNOWLEDGED, summary, record, after), changed=True)
+    return Outcome(after, (), entry(Action.ACKNOWLEDGED, summary, record, after), changed=True)
 
 
 def _suppressed(record: AlertRecord, event: AlertEvent, now: datetime) -> Outcome:
     by = event.actor or "an operator"
     if record.state is AlertState.SUPPRESSED:
         summary = f"Suppressed again by {by}; already suppressed"
-        return Outcome(record, (), _entry(Action.SUPPRESSED, summary, record, record), changed=False)
+        return Outcome(record, (), entry(Action.SUPPRESSED, summary, record, record), changed=False)
     if not record.is_open:
         raise InvalidTransition(f"cannot suppress an alert that is {record.state.value}")
     after = replace(
@@ -406,73 +396,4 @@ def _suppressed(record: AlertRecord, event: AlertEvent, now: datetime) -> Outcom
     summary = f"Suppressed by {by} until it resolves; no messages will be sent"
     if event.note:
         summary += f" ({event.note})"
-    return Outcome(after, (), _entry(Action.SUPPRESSED, summary, record, after), changed=True)
-
-
-def _silence_ended(record: AlertRecord, policy: Policy) -> Outcome:
-    silence_id = record.muted_by
-    if silence_id is None:
-        return _ignored(
-            Action.SILENCE_ENDED, "Silence ended; it had muted nothing here", record, noteworthy=False
-        )
-    after = replace(record, muted_by=None)
-    if record.state is not AlertState.ESCALATED:
-        summary = f"Silence #{silence_id} ended; the alert is {record.state.value}, nothing to send"
-        return Outcome(after, (), _entry(Action.SILENCE_ENDED, summary, record, after), changed=True)
-    summary = f"Silence #{silence_id} ended while the alert still fires: escalated now"
-    notifications = policy.notify(NotificationKind.ESCALATED, record)
-    return Outcome(after, notifications, _entry(Action.SILENCE_ENDED, summary, record, after), changed=True)
-
-
-def _inhibition_ended(record: AlertRecord, policy: Policy) -> Outcome:
-    source = record.inhibited_by
-    if source is None:
-        return _ignored(
-            Action.INHIBITION_ENDED, "Inhibition ended; it had muted nothing here", record, noteworthy=False
-        )
-    after = replace(record, inhibited_by=None)
-    shown = source.replace(IDENTITY_SEPARATOR, "/")
-    if record.state is not AlertState.ESCALATED:
-        summary = f"Inhibiting alert {shown} resolved; the alert is {record.state.value}, nothing to send"
-        return Outcome(after, (), _entry(Action.INHIBITION_ENDED, summary, record, after), changed=True)
-    summary = f"Inhibiting alert {shown} resolved while this alert still fires: escalated now"
-    notifications = policy.notify(NotificationKind.ESCALATED, record)
-    return Outcome(
-        after, notifications, _entry(Action.INHIBITION_ENDED, summary, record, after), changed=True
-    )
-
-
-def _maintenance_ended(record: AlertRecord, now: datetime, policy: Policy) -> Outcome:
-    until = record.muted_until
-    if until is None or now < until:
-        return _ignored(Action.MAINTENANCE_ENDED, "Maintenance check; nothing due", record, noteworthy=False)
-    after = replace(record, muted_until=None)
-    if record.state is not AlertState.ESCALATED:
-        summary = f"Maintenance window over; the alert is {record.state.value}, nothing to send"
-        return Outcome(after, (), _entry(Action.MAINTENANCE_ENDED, summary, record, after), changed=True)
-    summary = "Maintenance window over while the alert still fires: escalated now"
-    notifications = policy.notify(NotificationKind.ESCALATED, record)
-    return Outcome(
-        after, notifications, _entry(Action.MAINTENANCE_ENDED, summary, record, after), changed=True
-    )
-
-
-def _chain_step_due(record: AlertRecord, now: datetime, policy: Policy) -> Outcome:
-    due = record.chain_next_at
-    chain = policy.plan(record).chain
-    if record.state is not AlertState.ESCALATED or due is None or now < due:
-        return _ignored(
-            Action.CHAIN_STEP_DUE, "Escalation chain checked; nothing due", record, noteworthy=False
-        )
-    if chain is None:
-        # The policy was reloaded without a chain for this alert: stop here.
-        after = replace(record, chain_next_at=None)
-        summary = "Escalation chain removed from the policy; no further steps"
-        return Outcome(after, (), _entry(Action.CHAIN_STEP_DUE, summary, record, after), changed=True)
-    after, notifications = chain_advance(chain, record, now)
-    open_for = humanize(now - record.opened_at) if record.opened_at else "a while"
-    step = after.chain_round * len(chain.steps) + after.chain_step + 1
-    summary = f"Still firing after {open_for} and not acknowledged: escalation chain step {step}"
-    if after.chain_next_at is None:
-        summary += " (the last)"
-    return Outcome(after, notifications, _entry(Action.CHAIN_STEP_DUE, summary, record, after), changed=True)
+    return Outcome(after, (), entry(Action.SUPPRESSED, summary, record, after), changed=True)

@@ -73,6 +73,8 @@ class NotificationKind(enum.StrEnum):
     """A later step of an escalation chain: still firing, nobody has acknowledged it."""
     FLAPPING = "flapping"
     """One summary for an alert that keeps firing and clearing by itself."""
+    DIGEST = "digest"
+    """A channel's periodic summary of what was collected for it (noise rules, transients, quiet hours)."""
 
 
 class Severity(enum.StrEnum):
@@ -152,7 +154,10 @@ class AlertRecord:
     chain_next_at: datetime | None = None
     """When the next step of the escalation chain is due (a durable timer); None: no step pending."""
     muted_until: datetime | None = None
-    """End of the maintenance window that held back this occurrence's escalation (a durable timer)."""
+    """End of the maintenance window (or quiet hours) that held back this occurrence's escalation
+    (a durable timer)."""
+    muted_reason: str | None = None
+    """What set :attr:`muted_until`: ``maintenance window NAME`` or ``quiet hours``."""
     inhibited_by: str | None = None
     """The alert (source and fingerprint) whose inhibition kept this occurrence from escalating."""
     muted_by: int | None = None
@@ -179,6 +184,8 @@ class Notify:
     channels: tuple[str, ...]
     sequence: int = 0
     """Tells apart repeated messages of one kind in one occurrence (escalation chain reminders)."""
+    digest: bool = False
+    """Collect it into the channels' next digest instead of sending it on its own."""
 
 
 @dataclass(frozen=True)

@@ -1,8 +1,10 @@
 """Noise rules: company policy about alerts that should never page, or page at another severity.
 
 A ``drop`` rule keeps matching alerts (stored, shown, with their timeline) but never notifies about
-them; a ``severity`` rule overrides the severity the source sent. Rules are tried in order; the
-first drop rule that matches applies, and the first severity rule that matches sets the severity.
+them; a ``digest`` rule collects what would have been sent about them into each channel's periodic
+digest; a ``severity`` rule overrides the severity the source sent. Rules are tried in order; the
+first drop or digest rule that matches applies, and the first severity rule that matches sets the
+severity.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from holdoff.mediate.silence import match_labels
 
 class NoiseAction(enum.StrEnum):
     DROP = "drop"
+    DIGEST = "digest"
     SEVERITY = "severity"
 
 
@@ -33,7 +36,10 @@ class NoiseRule:
 
 
 def dropping(rules: Iterable[NoiseRule], alert: AlertRecord) -> NoiseRule | None:
-    return next((r for r in rules if r.action is NoiseAction.DROP and r.matches(alert)), None)
+    """The first ``drop`` or ``digest`` rule that matches the alert."""
+    return next(
+        (r for r in rules if r.action in (NoiseAction.DROP, NoiseAction.DIGEST) and r.matches(alert)), None
+    )
 
 
 def severity_override(rules: Iterable[NoiseRule], alert: AlertRecord) -> NoiseRule | None:

@@ -16,9 +16,11 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from holdoff.mediate.chain import EscalationChain
+from holdoff.mediate.grouping import Grouping
 from holdoff.mediate.maintenance import MaintenanceWindow
 from holdoff.mediate.matchers import Matcher, matches_all
 from holdoff.mediate.model import NotificationKind
+from holdoff.mediate.quiet import QuietHours
 
 
 @dataclass(frozen=True)
@@ -33,6 +35,13 @@ class Plan:
     """Windows of the matched routes during which their alerts are not notified."""
     chain: EscalationChain | None = None
     """The escalation chain of the first matched route that has one."""
+    grouping: Grouping | None = None
+    """How the first matched route that groups puts alerts into incidents; None: one incident per alert."""
+    group_route: str = "default"
+    """The route whose grouping applies (part of the incident's key)."""
+    transient_digest: bool = False
+    """Collect "resolved on its own" posts into the digest (any matched route that says so)."""
+    quiet_hours: tuple[QuietHours, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -48,6 +57,9 @@ class Route:
     children: tuple[Route, ...] = field(default_factory=tuple)
     maintenance: tuple[MaintenanceWindow, ...] | None = None
     chain: EscalationChain | None = None
+    grouping: Grouping | None = None
+    transient_digest: bool | None = None
+    quiet_hours: QuietHours | None = None
 
     def resolved(self, parent: Route) -> Route:
         """This route with what it leaves unset taken from ``parent`` (already resolved)."""
@@ -60,6 +72,11 @@ class Route:
             children=self.children,
             maintenance=self.maintenance if self.maintenance is not None else parent.maintenance,
             chain=self.chain if self.chain is not None else parent.chain,
+            grouping=self.grouping if self.grouping is not None else parent.grouping,
+            transient_digest=self.transient_digest
+            if self.transient_digest is not None
+            else parent.transient_digest,
+            quiet_hours=self.quiet_hours if self.quiet_hours is not None else parent.quiet_hours,
         )
 
 
@@ -99,10 +116,15 @@ def plan(root: Route, labels: Mapping[str, str]) -> Plan:
     graces = [route.grace for route in matched if route.grace is not None]
     windows = tuple(w for route in matched for w in (route.maintenance or ()))
     chain = next((route.chain for route in matched if route.chain is not None), None)
+    grouped = next((route for route in matched if route.grouping is not None), None)
     return Plan(
         grace=min(graces),
         channels=channels,
         routes=tuple(route.name for route in matched),
         maintenance=windows,
         chain=chain,
+        grouping=grouped.grouping if grouped is not None else None,
+        group_route=grouped.name if grouped is not None else "default",
+        transient_digest=any(route.transient_digest for route in matched),
+        quiet_hours=tuple(route.quiet_hours for route in matched if route.quiet_hours is not None),
     )

@@ -59,11 +59,16 @@ def build_email(message: Message, sender: str, recipients: Sequence[str]) -> Ema
     mail["Subject"] = SUBJECT_PREFIX + _one_line(message.title)
     mail["From"] = sender
     mail["To"] = ", ".join(recipients)
-    mail["X-Holdoff-Alert-Id"] = str(message.alert_id)
+    if message.alert_id is not None:
+        mail["X-Holdoff-Alert-Id"] = str(message.alert_id)
+    if message.incident_id is not None:
+        mail["X-Holdoff-Incident-Id"] = str(message.incident_id)
     mail["X-Holdoff-Kind"] = message.kind.value
     if message.severity:
         mail["X-Holdoff-Severity"] = _one_line(message.severity)
-    mail["References"] = f"<holdoff-alert-{message.alert_id}@{_domain(sender)}>"
+    thread = message.thread()
+    if thread is not None:
+        mail["References"] = f"<holdoff-{thread}@{_domain(sender)}>"
     mail.set_content(_text_body(message))
     mail.add_alternative(_html_body(message), subtype="html")
     return mail

@@ -6,11 +6,12 @@ decided, and channels only lay the same words out in their own format.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from pydantic import BaseModel
 
 from holdoff.mediate.durations import humanize
+from holdoff.mediate.grouping import IncidentNotify, IncidentRecord
 from holdoff.mediate.model import AlertRecord, NotificationKind
 
 
@@ -23,16 +24,98 @@ class Message(BaseModel):
     """A channel-neutral message."""
 
     kind: NotificationKind
-    alert_id: int
+    alert_id: int | None = None
+    incident_id: int | None = None
     title: str
     summary: str
     facts: list[Fact]
     url: str
     severity: str | None = None
 
+    def thread(self) -> str | None:
+        """What the message is about (``alert-7``, ``incident-3``); None for a digest."""
+        if self.incident_id is not None:
+            return f"incident-{self.incident_id}"
+        return f"alert-{self.alert_id}" if self.alert_id is not None else None
+
 
 def alert_url(public_url: str, alert_id: int) -> str:
     return f"{public_url.rstrip('/')}/alerts/{alert_id}"
+
+
+MAX_LISTED = 25
+"""Alerts named one by one in an incident message or digest; the rest are counted."""
+
+_INCIDENT_TITLES = {
+    NotificationKind.ESCALATED: "ESCALATED",
+    NotificationKind.REMINDER: "STILL FIRING, NOT ACKNOWLEDGED",
+    NotificationKind.RESOLVED: "RESOLVED",
+    NotificationKind.TRANSIENT_RESOLVED: "Resolved on their own",
+    NotificationKind.FLAPPING: "FLAPPING",
+}
+
+
+def render_incident(
+    incident_id: int, incident: IncidentRecord, notify: IncidentNotify, now: datetime, public_url: str
+) -> Message:
+    """One message about several alerts of one incident, with counts."""
+    names = sorted({item.name for item in notify.alerts})
+    count = len({item.alert for item in notify.alerts})
+    firing = len(incident.firing)
+    what = _INCIDENT_TITLES.get(notify.kind, notify.kind.value)
+    title = f"{what}: {incident.title} ({count} alert{'s' if count != 1 else ''}, {firing} firing)"
+    open_for = humanize(max(now - incident.opened_at, timedelta(0)))
+    if notify.kind is NotificationKind.ESCALATED:
+        summary = (
+            f"{count} alert(s) of this incident did not clear inside their grace window. {firing} of its "
+            f"{incident.alerts} alert(s) are firing now; it has been open for {open_for}."
+        )
+    elif notify.kind is NotificationKind.REMINDER:
+        summary = (
+            f"{count} escalated alert(s) of this incident are still firing and nobody has acknowledged them."
+        )
+    elif notify.kind is NotificationKind.RESOLVED:
+        rest = "The incident is over." if not firing else f"{firing} alert(s) of it are still firing."
+        summary = f"{count} escalated alert(s) of this incident have resolved. {rest}"
+    elif notify.kind is NotificationKind.TRANSIENT_RESOLVED:
+        summary = f"{count} alert(s) fired and cleared inside their grace window. Nobody was paged."
+    else:
+        summary = f"{count} alert(s) of this incident keep firing and clearing by themselves."
+    facts = [Fact(name="Incident", value=incident.title), Fact(name="Open for", value=open_for)]
+    facts += [Fact(name=name, value=value) for name, value in incident.labels.items() if value]
+    severities = sorted({item.severity for item in notify.alerts if item.severity})
+    if severities:
+        facts.append(Fact(name="Severity", value=", ".join(severities)))
+    listed = ", ".join(names[:MAX_LISTED]) + (
+        f" and {len(names) - MAX_LISTED} more" if len(names) > MAX_LISTED else ""
+    )
+    facts.append(Fact(name="Alerts", value=listed))
+    return Message(
+        kind=notify.kind,
+        incident_id=incident_id,
+        title=title,
+        summary=summary,
+        facts=facts,
+        url=f"{public_url.rstrip('/')}/incidents/{incident_id}",
+        severity=severities[0] if severities else None,
+    )
+
+
+def render_digest(channel: str, lines: list[tuple[datetime, str]], now: datetime, public_url: str) -> Message:
+    """A channel's periodic summary: one line per collected message, oldest first."""
+    since = min(at for at, _ in lines)
+    title = f"Digest: {len(lines)} item{'s' if len(lines) != 1 else ''} since {since:%Y-%m-%d %H:%M} UTC"
+    summary = "Collected for this channel by the policy (noise rules, transients, quiet hours). No action needed unless noted."
+    facts = [Fact(name=f"{at:%H:%M}", value=line) for at, line in lines[:MAX_LISTED]]
+    if len(lines) > MAX_LISTED:
+        facts.append(Fact(name="More", value=f"{len(lines) - MAX_LISTED} more item(s) in Holdoff"))
+    return Message(
+        kind=NotificationKind.DIGEST,
+        title=title,
+        summary=summary,
+        facts=facts,
+        url=f"{public_url.rstrip('/')}/alerts",
+    )
 
 
 def render(

@@ -14,12 +14,16 @@ from sqlalchemy import Connection
 from sqlalchemy.exc import IntegrityError
 
 from holdoff.clock import Clock
-from holdoff.mediate.engine import Policy, decide
+from holdoff.mediate.engine import decide
 from holdoff.mediate.inhibit import Inhibitor, identity, inhibitor_keys
 from holdoff.mediate.model import Action, AlertEvent, AlertRecord, AlertState, Outcome, Resolution
+from holdoff.mediate.policy import Policy
 from holdoff.mediate.silence import Silence
 from holdoff.notify.message import render
+from holdoff.service import grouping
+from holdoff.service.grouping import Grouped, GroupRace
 from holdoff.store import alerts as alert_store
+from holdoff.store import digests as digest_store
 from holdoff.store import inhibitors as inhibitor_store
 from holdoff.store import outbox
 from holdoff.store import silences as silence_store
@@ -28,6 +32,7 @@ from holdoff.store.db import Database
 log = logging.getLogger(__name__)
 
 SILENCE_REFRESH_SECONDS = 1.0
+RETRIES = 3
 
 _HOW_TO_ENABLE = {
     "teams": "set TEAMS_WEBHOOK_URL",
@@ -91,6 +96,14 @@ class Mediator:
 
     def apply(self, event: AlertEvent) -> Applied:
         """Apply a source's or operator's event to the alert with the event's identity."""
+        for _ in range(RETRIES - 1):
+            try:
+                return self._apply_one(event)
+            except GroupRace:
+                continue  # the other process's incident is committed by now: join it
+        return self._apply_one(event)
+
+    def _apply_one(self, event: AlertEvent) -> Applied:
         now = self.clock()
         with self.db.transaction() as conn:
             silences, inhibitors = self._mutes(conn, now)
@@ -140,7 +153,7 @@ class Mediator:
         for _ in range(3):
             try:
                 applied = self._apply_together(events)
-            except _InsertRace:
+            except (_InsertRace, GroupRace):
                 continue  # the other process has committed its row by now; decide again on it
             except Exception as exc:
                 return exc
@@ -176,6 +189,14 @@ class Mediator:
         self, alert_id: int, action: Action, *, actor: str | None, note: str | None = None
     ) -> Applied:
         """An operator's action on an alert picked by id (acknowledge, suppress, resolve)."""
+        for _ in range(RETRIES - 1):
+            try:
+                return self._apply_to(alert_id, action, actor=actor, note=note)
+            except GroupRace:
+                continue
+        return self._apply_to(alert_id, action, actor=actor, note=note)
+
+    def _apply_to(self, alert_id: int, action: Action, *, actor: str | None, note: str | None) -> Applied:
         now = self.clock()
         with self.db.transaction() as conn:
             silences, inhibitors = self._mutes(conn, now)
@@ -256,6 +277,12 @@ class Mediator:
                 steps.append(_Step(stored.id, outcome, event))
             fired = len(steps)
             queued = sum(applied.queued for applied in self._write(conn, steps, now))
+            # Incidents whose collected messages are due, and digests.
+            due = grouping.flush_due(conn, now, limit, public_url=self.public_url, channels=self.channels)
+            due += grouping.send_digests(conn, now, limit, public_url=self.public_url, channels=self.channels)
+            outbox.enqueue(conn, due)
+            fired += len(due)
+            queued += len(due)
         self._signal(queued)
         return fired
 
@@ -267,15 +294,27 @@ class Mediator:
         changes: list[tuple[int, AlertRecord]] = []
         timeline_rows: list[dict[str, Any]] = []
         outbox_rows: list[dict[str, Any]] = []
+        digest_rows: list[dict[str, Any]] = []
+        grouped: list[Grouped] = []
         for step in steps:
             outcome = step.outcome
             summary = outcome.timeline.summary
             queued = 0
             if outcome.changed and not step.inserted:
                 changes.append((step.alert_id, outcome.alert))
+            plan = self.policy.plan(outcome.alert)
+            if plan.grouping is not None and (outcome.changed or step.inserted):
+                grouped.append(Grouped(step.alert_id, outcome, plan.grouping, plan.group_route))
             if outcome.recorded or step.inserted:
                 skipped: list[str] = []
                 for decision in outcome.notifications:
+                    if decision.digest:
+                        digest_rows += grouping.digest_rows(
+                            step.alert_id, outcome.alert, decision, now, self.public_url, self.channels
+                        )
+                        continue
+                    if plan.grouping is not None:
+                        continue  # sent with its incident's next message
                     message = render(step.alert_id, outcome.alert, decision.kind, now, self.public_url)
                     for channel in decision.channels:
                         if channel not in self.channels:
@@ -318,6 +357,11 @@ class Mediator:
             alert_store.save_many(conn, changes, now)
         self._sync_inhibitors(conn, steps)
         alert_store.add_events(conn, timeline_rows)
+        if grouped:
+            outbox_rows += grouping.fold(
+                conn, grouped, now, public_url=self.public_url, channels=self.channels
+            )
+        digest_store.add(conn, digest_rows, now, self.policy.digest_interval)
         outbox.enqueue(conn, outbox_rows)
         return results
 

@@ -97,7 +97,7 @@ class OutboxSender:
     def _log(
         self, item: outbox.Claimed, result: DeliveryResult, status: outbox.Status, retry_at: datetime | None
     ) -> None:
-        where = f"{item.message.kind.value} for alert {item.message.alert_id} via {item.channel}"
+        where = f"{item.message.kind.value} for {item.message.thread() or 'digest'} via {item.channel}"
         if result.ok:
             log.info("delivered %s (attempt %d, %.0f ms)", where, item.attempts + 1, result.latency_ms)
         elif status is outbox.Status.PENDING and retry_at is not None:

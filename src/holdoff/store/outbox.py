@@ -36,16 +36,29 @@ _ENQUEUE = {
 
 
 def row(
-    *, alert_id: int, occurrence: int, channel: str, message: Message, now: datetime, sequence: int = 0
+    *,
+    alert_id: int | None = None,
+    incident_id: int | None = None,
+    occurrence: int,
+    channel: str,
+    message: Message,
+    now: datetime,
+    sequence: int = 0,
+    dedup_key: str | None = None,
 ) -> dict[str, Any]:
-    """One outbox row for one channel, for :func:`enqueue`. ``sequence`` tells repeated messages apart."""
-    kind = message.kind.value if not sequence else f"{message.kind.value}#{sequence}"
+    """One outbox row for one channel, for :func:`enqueue`. ``sequence`` tells repeated messages apart;
+    the dedup key makes a message decided twice (a retried transaction) queue once."""
+    if dedup_key is None:
+        kind = message.kind.value if not sequence else f"{message.kind.value}#{sequence}"
+        about = f"incident:{incident_id}" if incident_id is not None else f"alert:{alert_id}:{occurrence}"
+        dedup_key = f"{about}:{kind}:{channel}"
     return {
         "alert_id": alert_id,
+        "incident_id": incident_id,
         "occurrence": occurrence,
         "kind": message.kind.value,
         "channel": channel,
-        "dedup_key": f"alert:{alert_id}:{occurrence}:{kind}:{channel}",
+        "dedup_key": dedup_key,
         "message": message.model_dump(mode="json"),
         "status": Status.PENDING.value,
         "attempts": 0,

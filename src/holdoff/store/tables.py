@@ -57,6 +57,7 @@ alerts = Table(
     Column("muted_by", Integer),
     Column("inhibited_by", Text),
     Column("muted_until", UTCDateTime),
+    Column("muted_reason", String(255)),
     Column("chain_step", Integer),
     Column("chain_round", Integer),
     Column("chain_next_at", UTCDateTime),
@@ -93,12 +94,63 @@ alert_events = Table(
     Index(None, "alert_id", "id"),
 )
 
+# Incidents: alerts grouped by their route's group labels. ``open_key`` is the group key while the
+# incident is open (unique: one open incident per group) and NULL once it has resolved. ``flush_at``
+# is the durable timer of its next message; ``pending`` the alert messages collected for it.
+incidents = Table(
+    "incidents",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("key", String(64), nullable=False),
+    Column("open_key", String(64), unique=True),
+    Column("route", String(100), nullable=False),
+    Column("labels", JSON, nullable=False),
+    Column("title", String(512), nullable=False),
+    Column("state", String(16), nullable=False),
+    Column("opened_at", UTCDateTime, nullable=False),
+    Column("resolved_at", UTCDateTime),
+    Column("firing", JSON, nullable=False),
+    Column("alerts", Integer, nullable=False),
+    Column("pending", JSON, nullable=False),
+    Column("flush_at", UTCDateTime),
+    Column("notified_at", UTCDateTime),
+    Column("paged_at", UTCDateTime),
+    Column("sequence", Integer, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    Index(None, "flush_at"),
+    Index(None, "key"),
+    Index(None, "state", "updated_at", "id"),
+)
+
+# Digests: lines collected per channel (``digest_items``) and each channel's durable send timer.
+digest_items = Table(
+    "digest_items",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("channel", String(64), nullable=False),
+    Column("kind", String(32), nullable=False),
+    Column("alert_id", Id, ForeignKey("alerts.id", ondelete="CASCADE")),
+    Column("line", Text, nullable=False),
+    Column("at", UTCDateTime, nullable=False),
+    Index(None, "channel", "id"),
+)
+
+digests = Table(
+    "digests",
+    metadata,
+    Column("channel", String(64), primary_key=True),
+    Column("due_at", UTCDateTime),
+    Index(None, "due_at"),
+)
+
 # The outbox: written in the same transaction as the state change that caused it.
 notifications = Table(
     "notifications",
     metadata,
     Column("id", Id, primary_key=True, autoincrement=True),
-    Column("alert_id", ForeignKey("alerts.id", ondelete="CASCADE"), nullable=False),
+    Column("alert_id", Id, ForeignKey("alerts.id", ondelete="CASCADE")),
+    Column("incident_id", Id, ForeignKey("incidents.id", ondelete="CASCADE")),
     Column("occurrence", Integer, nullable=False),
     Column("kind", String(32), nullable=False),
     Column("channel", String(64), nullable=False),
@@ -114,6 +166,7 @@ notifications = Table(
     Column("last_error", Text),
     Index(None, "status", "next_attempt_at"),
     Index(None, "alert_id"),
+    Index(None, "incident_id"),
 )
 
 # Every delivery attempt, successful or not: what the timeline shows and what operators debug with.

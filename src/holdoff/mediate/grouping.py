@@ -1,0 +1,197 @@
+"""Grouping alerts into incidents: what people are told about is the incident, not each alert.
+
+A route with grouping puts alerts whose ``by`` labels have the same values (``("...",)``: all labels)
+into one **incident**. The alert state machine (:mod:`holdoff.mediate.engine`) still decides, per
+alert, what deserves a message (after grace windows, silences, inhibition, noise rules ...); here
+those decisions are collected on the incident and sent together, as Alertmanager does:
+
+- the first message of an incident waits ``wait`` to collect the alerts that escalate with it;
+- later ones go out at most once per ``interval``, each listing what changed (new escalations,
+  reminders, resolutions, transients), with counts;
+- the incident resolves when all its alerts have resolved and its last message has gone out.
+
+Pure and deterministic like the engine: the shell stores :class:`IncidentRecord` and arms its
+``flush_at`` as a durable timer; replay keeps it in memory.
+"""
+
+from __future__ import annotations
+
+import enum
+import hashlib
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+
+from holdoff.mediate.model import AlertRecord, NotificationKind, Outcome
+
+ALL_LABELS = "..."
+PAGING_KINDS = frozenset({NotificationKind.ESCALATED, NotificationKind.REMINDER})
+"""Message kinds that interrupt someone."""
+_KIND_ORDER = (
+    NotificationKind.ESCALATED,
+    NotificationKind.REMINDER,
+    NotificationKind.RESOLVED,
+    NotificationKind.FLAPPING,
+    NotificationKind.TRANSIENT_RESOLVED,
+)
+
+
+@dataclass(frozen=True)
+class Grouping:
+    by: tuple[str, ...]
+    """Labels whose values make the group key; ``("...",)`` groups by every label."""
+    wait: timedelta = timedelta(seconds=30)
+    """How long an incident's first message waits for more alerts to join it."""
+    interval: timedelta = timedelta(minutes=5)
+    """At least this long between two messages of one incident."""
+
+    def labels(self, alert_labels: Mapping[str, str]) -> dict[str, str]:
+        """The alert's labels that make its group key."""
+        if ALL_LABELS in self.by:
+            return dict(sorted(alert_labels.items()))
+        return {name: alert_labels.get(name, "") for name in self.by}
+
+
+def group_key(route: str, labels: Mapping[str, str]) -> str:
+    """A short stable key for (route, group labels): the same group always gets the same key."""
+    text = route + "\x1e" + "\x1e".join(f"{name}\x1f{value}" for name, value in labels.items())
+    return hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
+
+
+class IncidentState(enum.StrEnum):
+    OPEN = "open"
+    RESOLVED = "resolved"
+
+
+@dataclass(frozen=True)
+class Pending:
+    """One alert's message, waiting for its incident's next message."""
+
+    alert: str
+    """The alert's identity (source and fingerprint)."""
+    name: str
+    kind: NotificationKind
+    channels: tuple[str, ...]
+    at: datetime
+    severity: str | None = None
+
+
+@dataclass(frozen=True)
+class IncidentRecord:
+    key: str
+    route: str
+    labels: dict[str, str]
+    """The group labels all its alerts share."""
+    title: str
+    """What the incident is called in messages: its first alert's name and the group labels."""
+    state: IncidentState
+    opened_at: datetime
+    resolved_at: datetime | None = None
+    firing: frozenset[str] = frozenset()
+    """Identities of its alerts that are open now."""
+    alerts: int = 0
+    """How many alert occurrences have joined it."""
+    pending: tuple[Pending, ...] = ()
+    flush_at: datetime | None = None
+    """When the collected messages go out (a durable timer); None: nothing waiting."""
+    notified_at: datetime | None = None
+    paged_at: datetime | None = None
+    """When the first message that interrupts someone went out."""
+    sequence: int = 0
+    """Messages sent so far (tells apart the outbox rows of one incident)."""
+
+    @property
+    def is_open(self) -> bool:
+        return self.state is IncidentState.OPEN
+
+
+@dataclass(frozen=True)
+class IncidentNotify:
+    """One message about an incident, on the channels its alerts' decisions named."""
+
+    kind: NotificationKind
+    channels: tuple[str, ...]
+    sequence: int
+    alerts: tuple[Pending, ...]
+    """The alerts this message is about."""
+
+
+def open_incident(
+    grouping: Grouping, route: str, alert: AlertRecord, labels: Mapping[str, str], now: datetime
+) -> IncidentRecord:
+    """A new incident for the group ``alert`` belongs to (``labels``: what the matchers see)."""
+    group = grouping.labels(labels)
+    shown = ", ".join(f"{name}={value}" for name, value in group.items() if value and name != "alertname")
+    title = alert.name + (f" ({shown})" if shown else "")
+    key = group_key(route, group)
+    return IncidentRecord(key, route, group, title, IncidentState.OPEN, opened_at=now)
+
+
+def join(
+    incident: IncidentRecord,
+    grouping: Grouping,
+    identity: str,
+    outcome: Outcome,
+    now: datetime,
+) -> IncidentRecord:
+    """Fold one alert's outcome into its incident: who is firing, and the messages to send together."""
+    alert = outcome.alert
+    firing = incident.firing | {identity} if alert.is_open else incident.firing - {identity}
+    joined = alert.is_open and identity not in incident.firing
+    grouped = tuple(
+        Pending(
+            identity, alert.name, n.kind, n.channels, now, alert.severity.value if alert.severity else None
+        )
+        for n in outcome.notifications
+        if not n.digest and n.channels
+    )
+    pending = incident.pending + grouped
+    flush_at = incident.flush_at
+    if grouped and flush_at is None:
+        flush_at = (
+            now + grouping.wait
+            if incident.notified_at is None
+            else max(now, incident.notified_at + grouping.interval)
+        )
+    after = replace(
+        incident,
+        firing=firing,
+        alerts=incident.alerts + (1 if joined else 0),
+        pending=pending,
+        flush_at=flush_at,
+    )
+    if not firing and not pending:
+        after = replace(after, state=IncidentState.RESOLVED, resolved_at=now, flush_at=None)
+    return after
+
+
+def flush(incident: IncidentRecord, now: datetime) -> tuple[IncidentRecord, tuple[IncidentNotify, ...]]:
+    """Send what was collected, one message per kind, if its time has come."""
+    if incident.flush_at is None or now < incident.flush_at:
+        return incident, ()
+    by_kind: dict[NotificationKind, list[Pending]] = {}
+    for item in incident.pending:
+        by_kind.setdefault(item.kind, []).append(item)
+    messages: list[IncidentNotify] = []
+    for kind in _KIND_ORDER:
+        items = by_kind.get(kind)
+        if not items:
+            continue
+        channels: list[str] = []
+        for item in items:
+            channels.extend(c for c in item.channels if c not in channels)
+        messages.append(
+            IncidentNotify(kind, tuple(channels), incident.sequence + len(messages), tuple(items))
+        )
+    paged = any(m.kind in PAGING_KINDS for m in messages)
+    after = replace(
+        incident,
+        pending=(),
+        flush_at=None,
+        notified_at=now if messages else incident.notified_at,
+        paged_at=incident.paged_at or (now if paged else None),
+        sequence=incident.sequence + len(messages),
+    )
+    if not after.firing:
+        after = replace(after, state=IncidentState.RESOLVED, resolved_at=now)
+    return after, tuple(messages)

@@ -1,0 +1,167 @@
+"""The shell around :mod:`holdoff.mediate.grouping`: incidents and digests read, folded and written in the
+transaction of the alert changes that caused them, so a message collected for an incident or a digest
+is never lost or sent twice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection
+from sqlalchemy.exc import IntegrityError
+
+from holdoff.mediate.grouping import Grouping, IncidentRecord, flush, group_key, join, open_incident
+from holdoff.mediate.inhibit import identity
+from holdoff.mediate.model import AlertRecord, Notify, Outcome
+from holdoff.mediate.silence import match_labels
+from holdoff.notify.message import render, render_digest, render_incident
+from holdoff.store import digests as digest_store
+from holdoff.store import incidents as incident_store
+from holdoff.store import outbox
+
+
+class GroupRace(Exception):
+    """Another process opened an incident for the same group first; apply the batch again."""
+
+
+@dataclass(frozen=True)
+class Grouped:
+    """One changed alert on a route that groups, to fold into its incident."""
+
+    alert_id: int
+    outcome: Outcome
+    grouping: Grouping
+    route: str
+
+
+@dataclass
+class _Slot:
+    incident_id: int | None
+    record: IncidentRecord
+    dirty: bool = False
+
+
+def fold(
+    conn: Connection,
+    items: Sequence[Grouped],
+    now: datetime,
+    *,
+    public_url: str,
+    channels: Collection[str],
+) -> list[dict[str, Any]]:
+    """Fold the alerts' outcomes into their open incidents (opening them as needed); returns the outbox
+    rows of messages already due (a zero ``group_wait``)."""
+    keyed = []
+    for item in items:
+        labels = match_labels(item.outcome.alert)
+        keyed.append((group_key(item.route, item.grouping.labels(labels)), labels, item))
+    stored = incident_store.lock_open(conn, {key for key, _, _ in keyed})
+    slots: list[_Slot] = [_Slot(s.id, s.record) for s in stored.values()]
+    current = {slot.record.key: slot for slot in slots}
+    for key, labels, item in keyed:
+        slot = current.get(key)
+        alert = item.outcome.alert
+        if slot is None or not slot.record.is_open:
+            if not alert.is_open and not _groupable(item.outcome.notifications):
+                continue  # resolved outside any open incident (e.g. grouping was just turned on)
+            slot = _Slot(None, open_incident(item.grouping, item.route, alert, labels, now))
+            slots.append(slot)
+            current[key] = slot
+        slot.record = join(slot.record, item.grouping, identity(alert), item.outcome, now)
+        slot.dirty = True
+    rows: list[dict[str, Any]] = []
+    for slot in slots:
+        if not slot.dirty:
+            continue
+        if slot.incident_id is None:
+            try:
+                slot.incident_id = incident_store.insert(conn, slot.record, now)
+            except IntegrityError as exc:
+                raise GroupRace("another process opened an incident for this group first") from exc
+        rows += _flush(conn, slot.incident_id, slot.record, now, public_url, channels)
+    return rows
+
+
+def _groupable(notifications: Sequence[Notify]) -> bool:
+    return any(not n.digest and n.channels for n in notifications)
+
+
+def _flush(
+    conn: Connection,
+    incident_id: int,
+    record: IncidentRecord,
+    now: datetime,
+    public_url: str,
+    channels: Collection[str],
+) -> list[dict[str, Any]]:
+    """Save the incident, sending what is due."""
+    after, messages = flush(record, now)
+    rows = []
+    for notify in messages:
+        message = render_incident(incident_id, after, notify, now, public_url)
+        for channel in notify.channels:
+            if channel in channels:
+                rows.append(
+                    outbox.row(
+                        incident_id=incident_id,
+                        occurrence=0,
+                        channel=channel,
+                        message=message,
+                        now=now,
+                        sequence=notify.sequence,
+                    )
+                )
+    incident_store.save(conn, incident_id, after, now)
+    return rows
+
+
+def flush_due(
+    conn: Connection, now: datetime, limit: int, *, public_url: str, channels: Collection[str]
+) -> list[dict[str, Any]]:
+    """Send the collected messages of every incident whose timer has passed."""
+    rows: list[dict[str, Any]] = []
+    for stored in incident_store.claim_due(conn, now, limit):
+        rows += _flush(conn, stored.id, stored.record, now, public_url, channels)
+    return rows
+
+
+def digest_rows(
+    alert_id: int,
+    alert: AlertRecord,
+    notify: Notify,
+    now: datetime,
+    public_url: str,
+    channels: Collection[str],
+) -> list[dict[str, Any]]:
+    """The digest lines for one alert message collected instead of sent."""
+    line = render(alert_id, alert, notify.kind, now, public_url).title
+    return [
+        digest_store.item_row(channel, notify.kind, alert_id, line, now)
+        for channel in notify.channels
+        if channel in channels
+    ]
+
+
+def send_digests(
+    conn: Connection, now: datetime, limit: int, *, public_url: str, channels: Collection[str]
+) -> list[dict[str, Any]]:
+    """One digest message per channel whose digest is due."""
+    rows: list[dict[str, Any]] = []
+    for channel in digest_store.claim_due(conn, now, limit):
+        items = digest_store.take(conn, channel)
+        if not items or channel not in channels:
+            continue
+        message = render_digest(channel, [(item.at, item.line) for item in items], now, public_url)
+        rows.append(
+            outbox.row(
+                occurrence=0,
+                channel=channel,
+                message=message,
+                now=now,
+                dedup_key=f"digest:{channel}:{items[0].id}",
+            )
+        )
+    return rows
