@@ -76,6 +76,23 @@ def _masked_url(url: str) -> str:
 
 
 @app.command()
+def replay(
+    stream: Annotated[Path, typer.Argument(help="Recorded alert stream (JSON Lines; see docs/replay.md).")],
+    env_file: EnvFile = None,
+    config: ConfigFile = None,
+    decisions: Annotated[
+        Path | None, typer.Option("--decisions", help="Write every event's outcome and every message here.")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+) -> None:
+    """What the policy would have done to a recorded alert stream: a simulated clock, the real core."""
+    from holdoff.replay.runner import run_file
+
+    settings = _load(env_file, config)
+    raise typer.Exit(run_file(stream, settings, decisions=decisions, as_json=as_json))
+
+
+@app.command()
 def version() -> None:
     """Print the version."""
     typer.echo(__version__)

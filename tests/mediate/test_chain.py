@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from holdoff.mediate.chain import ChainStep, EscalationChain
-from holdoff.mediate.engine import Policy, decide
+from holdoff.mediate.engine import decide
 from holdoff.mediate.matchers import parse_matchers
 from holdoff.mediate.model import Action, AlertEvent, AlertRecord, AlertState, NotificationKind, Outcome
+from holdoff.mediate.policy import Policy
 from holdoff.mediate.routing import Route
 
 T0 = datetime(2026, 1, 14, 3, 0, tzinfo=UTC)

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from holdoff.mediate.engine import InvalidTransition, Policy, decide
+from holdoff.mediate.engine import InvalidTransition, decide
 from holdoff.mediate.matchers import parse_matchers
 from holdoff.mediate.model import (
     Action,
@@ -18,6 +18,7 @@ from holdoff.mediate.model import (
     Severity,
 )
 from holdoff.mediate.noise import NoiseAction, NoiseRule
+from holdoff.mediate.policy import Policy
 from holdoff.mediate.routing import Route
 from holdoff.mediate.silence import Silence
 

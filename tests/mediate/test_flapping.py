@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from holdoff.mediate.engine import Policy, decide
+from holdoff.mediate.engine import decide
 from holdoff.mediate.flapping import FlapPolicy
 from holdoff.mediate.model import Action, AlertEvent, AlertRecord, NotificationKind, Outcome
+from holdoff.mediate.policy import Policy
 
 T0 = datetime(2026, 1, 14, 3, 0, tzinfo=UTC)
 POLICY = Policy(

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from holdoff.mediate.engine import Policy, decide
+from holdoff.mediate.engine import decide
 from holdoff.mediate.inhibit import Inhibitor, InhibitRule, identity, inhibitor_keys
 from holdoff.mediate.matchers import parse_matchers
 from holdoff.mediate.model import Action, AlertEvent, AlertRecord, AlertState, NotificationKind
+from holdoff.mediate.policy import Policy
 
 T0 = datetime(2026, 1, 14, 3, 0, tzinfo=UTC)
 RULE = InhibitRule(

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from holdoff.mediate.engine import Policy, decide
+from holdoff.mediate.engine import decide
 from holdoff.mediate.maintenance import MaintenanceWindow
 from holdoff.mediate.matchers import parse_matchers
 from holdoff.mediate.model import Action, AlertEvent, AlertState, NotificationKind
+from holdoff.mediate.policy import Policy
 from holdoff.mediate.routing import Route
 
 SUNDAY_2AM = datetime(2026, 11, 22, 2, 0, tzinfo=UTC)  # a Sunday

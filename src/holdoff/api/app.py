@@ -13,6 +13,7 @@ from holdoff import __version__
 from holdoff.api import errors
 from holdoff.api.limits import BodySizeLimit
 from holdoff.api.routes import admin, alerts, cloudwatch, coralogix, health, silences, sources
+from holdoff.ingest.registry import SOURCES
 from holdoff.runtime import Runtime
 
 
@@ -50,7 +51,7 @@ def create_app(runtime: Runtime) -> FastAPI:
             "docs": "/docs",
             "webhooks": {
                 "coralogix": "/coralogix/webhook",
-                **{source.name: f"/webhooks/{source.name}" for source in sources.SOURCES},
+                **{source.name: f"/webhooks/{source.name}" for source in SOURCES},
                 "cloudwatch": "/webhooks/cloudwatch",
             },
             "alerts": "/alerts",

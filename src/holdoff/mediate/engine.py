@@ -86,10 +86,17 @@ def _mute(
     if rule is not None and rule.action is NoiseAction.DIGEST:
         summary = f"{outcome.timeline.summary}; collected into the digest by noise rule {rule.name}"
         digested = tuple(replace(n, digest=True) for n in outcome.notifications)
-        return replace(outcome, notifications=digested, timeline=replace(outcome.timeline, summary=summary))
+        return replace(
+            outcome,
+            notifications=digested,
+            timeline=replace(outcome.timeline, summary=summary),
+            held="digest",
+        )
     if rule is not None:
         summary = f"{outcome.timeline.summary}; not notified: dropped by noise rule {rule.name}"
-        return replace(outcome, notifications=(), timeline=replace(outcome.timeline, summary=summary))
+        return replace(
+            outcome, notifications=(), timeline=replace(outcome.timeline, summary=summary), held="dropped"
+        )
     escalation = any(n.kind is NotificationKind.ESCALATED for n in outcome.notifications)
     inhibitor = inhibiting(policy.inhibit_rules, inhibitors, outcome.alert)
     if inhibitor is not None:
@@ -98,7 +105,11 @@ def _mute(
         rule_name = inhibitor.key.split(IDENTITY_SEPARATOR, 1)[0]
         summary = f"{outcome.timeline.summary}; muted: inhibited by firing alert {source} (rule {rule_name})"
         return replace(
-            outcome, alert=alert, notifications=(), timeline=replace(outcome.timeline, summary=summary)
+            outcome,
+            alert=alert,
+            notifications=(),
+            timeline=replace(outcome.timeline, summary=summary),
+            held="inhibited",
         )
     plan = policy.plan(outcome.alert)
     maintenance = in_maintenance(plan.maintenance, now)
@@ -110,7 +121,11 @@ def _mute(
             f"{outcome.timeline.summary}; muted: maintenance window {window.name} until {ends:%H:%M UTC}"
         )
         return replace(
-            outcome, alert=alert, notifications=(), timeline=replace(outcome.timeline, summary=summary)
+            outcome,
+            alert=alert,
+            notifications=(),
+            timeline=replace(outcome.timeline, summary=summary),
+            held="maintenance",
         )
     silence = muting(silences, outcome.alert, now)
     if silence is None:
@@ -120,7 +135,11 @@ def _mute(
     if silence.comment:
         summary += f" ({silence.comment})"
     return replace(
-        outcome, alert=alert, notifications=(), timeline=replace(outcome.timeline, summary=summary)
+        outcome,
+        alert=alert,
+        notifications=(),
+        timeline=replace(outcome.timeline, summary=summary),
+        held="silenced",
     )
 
 

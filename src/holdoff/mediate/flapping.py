@@ -81,4 +81,4 @@ def damp(outcome: Outcome, now: datetime, policy: FlapPolicy) -> Outcome:
         note = f"; flapping: message damped (next summary at most every {humanize(policy.period)})"
         notifications = others
     timeline = replace(outcome.timeline, summary=outcome.timeline.summary + note)
-    return replace(outcome, alert=alert, notifications=notifications, timeline=timeline)
+    return replace(outcome, alert=alert, notifications=notifications, timeline=timeline, held="flapping")

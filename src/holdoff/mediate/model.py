@@ -210,6 +210,9 @@ class Outcome:
     """False when the event left the alert exactly as it was (a stale timer, a duplicate operator action)."""
     noteworthy: bool = False
     """Record the timeline entry even though nothing changed (e.g. a late resolve that was ignored)."""
+    held: str | None = None
+    """Why messages this event would have caused were not sent on their own: ``dropped``, ``digest``,
+    ``inhibited``, ``maintenance``, ``silenced``, ``quiet_hours`` or ``flapping``; None: nothing held."""
 
     @property
     def recorded(self) -> bool:

@@ -8,7 +8,6 @@ lets the source's parser turn it into events, and commits all of them together b
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 from fastapi import APIRouter, Request, Response
@@ -17,50 +16,11 @@ from holdoff.api.body import read_json_object
 from holdoff.api.ingest_auth import require_source_token
 from holdoff.api.presenters import accepted
 from holdoff.api.schemas import Received
-from holdoff.ingest import alertmanager, aws_health, generic, grafana, securityhub
+from holdoff.ingest.registry import SOURCES, Source
 from holdoff.mediate.model import AlertEvent
 from holdoff.runtime import Runtime
-from holdoff.settings import Settings
 
 router = APIRouter(tags=["sources"])
-
-Parse = Callable[[dict[str, Any], Settings], list[AlertEvent]]
-
-
-@dataclass(frozen=True)
-class Source:
-    name: str
-    summary: str
-    parse: Parse
-
-
-SOURCES = (
-    Source(
-        "alertmanager",
-        "Prometheus Alertmanager webhook (version 4): many alerts per request, firing and resolved mixed.",
-        lambda raw, _: alertmanager.parse(raw),
-    ),
-    Source(
-        "grafana",
-        "Grafana unified alerting webhook (Alertmanager's shape plus Grafana's fields and links).",
-        lambda raw, _: grafana.parse(raw),
-    ),
-    Source(
-        "aws-health",
-        "AWS Health event: the EventBridge envelope or its bare `detail`.",
-        lambda raw, _: aws_health.parse(raw),
-    ),
-    Source(
-        "securityhub",
-        "AWS Security Hub findings through EventBridge (ASFF, or the OCSF 'Findings Imported V2' shape).",
-        lambda raw, _: securityhub.parse(raw),
-    ),
-    Source(
-        "generic",
-        "Any JSON, mapped to an alert by the `generic` section of the configuration file.",
-        lambda raw, settings: generic.parse(raw, settings.generic),
-    ),
-)
 
 RESPONSES: dict[int | str, dict[str, Any]] = {
     400: {"description": "Malformed JSON or invalid UTF-8"},
