@@ -8,9 +8,10 @@ chain. Without a chain, an escalation goes to the route's ``escalated`` channels
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from holdoff.mediate.evolve import evolve
 from holdoff.mediate.model import AlertRecord, NotificationKind, Notify
 
 
@@ -41,7 +42,7 @@ def start(
     first = chain.steps[0]
     following = chain._next(0, 0)
     due = now + first.wait if following is not None else None
-    alert = replace(alert, chain_step=0, chain_round=0, chain_next_at=due)
+    alert = evolve(alert, chain_step=0, chain_round=0, chain_next_at=due)
     return alert, ((Notify(NotificationKind.ESCALATED, first.channels),) if first.channels else ())
 
 
@@ -51,11 +52,11 @@ def advance(
     """The step that is due: its channels as a reminder, and the timer for the one after."""
     position = chain._next(alert.chain_step, alert.chain_round)
     if position is None:
-        return replace(alert, chain_next_at=None), ()
+        return evolve(alert, chain_next_at=None), ()
     step, round_ = position
     following = chain._next(step, round_)
     due = now + chain.steps[step].wait if following is not None else None
-    alert = replace(alert, chain_step=step, chain_round=round_, chain_next_at=due)
+    alert = evolve(alert, chain_step=step, chain_round=round_, chain_next_at=due)
     sequence = round_ * len(chain.steps) + step
     channels = chain.steps[step].channels
     return alert, ((Notify(NotificationKind.REMINDER, channels, sequence),) if channels else ())

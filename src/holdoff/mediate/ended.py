@@ -7,11 +7,11 @@ and was kept from escalating, otherwise just clear the marker.
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import datetime
 
 from holdoff.mediate.chain import advance as chain_advance
 from holdoff.mediate.durations import humanize
+from holdoff.mediate.evolve import evolve
 from holdoff.mediate.inhibit import IDENTITY_SEPARATOR
 from holdoff.mediate.model import Action, AlertRecord, AlertState, NotificationKind, Outcome
 from holdoff.mediate.policy import Policy
@@ -24,7 +24,7 @@ def silence_ended(record: AlertRecord, policy: Policy) -> Outcome:
         return ignored(
             Action.SILENCE_ENDED, "Silence ended; it had muted nothing here", record, noteworthy=False
         )
-    after = replace(record, muted_by=None)
+    after = evolve(record, muted_by=None)
     if record.state is not AlertState.ESCALATED:
         summary = f"Silence #{silence_id} ended; the alert is {record.state.value}, nothing to send"
         return Outcome(after, (), entry(Action.SILENCE_ENDED, summary, record, after), changed=True)
@@ -39,7 +39,7 @@ def inhibition_ended(record: AlertRecord, policy: Policy) -> Outcome:
         return ignored(
             Action.INHIBITION_ENDED, "Inhibition ended; it had muted nothing here", record, noteworthy=False
         )
-    after = replace(record, inhibited_by=None)
+    after = evolve(record, inhibited_by=None)
     shown = source.replace(IDENTITY_SEPARATOR, "/")
     if record.state is not AlertState.ESCALATED:
         summary = f"Inhibiting alert {shown} resolved; the alert is {record.state.value}, nothing to send"
@@ -53,7 +53,7 @@ def maintenance_ended(record: AlertRecord, now: datetime, policy: Policy) -> Out
     until = record.muted_until
     if until is None or now < until:
         return ignored(Action.MAINTENANCE_ENDED, "Maintenance check; nothing due", record, noteworthy=False)
-    after = replace(record, muted_until=None, muted_reason=None)
+    after = evolve(record, muted_until=None, muted_reason=None)
     what = (record.muted_reason or "maintenance window").capitalize()
     if record.state is not AlertState.ESCALATED:
         summary = f"{what} over; the alert is {record.state.value}, nothing to send"
@@ -74,7 +74,7 @@ def chain_step_due(record: AlertRecord, now: datetime, policy: Policy) -> Outcom
         )
     if chain is None:
         # The policy was reloaded without a chain for this alert: stop here.
-        after = replace(record, chain_next_at=None)
+        after = evolve(record, chain_next_at=None)
         summary = "Escalation chain removed from the policy; no further steps"
         return Outcome(after, (), entry(Action.CHAIN_STEP_DUE, summary, record, after), changed=True)
     after, notifications = chain_advance(chain, record, now)

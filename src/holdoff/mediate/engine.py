@@ -14,14 +14,14 @@ Life of an alert::
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
 from holdoff.mediate import ended
 from holdoff.mediate.chain import start as chain_start
 from holdoff.mediate.durations import humanize
-from holdoff.mediate.flapping import damp, note_retrigger
+from holdoff.mediate.evolve import evolve
+from holdoff.mediate.flapping import damp, retrigger_changes
 from holdoff.mediate.grouping import PAGING_KINDS
 from holdoff.mediate.inhibit import IDENTITY_SEPARATOR, Inhibitor, inhibiting
 from holdoff.mediate.maintenance import in_maintenance
@@ -63,12 +63,14 @@ def decide(
 
 
 def _override_severity(outcome: Outcome, policy: Policy) -> Outcome:
-    rule = severity_override(policy.noise_rules, outcome.alert) if outcome.changed else None
+    if not policy.severity_rules or not outcome.changed:
+        return outcome
+    rule = severity_override(policy.severity_rules, outcome.alert)
     if rule is None or rule.severity is None or outcome.alert.severity is rule.severity:
         return outcome
-    alert = replace(outcome.alert, severity=rule.severity)
+    alert = evolve(outcome.alert, severity=rule.severity)
     summary = f"{outcome.timeline.summary}; severity set to {rule.severity.value} by noise rule {rule.name}"
-    return replace(outcome, alert=alert, timeline=replace(outcome.timeline, summary=summary))
+    return evolve(outcome, alert=alert, timeline=evolve(outcome.timeline, summary=summary))
 
 
 def _mute(
@@ -85,30 +87,30 @@ def _mute(
     rule = dropping(policy.noise_rules, outcome.alert)
     if rule is not None and rule.action is NoiseAction.DIGEST:
         summary = f"{outcome.timeline.summary}; collected into the digest by noise rule {rule.name}"
-        digested = tuple(replace(n, digest=True) for n in outcome.notifications)
-        return replace(
+        digested = tuple(evolve(n, digest=True) for n in outcome.notifications)
+        return evolve(
             outcome,
             notifications=digested,
-            timeline=replace(outcome.timeline, summary=summary),
+            timeline=evolve(outcome.timeline, summary=summary),
             held="digest",
         )
     if rule is not None:
         summary = f"{outcome.timeline.summary}; not notified: dropped by noise rule {rule.name}"
-        return replace(
-            outcome, notifications=(), timeline=replace(outcome.timeline, summary=summary), held="dropped"
+        return evolve(
+            outcome, notifications=(), timeline=evolve(outcome.timeline, summary=summary), held="dropped"
         )
     escalation = any(n.kind is NotificationKind.ESCALATED for n in outcome.notifications)
     inhibitor = inhibiting(policy.inhibit_rules, inhibitors, outcome.alert)
     if inhibitor is not None:
-        alert = replace(outcome.alert, inhibited_by=inhibitor.source) if escalation else outcome.alert
+        alert = evolve(outcome.alert, inhibited_by=inhibitor.source) if escalation else outcome.alert
         source = inhibitor.source.replace(IDENTITY_SEPARATOR, "/")
         rule_name = inhibitor.key.split(IDENTITY_SEPARATOR, 1)[0]
         summary = f"{outcome.timeline.summary}; muted: inhibited by firing alert {source} (rule {rule_name})"
-        return replace(
+        return evolve(
             outcome,
             alert=alert,
             notifications=(),
-            timeline=replace(outcome.timeline, summary=summary),
+            timeline=evolve(outcome.timeline, summary=summary),
             held="inhibited",
         )
     plan = policy.plan(outcome.alert)
@@ -116,29 +118,29 @@ def _mute(
     if maintenance is not None:
         window, ends = maintenance
         reason = f"maintenance window {window.name}"
-        alert = replace(outcome.alert, muted_until=ends, muted_reason=reason) if escalation else outcome.alert
+        alert = evolve(outcome.alert, muted_until=ends, muted_reason=reason) if escalation else outcome.alert
         summary = (
             f"{outcome.timeline.summary}; muted: maintenance window {window.name} until {ends:%H:%M UTC}"
         )
-        return replace(
+        return evolve(
             outcome,
             alert=alert,
             notifications=(),
-            timeline=replace(outcome.timeline, summary=summary),
+            timeline=evolve(outcome.timeline, summary=summary),
             held="maintenance",
         )
     silence = muting(silences, outcome.alert, now)
     if silence is None:
         return _quiet(outcome, now, plan.quiet_hours)
-    alert = replace(outcome.alert, muted_by=silence.id) if escalation else outcome.alert
+    alert = evolve(outcome.alert, muted_by=silence.id) if escalation else outcome.alert
     summary = f"{outcome.timeline.summary}; muted by silence #{silence.id}"
     if silence.comment:
         summary += f" ({silence.comment})"
-    return replace(
+    return evolve(
         outcome,
         alert=alert,
         notifications=(),
-        timeline=replace(outcome.timeline, summary=summary),
+        timeline=evolve(outcome.timeline, summary=summary),
         held="silenced",
     )
 
@@ -152,14 +154,14 @@ def _quiet(outcome: Outcome, now: datetime, quiet_hours: Sequence[QuietHours]) -
     alert = outcome.alert
     severity = alert.severity.value if alert.severity else "no severity"
     if any(n.kind is NotificationKind.ESCALATED for n in outcome.notifications):
-        alert = replace(alert, muted_until=ends, muted_reason=QUIET_HOURS)
+        alert = evolve(alert, muted_until=ends, muted_reason=QUIET_HOURS)
         summary = (
             f"{outcome.timeline.summary}; page held back: quiet hours until {ends:%H:%M UTC} ({severity})"
         )
     else:
         summary = f"{outcome.timeline.summary}; reminder not sent: quiet hours until {ends:%H:%M UTC}"
-    return replace(
-        outcome, alert=alert, notifications=kept, timeline=replace(outcome.timeline, summary=summary)
+    return evolve(
+        outcome, alert=alert, notifications=kept, timeline=evolve(outcome.timeline, summary=summary)
     )
 
 
@@ -189,16 +191,18 @@ def _decide(record: AlertRecord | None, event: AlertEvent, now: datetime, policy
     raise AssertionError(f"unhandled action {event.action!r}")  # pragma: no cover
 
 
-def _refresh(record: AlertRecord, event: AlertEvent) -> AlertRecord:
-    """Take the newest descriptive fields a source sent, keeping what it left out."""
-    return replace(
-        record,
-        name=event.name or record.name,
-        severity=event.severity or record.severity,
-        labels=event.labels or record.labels,
-        annotations=event.annotations or record.annotations,
-        links=event.links or record.links,
-    )
+def _refresh(record: AlertRecord, event: AlertEvent) -> dict[str, Any]:
+    """The newest descriptive fields a source sent, keeping what it left out (for :func:`evolve`).
+
+    Unchanged labels keep the record's own dict, so what is cached per label set (routing) stays valid.
+    """
+    return {
+        "name": event.name or record.name,
+        "severity": event.severity or record.severity,
+        "labels": record.labels if not event.labels or event.labels == record.labels else event.labels,
+        "annotations": event.annotations or record.annotations,
+        "links": event.links or record.links,
+    }
 
 
 def _same_or_older(event: AlertEvent, record: AlertRecord, *, strictly_older: bool = False) -> bool:
@@ -237,8 +241,9 @@ def _triggered(record: AlertRecord | None, event: AlertEvent, now: datetime, pol
             return ignored(
                 Action.TRIGGERED, "Trigger re-delivered; nothing changed", record, noteworthy=False
             )
-        after = replace(
-            _refresh(record, event),
+        after = evolve(
+            record,
+            **_refresh(record, event),
             repeat_count=record.repeat_count + 1,
             last_seen_at=now,
             source_started_at=event.starts_at or record.source_started_at,
@@ -257,8 +262,11 @@ def _triggered(record: AlertRecord | None, event: AlertEvent, now: datetime, pol
 
     # Fired again after it had resolved: a new occurrence, and a flap unless it never was open.
     flapped = record.occurrence > 0
-    after = replace(
-        _refresh(record, event),
+    refreshed = _refresh(record, event)
+    after = evolve(
+        record,
+        **refreshed,
+        **retrigger_changes(record, now, policy.flapping),
         state=AlertState.PENDING,
         occurrence=record.occurrence + 1,
         opened_at=now,
@@ -278,7 +286,7 @@ def _triggered(record: AlertRecord | None, event: AlertEvent, now: datetime, pol
         muted_reason=None,
         chain_next_at=None,
     )
-    after, held = _hold(note_retrigger(after, now, policy.flapping), now, policy)
+    after, held = _hold(after, now, policy)
     summary = f"Triggered again after resolving (occurrence {after.occurrence}"
     summary += f", flap {after.flap_count})" if flapped else ")"
     summary += f"; held for {held}"
@@ -291,7 +299,7 @@ def _hold(alert: AlertRecord, now: datetime, policy: Policy) -> tuple[AlertRecor
     held = humanize(plan.grace)
     if policy.routes:
         held += f" (route {', '.join(plan.routes)})"
-    return replace(alert, deadline_at=now + plan.grace), held
+    return evolve(alert, deadline_at=now + plan.grace), held
 
 
 def _unmatched_resolve(event: AlertEvent, now: datetime) -> Outcome:
@@ -305,7 +313,7 @@ def _unmatched_resolve(event: AlertEvent, now: datetime) -> Outcome:
 def _resolved(record: AlertRecord, event: AlertEvent, now: datetime, policy: Policy) -> Outcome:
     by = f" by {event.actor}" if event.actor else ""
     if not record.is_open:
-        after = replace(record, last_seen_at=now)
+        after = evolve(record, last_seen_at=now)
         summary = f"Resolve received{by} for an alert already resolved; nothing to do"
         return Outcome(after, (), entry(Action.RESOLVED, summary, record, after), changed=False)
 
@@ -318,13 +326,13 @@ def _resolved(record: AlertRecord, event: AlertEvent, now: datetime, policy: Pol
         notifications = policy.notify(NotificationKind.TRANSIENT_RESOLVED, record)
         summary = f"Resolved{by} inside the grace window after {open_for}; nobody was paged"
         if notifications and policy.plan(record).transient_digest:
-            notifications = tuple(replace(n, digest=True) for n in notifications)
+            notifications = tuple(evolve(n, digest=True) for n in notifications)
             summary += "; collected into the digest"
     elif record.muted_until is not None and record.muted_reason == QUIET_HOURS:
         # Nobody was woken for it, but it was a real problem for a while: the digest tells the morning.
         resolution = Resolution.AFTER_ESCALATION
         notifications = tuple(
-            replace(n, digest=True) for n in policy.notify(NotificationKind.RESOLVED, record)
+            evolve(n, digest=True) for n in policy.notify(NotificationKind.RESOLVED, record)
         )
         summary = f"Resolved{by} after {open_for} during quiet hours; nobody was paged, noted in the digest"
     elif record.muted_by is not None or record.inhibited_by is not None or record.muted_until is not None:
@@ -349,8 +357,9 @@ def _resolved(record: AlertRecord, event: AlertEvent, now: datetime, policy: Pol
         )
         notifications = ()
         summary = f"Resolved{by} while {record.state.value}; open for {open_for}; no message sent"
-    after = replace(
-        _refresh(record, event),
+    after = evolve(
+        record,
+        **_refresh(record, event),
         state=AlertState.RESOLVED,
         resolved_at=now,
         last_seen_at=now,
@@ -370,7 +379,7 @@ def _deadline(record: AlertRecord, now: datetime, policy: Policy) -> Outcome:
     if record.state is not AlertState.PENDING or due is None or now < due:
         summary = "Grace deadline checked; nothing due"
         return Outcome(record, (), entry(Action.DEADLINE_REACHED, summary, record, record), changed=False)
-    after = replace(record, state=AlertState.ESCALATED, escalated_at=now, deadline_at=None)
+    after = evolve(record, state=AlertState.ESCALATED, escalated_at=now, deadline_at=None)
     open_for = humanize(now - record.opened_at) if record.opened_at else "its grace window"
     summary = f"Still firing after {open_for}: escalated"
     chain = policy.plan(record).chain
@@ -390,7 +399,7 @@ def _acknowledged(record: AlertRecord, event: AlertEvent, now: datetime) -> Outc
         return Outcome(record, (), entry(Action.ACKNOWLEDGED, summary, record, record), changed=False)
     if record.state not in (AlertState.PENDING, AlertState.ESCALATED):
         raise InvalidTransition(f"cannot acknowledge an alert that is {record.state.value}")
-    after = replace(
+    after = evolve(
         record,
         state=AlertState.ACKNOWLEDGED,
         acknowledged_at=now,
@@ -409,7 +418,7 @@ def _suppressed(record: AlertRecord, event: AlertEvent, now: datetime) -> Outcom
         return Outcome(record, (), entry(Action.SUPPRESSED, summary, record, record), changed=False)
     if not record.is_open:
         raise InvalidTransition(f"cannot suppress an alert that is {record.state.value}")
-    after = replace(
+    after = evolve(
         record, state=AlertState.SUPPRESSED, suppressed_at=now, deadline_at=None, chain_next_at=None
     )
     summary = f"Suppressed by {by} until it resolves; no messages will be sent"

@@ -9,10 +9,12 @@ without a re-trigger.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from holdoff.mediate.durations import humanize
+from holdoff.mediate.evolve import evolve
 from holdoff.mediate.model import AlertRecord, NotificationKind, Notify, Outcome
 
 MAX_REMEMBERED = 100
@@ -34,17 +36,25 @@ class FlapPolicy:
 
 def note_retrigger(alert: AlertRecord, now: datetime, policy: FlapPolicy) -> AlertRecord:
     """Remember a re-trigger; the alert starts flapping when there are enough of them in the window."""
+    changes = retrigger_changes(alert, now, policy)
+    return evolve(alert, **changes) if changes else alert
+
+
+def retrigger_changes(alert: AlertRecord, now: datetime, policy: FlapPolicy) -> dict[str, Any]:
+    """The fields :func:`note_retrigger` changes, to apply together with others."""
     if not policy.enabled:
-        return alert
+        return {}
     earlier = tuple(t for t in alert.flap_times if now - t <= policy.window)
     recent = (*earlier, now)[-MAX_REMEMBERED:]
+    # No re-trigger for a whole window: whatever flapping there was is over.
+    flapping_since = alert.flapping_since if earlier else None
+    changes: dict[str, Any] = {"flap_times": recent}
     if not earlier:
-        # No re-trigger for a whole window: whatever flapping there was is over.
-        alert = replace(alert, flapping_since=None, flap_notified_at=None)
-    flapping_since = alert.flapping_since
+        changes["flap_notified_at"] = None
     if len(recent) >= policy.threshold and flapping_since is None:
         flapping_since = now
-    return replace(alert, flap_times=recent, flapping_since=flapping_since)
+    changes["flapping_since"] = flapping_since
+    return changes
 
 
 def is_flapping(alert: AlertRecord, now: datetime, policy: FlapPolicy) -> bool:
@@ -61,8 +71,8 @@ def damp(outcome: Outcome, now: datetime, policy: FlapPolicy) -> Outcome:
     alert = outcome.alert
     if alert.flapping_since is not None and not is_flapping(alert, now, policy):
         # Quiet for a whole window: stable again.
-        stable = replace(alert, flapping_since=None, flap_notified_at=None)
-        outcome = replace(outcome, alert=stable, changed=outcome.changed or stable != alert)
+        stable = evolve(alert, flapping_since=None, flap_notified_at=None)
+        outcome = evolve(outcome, alert=stable, changed=outcome.changed or stable != alert)
         alert = stable
     transient = [n for n in outcome.notifications if n.kind is NotificationKind.TRANSIENT_RESOLVED]
     if not transient or not is_flapping(alert, now, policy):
@@ -72,7 +82,7 @@ def damp(outcome: Outcome, now: datetime, policy: FlapPolicy) -> Outcome:
     due = alert.flap_notified_at is None or now - alert.flap_notified_at >= policy.period
     if due:
         flapping = tuple(Notify(NotificationKind.FLAPPING, n.channels) for n in transient)
-        alert = replace(alert, flap_notified_at=now)
+        alert = evolve(alert, flap_notified_at=now)
         note = (
             f"; flapping ({times} re-triggers within {humanize(policy.window)}): one summary message instead"
         )
@@ -80,5 +90,5 @@ def damp(outcome: Outcome, now: datetime, policy: FlapPolicy) -> Outcome:
     else:
         note = f"; flapping: message damped (next summary at most every {humanize(policy.period)})"
         notifications = others
-    timeline = replace(outcome.timeline, summary=outcome.timeline.summary + note)
-    return replace(outcome, alert=alert, notifications=notifications, timeline=timeline, held="flapping")
+    timeline = evolve(outcome.timeline, summary=outcome.timeline.summary + note)
+    return evolve(outcome, alert=alert, notifications=notifications, timeline=timeline, held="flapping")

@@ -19,9 +19,10 @@ from __future__ import annotations
 import enum
 import hashlib
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from holdoff.mediate.evolve import evolve
 from holdoff.mediate.model import AlertRecord, NotificationKind, Outcome
 
 ALL_LABELS = "..."
@@ -153,7 +154,7 @@ def join(
             if incident.notified_at is None
             else max(now, incident.notified_at + grouping.interval)
         )
-    after = replace(
+    after = evolve(
         incident,
         firing=firing,
         alerts=incident.alerts + (1 if joined else 0),
@@ -161,7 +162,7 @@ def join(
         flush_at=flush_at,
     )
     if not firing and not pending:
-        after = replace(after, state=IncidentState.RESOLVED, resolved_at=now, flush_at=None)
+        after = evolve(after, state=IncidentState.RESOLVED, resolved_at=now, flush_at=None)
     return after
 
 
@@ -184,7 +185,7 @@ def flush(incident: IncidentRecord, now: datetime) -> tuple[IncidentRecord, tupl
             IncidentNotify(kind, tuple(channels), incident.sequence + len(messages), tuple(items))
         )
     paged = any(m.kind in PAGING_KINDS for m in messages)
-    after = replace(
+    after = evolve(
         incident,
         pending=(),
         flush_at=None,
@@ -193,5 +194,5 @@ def flush(incident: IncidentRecord, now: datetime) -> tuple[IncidentRecord, tupl
         sequence=incident.sequence + len(messages),
     )
     if not after.firing:
-        after = replace(after, state=IncidentState.RESOLVED, resolved_at=now)
+        after = evolve(after, state=IncidentState.RESOLVED, resolved_at=now)
     return after, tuple(messages)

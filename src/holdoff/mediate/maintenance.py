@@ -24,10 +24,23 @@ class MaintenanceWindow:
 
     def active_until(self, now: datetime) -> datetime | None:
         """When the window that ``now`` falls in ends (UTC), or None outside every window."""
+        known = _SPANS.get(self)
+        if known is not None and known[0] <= now < known[2]:
+            # Between the last start we computed and the start after it: no cron evaluation needed.
+            return known[1] if now < known[1] else None
         local = now.astimezone(ZoneInfo(self.timezone))
         started = next(CronSim(self.cron, local + timedelta(seconds=1), reverse=True))
+        following = next(CronSim(self.cron, started + timedelta(seconds=1)))
         ends = started + self.duration
-        return ends.astimezone(UTC) if started <= local < ends else None
+        span = (started.astimezone(UTC), ends.astimezone(UTC), following.astimezone(UTC))
+        if len(_SPANS) >= 1024:
+            _SPANS.clear()
+        _SPANS[self] = span
+        return span[1] if span[0] <= now < span[1] else None
+
+
+_SPANS: dict[MaintenanceWindow, tuple[datetime, datetime, datetime]] = {}
+"""Per window: the latest start at or before the last time asked, its end, and the next start."""
 
 
 def in_maintenance(

@@ -14,7 +14,7 @@ from holdoff.mediate.flapping import FlapPolicy
 from holdoff.mediate.grouping import Grouping
 from holdoff.mediate.inhibit import InhibitRule
 from holdoff.mediate.model import AlertRecord, NotificationKind, Notify
-from holdoff.mediate.noise import NoiseRule
+from holdoff.mediate.noise import NoiseAction, NoiseRule
 from holdoff.mediate.quiet import QuietHours
 from holdoff.mediate.routing import Plan, Route
 from holdoff.mediate.silence import match_labels
@@ -28,6 +28,7 @@ DEFAULT_CHANNELS: Mapping[NotificationKind, tuple[str, ...]] = MappingProxyType(
 )
 
 DEFAULT_DIGEST_INTERVAL = timedelta(hours=1)
+PLAN_CACHE_SIZE = 16_384
 
 
 @dataclass(frozen=True)
@@ -65,13 +66,43 @@ class Policy:
         )
 
     @cached_property
+    def severity_rules(self) -> tuple[NoiseRule, ...]:
+        """The noise rules that override severity (most policies have none: then nothing is checked)."""
+        return tuple(rule for rule in self.noise_rules if rule.action is NoiseAction.SEVERITY)
+
+    @cached_property
     def _flat(self) -> Plan:
         return routing.plan(self.root, {})
 
+    @cached_property
+    def _plans(self) -> dict[int, tuple[dict[str, str], Plan]]:
+        return {}
+
+    @cached_property
+    def _plans_by_labels(self) -> dict[frozenset[tuple[str, str]], Plan]:
+        return {}
+
     def plan(self, alert: AlertRecord) -> Plan:
+        """The routes' decision for ``alert``; kept per labels (the core asks several times per event)."""
         if not self.routes:
             return self._flat
-        return routing.plan(self.root, match_labels(alert))
+        labels = match_labels(alert)
+        plans = self._plans
+        hit = plans.get(id(labels))
+        if hit is not None and hit[0] is labels:
+            return hit[1]
+        by_labels = self._plans_by_labels
+        key = frozenset(labels.items())
+        plan = by_labels.get(key)
+        if plan is None:
+            plan = routing.plan(self.root, labels)
+            if len(by_labels) >= PLAN_CACHE_SIZE:
+                by_labels.clear()
+            by_labels[key] = plan
+        if len(plans) >= PLAN_CACHE_SIZE:
+            plans.clear()
+        plans[id(labels)] = (labels, plan)
+        return plan
 
     def notify(self, kind: NotificationKind, alert: AlertRecord) -> tuple[Notify, ...]:
         channels = self.plan(alert).channels.get(kind, ())

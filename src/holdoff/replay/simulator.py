@@ -105,6 +105,7 @@ class Simulator:
         self._inhibited: dict[str, set[str]] = {}
         self._digests: dict[str, list[tuple[datetime, str]]] = {}
         self._occurrences: dict[str, _Occurrence] = {}
+        self._group_keys: dict[int, tuple[dict[str, str], str, str]] = {}
 
     # --- driving ----------------------------------------------------------------------------------
 
@@ -141,7 +142,9 @@ class Simulator:
         self.records[key] = after
         self._count(key, before, outcome, now)
         self._arm(key, before, after)
-        if self.policy.inhibit_rules:
+        if self.policy.inhibit_rules and (
+            before is None or before.is_open != after.is_open or before.labels is not after.labels
+        ):
             self._sync_inhibitors(key, after, now)
         if after.inhibited_by is not None:
             self._inhibited.setdefault(after.inhibited_by, set()).add(key)
@@ -245,7 +248,14 @@ class Simulator:
 
     def _group(self, key: str, outcome: Outcome, grouping: Any, route: str, now: datetime) -> None:
         labels = match_labels(outcome.alert)
-        gkey = group_key(route, grouping.labels(labels))
+        cached = self._group_keys.get(id(labels))
+        if cached is not None and cached[0] is labels and cached[1] == route:
+            gkey = cached[2]
+        else:
+            gkey = group_key(route, grouping.labels(labels))
+            if len(self._group_keys) >= 16_384:
+                self._group_keys.clear()
+            self._group_keys[id(labels)] = (labels, route, gkey)
         current = self._incidents.get(gkey)
         if current is None:
             if not outcome.alert.is_open and not any(
