@@ -7,11 +7,12 @@ import signal
 import sys
 from types import FrameType
 
-from bench import Benchmark, alertmanager, ingest
+from bench import Benchmark, alertmanager, ingest, replay
 
 BENCHMARKS: list[Benchmark] = [
     ingest.BENCHMARK,
     alertmanager.BENCHMARK,
+    replay.BENCHMARK,
 ]
 """Every benchmark, in the order ``make bench`` runs them. Add new ones here."""
 

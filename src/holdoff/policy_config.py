@@ -182,17 +182,24 @@ class GroupingFields(BaseModel):
     @field_validator("group_wait", "group_interval")
     @classmethod
     def _group_timer_bounds(cls, value: timedelta | None) -> timedelta | None:
+        return cls.check_group_timer(value)
+
+    @staticmethod
+    def check_group_timer(value: timedelta | None) -> timedelta | None:
         if value is not None and value > timedelta(days=1):
             raise ValueError("group timers are at most 1 day")
         return value
 
     def grouping(self, parent: Grouping | None) -> Grouping | None:
-        """This level's grouping, taking what it leaves out from ``parent``."""
+        """This level's grouping, taking what it leaves out from ``parent``; ``group_by: []`` turns
+        grouping off here and below (an empty ``by``)."""
         if self.group_by == []:
-            return None
+            return Grouping(())
         by = tuple(self.group_by) if self.group_by is not None else parent.by if parent else None
         if by is None:
             return None
+        if not by:
+            return Grouping(())
         if ALL_LABELS in by:
             by = (ALL_LABELS,)
         defaults = parent or Grouping(by)

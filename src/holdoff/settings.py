@@ -34,6 +34,7 @@ from holdoff.ingest.generic import DEFAULT_MAPPING, GenericMapping
 from holdoff.policy_config import (
     DigestConfig,
     Duration,
+    GroupingFields,
     FlappingConfig,
     InhibitRuleConfig,
     LabelName,
@@ -154,6 +155,11 @@ class Settings(BaseSettings):
     lease_seconds: float = Field(default=30.0, ge=1, le=3600)
     scheduler_interval_seconds: float = Field(default=0.5, gt=0, le=60)
     sender_interval_seconds: float = Field(default=0.5, gt=0, le=60)
+
+    @field_validator("group_wait", "group_interval")
+    @classmethod
+    def _group_timer_bounds(cls, value: timedelta | None) -> timedelta | None:
+        return GroupingFields.check_group_timer(value)
 
     @field_validator("email_to", "sns_topic_arns", mode="before")
     @classmethod

@@ -160,9 +160,8 @@ def _quiet(outcome: Outcome, now: datetime, quiet_hours: Sequence[QuietHours]) -
         )
     else:
         summary = f"{outcome.timeline.summary}; reminder not sent: quiet hours until {ends:%H:%M UTC}"
-    return evolve(
-        outcome, alert=alert, notifications=kept, timeline=evolve(outcome.timeline, summary=summary)
-    )
+    timeline = evolve(outcome.timeline, summary=summary)
+    return evolve(outcome, alert=alert, notifications=kept, timeline=timeline, held="quiet_hours")
 
 
 def _decide(record: AlertRecord | None, event: AlertEvent, now: datetime, policy: Policy) -> Outcome:

@@ -40,7 +40,8 @@ _KIND_ORDER = (
 @dataclass(frozen=True)
 class Grouping:
     by: tuple[str, ...]
-    """Labels whose values make the group key; ``("...",)`` groups by every label."""
+    """Labels whose values make the group key; ``("...",)`` groups by every label; ``()`` turns grouping
+    off (on a route, for it and its children)."""
     wait: timedelta = timedelta(seconds=30)
     """How long an incident's first message waits for more alerts to join it."""
     interval: timedelta = timedelta(minutes=5)

@@ -58,6 +58,7 @@ class Route:
     maintenance: tuple[MaintenanceWindow, ...] | None = None
     chain: EscalationChain | None = None
     grouping: Grouping | None = None
+    """None: inherit the parent's; a grouping with no labels: every alert is its own incident."""
     transient_digest: bool | None = None
     quiet_hours: QuietHours | None = None
 
@@ -116,15 +117,16 @@ def plan(root: Route, labels: Mapping[str, str]) -> Plan:
     graces = [route.grace for route in matched if route.grace is not None]
     windows = tuple(w for route in matched for w in (route.maintenance or ()))
     chain = next((route.chain for route in matched if route.chain is not None), None)
-    grouped = next((route for route in matched if route.grouping is not None), None)
+    grouped = next((route.grouping for route in matched if route.grouping is not None), None)
+    group_route = next((route.name for route in matched if route.grouping is not None), "default")
     return Plan(
         grace=min(graces),
         channels=channels,
         routes=tuple(route.name for route in matched),
         maintenance=windows,
         chain=chain,
-        grouping=grouped.grouping if grouped is not None else None,
-        group_route=grouped.name if grouped is not None else "default",
+        grouping=grouped if grouped is not None and grouped.by else None,
+        group_route=group_route,
         transient_digest=any(route.transient_digest for route in matched),
         quiet_hours=tuple(route.quiet_hours for route in matched if route.quiet_hours is not None),
     )

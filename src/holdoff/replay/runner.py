@@ -27,7 +27,7 @@ def run_file(path: Path, settings: Settings, *, decisions: Path | None, as_json:
     """Exit status: 0, 1 if a real incident of the stream's ground truth was missed, 2 for a bad stream."""
     console = Console(stderr=as_json)
     if not path.is_file():
-        console.print(f"[red]holdoff replay:[/] no such file: {path}")
+        print(f"holdoff replay: no such file: {path}", file=sys.stderr)
         return 2
     policy = build_policy(settings)
     total = _count_lines(path)
@@ -60,7 +60,7 @@ def run_file(path: Path, settings: Settings, *, decisions: Path | None, as_json:
             )
         except stream_file.StreamError as exc:
             progress.stop()
-            console.print(f"[red]holdoff replay:[/] {exc}")
+            print(f"holdoff replay: {exc}", file=sys.stderr)
             return 2
     if as_json:
         sys.stdout.write(json.dumps(report.as_dict(), indent=2) + "\n")
