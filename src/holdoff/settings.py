@@ -34,8 +34,8 @@ from holdoff.ingest.generic import DEFAULT_MAPPING, GenericMapping
 from holdoff.policy_config import (
     DigestConfig,
     Duration,
-    GroupingFields,
     FlappingConfig,
+    GroupingFields,
     InhibitRuleConfig,
     LabelName,
     NoiseRuleConfig,
