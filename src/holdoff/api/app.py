@@ -12,7 +12,7 @@ from fastapi.concurrency import run_in_threadpool
 from holdoff import __version__
 from holdoff.api import errors
 from holdoff.api.limits import BodySizeLimit
-from holdoff.api.routes import admin, alerts, cloudwatch, coralogix, health, silences, sources
+from holdoff.api.routes import admin, alerts, cloudwatch, coralogix, health, incidents, silences, sources
 from holdoff.ingest.registry import SOURCES
 from holdoff.runtime import Runtime
 
@@ -41,6 +41,7 @@ def create_app(runtime: Runtime) -> FastAPI:
     app.include_router(admin.router)
     app.include_router(cloudwatch.router)
     app.include_router(alerts.router)
+    app.include_router(incidents.router)
     app.include_router(silences.router)
 
     @app.get("/", include_in_schema=False)
@@ -55,6 +56,7 @@ def create_app(runtime: Runtime) -> FastAPI:
                 "cloudwatch": "/webhooks/cloudwatch",
             },
             "alerts": "/alerts",
+            "incidents": "/incidents",
         }
 
     return app

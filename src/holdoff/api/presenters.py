@@ -8,13 +8,16 @@ from holdoff.api.schemas import (
     Accepted,
     AlertDetail,
     AlertOut,
+    IncidentDetail,
+    IncidentOut,
     NotificationOut,
     TimelineEvent,
 )
 from holdoff.notify.message import alert_url
 from holdoff.service.mediation import Applied
-from holdoff.service.queries import AlertHistory
+from holdoff.service.queries import AlertHistory, IncidentHistory
 from holdoff.store.alerts import StoredAlert
+from holdoff.store.incidents import StoredIncident
 
 
 def accepted(applied: Applied, public_url: str) -> Accepted:
@@ -63,5 +66,34 @@ def alert_detail(history: AlertHistory, public_url: str, now: datetime) -> Alert
     return AlertDetail(
         **base.model_dump(),
         timeline=[TimelineEvent.model_validate(event) for event in history.timeline],
+        notifications=[NotificationOut.model_validate(delivery) for delivery in history.deliveries],
+    )
+
+
+def incident_out(stored: StoredIncident, public_url: str) -> IncidentOut:
+    r = stored.record
+    return IncidentOut(
+        id=stored.id,
+        title=r.title,
+        route=r.route,
+        labels=r.labels,
+        state=r.state.value,
+        opened_at=r.opened_at,
+        resolved_at=r.resolved_at,
+        firing=len(r.firing),
+        alerts=r.alerts,
+        waiting=len(r.pending),
+        next_message_at=r.flush_at,
+        paged_at=r.paged_at,
+        notified_at=r.notified_at,
+        messages=r.sequence,
+        url=f"{public_url.rstrip('/')}/incidents/{stored.id}",
+    )
+
+
+def incident_detail(history: IncidentHistory, public_url: str, now: datetime) -> IncidentDetail:
+    return IncidentDetail(
+        **incident_out(history.incident, public_url).model_dump(),
+        firing_alerts=[alert_out(alert, public_url, now) for alert in history.firing],
         notifications=[NotificationOut.model_validate(delivery) for delivery in history.deliveries],
     )

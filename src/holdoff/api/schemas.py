@@ -119,6 +119,39 @@ class AlertDetail(AlertOut):
     notifications: list[NotificationOut]
 
 
+class IncidentOut(BaseModel):
+    id: int
+    title: str
+    route: str
+    labels: dict[str, str] = Field(description="The group labels its alerts share.")
+    state: str = Field(description="open or resolved")
+    opened_at: datetime
+    resolved_at: datetime | None
+    firing: int = Field(description="Its alerts open now.")
+    alerts: int = Field(description="Alert occurrences that have joined it.")
+    waiting: int = Field(description="Alert messages collected for its next message.")
+    next_message_at: datetime | None
+    paged_at: datetime | None
+    notified_at: datetime | None
+    messages: int = Field(description="Messages sent about it so far (each to its channels).")
+    url: str
+
+
+class IncidentPage(BaseModel):
+    items: list[IncidentOut]
+
+
+class IncidentDetail(IncidentOut):
+    firing_alerts: list[AlertOut]
+    notifications: list[NotificationOut]
+
+
+class IncidentAcknowledged(BaseModel):
+    incident_id: int
+    acknowledged: list[int] = Field(description="Alerts acknowledged now.")
+    unchanged: list[int] = Field(description="Firing alerts already acknowledged or suppressed.")
+
+
 class OperatorAction(BaseModel):
     """Optional body of acknowledge / suppress / resolve."""
 

@@ -14,8 +14,8 @@ from sqlalchemy import Connection
 from sqlalchemy.exc import IntegrityError
 
 from holdoff.clock import Clock
-from holdoff.mediate.engine import decide
-from holdoff.mediate.inhibit import Inhibitor, identity, inhibitor_keys
+from holdoff.mediate.engine import InvalidTransition, decide
+from holdoff.mediate.inhibit import IDENTITY_SEPARATOR, Inhibitor, identity, inhibitor_keys
 from holdoff.mediate.model import Action, AlertEvent, AlertRecord, AlertState, Outcome, Resolution
 from holdoff.mediate.policy import Policy
 from holdoff.mediate.silence import Silence
@@ -24,6 +24,7 @@ from holdoff.service import grouping
 from holdoff.service.grouping import Grouped, GroupRace
 from holdoff.store import alerts as alert_store
 from holdoff.store import digests as digest_store
+from holdoff.store import incidents as incident_store
 from holdoff.store import inhibitors as inhibitor_store
 from holdoff.store import outbox
 from holdoff.store import silences as silence_store
@@ -42,6 +43,10 @@ _HOW_TO_ENABLE = {
 
 class AlertNotFound(LookupError):
     """No alert has this id."""
+
+
+class IncidentNotFound(LookupError):
+    """No incident has this id."""
 
 
 @dataclass(frozen=True)
@@ -214,6 +219,31 @@ class Mediator:
             applied = self._write(conn, [_Step(alert_id, outcome, event)], now)[0]
         self._signal(applied.queued)
         return applied
+
+    def acknowledge_incident(self, incident_id: int, *, actor: str) -> tuple[list[int], list[int]]:
+        """Acknowledge every firing alert of an incident; the ids acknowledged, and those left as they were
+        (already acknowledged, or suppressed). Each alert is its own transaction, as if acknowledged by hand."""
+        with self.db.read() as conn:
+            stored = incident_store.get(conn, incident_id)
+            if stored is None:
+                raise IncidentNotFound(f"no incident with id {incident_id}")
+            members = alert_store.by_identities(
+                conn,
+                [tuple(key.split(IDENTITY_SEPARATOR, 1)) for key in stored.record.firing],  # type: ignore[misc]
+            )
+        done: list[int] = []
+        unchanged: list[int] = []
+        for member in members:
+            if member.record.state not in (AlertState.PENDING, AlertState.ESCALATED):
+                unchanged.append(member.id)
+                continue
+            try:
+                self.apply_to(member.id, Action.ACKNOWLEDGED, actor=actor, note=f"incident #{incident_id}")
+            except InvalidTransition:
+                unchanged.append(member.id)  # it resolved or changed meanwhile
+            else:
+                done.append(member.id)
+        return done, unchanged
 
     def fire_due(self, limit: int = 100) -> int:
         """Fire every grace deadline and silence end that has passed; returns how many alerts changed.

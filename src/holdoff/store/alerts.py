@@ -261,6 +261,20 @@ def lock_muted_by(conn: Connection, silence_id: int) -> list[StoredAlert]:
     return [_stored(row) for row in conn.execute(query)]
 
 
+def by_identities(conn: Connection, identities: Collection[tuple[str, str]]) -> list[StoredAlert]:
+    """The alerts with these (source, fingerprint) identities, without locking them."""
+    found: list[StoredAlert] = []
+    by_source: dict[str, list[str]] = {}
+    for source, fingerprint in identities:
+        by_source.setdefault(source, []).append(fingerprint)
+    for source, fingerprints in sorted(by_source.items()):
+        query = select(alerts).where(
+            alerts.c.source == source, alerts.c.fingerprint.in_(sorted(fingerprints))
+        )
+        found += [_stored(row) for row in conn.execute(query)]
+    return sorted(found, key=lambda stored: stored.id)
+
+
 def get(conn: Connection, alert_id: int) -> StoredAlert | None:
     row = conn.execute(select(alerts).where(alerts.c.id == alert_id)).first()
     return _stored(row) if row is not None else None

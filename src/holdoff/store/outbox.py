@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, or_, select, update
+from sqlalchemy import ColumnElement, Connection, bindparam, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from holdoff.notify.channel import DeliveryResult
@@ -201,9 +201,16 @@ class Delivery:
 
 def for_alert(conn: Connection, alert_id: int) -> list[Delivery]:
     """Every message decided for an alert, with every attempt to deliver it."""
-    rows = conn.execute(
-        select(notifications).where(notifications.c.alert_id == alert_id).order_by(notifications.c.id)
-    ).all()
+    return _deliveries(conn, notifications.c.alert_id == alert_id)
+
+
+def for_incident(conn: Connection, incident_id: int) -> list[Delivery]:
+    """Every message decided for an incident, with every attempt to deliver it."""
+    return _deliveries(conn, notifications.c.incident_id == incident_id)
+
+
+def _deliveries(conn: Connection, where: ColumnElement[bool]) -> list[Delivery]:
+    rows = conn.execute(select(notifications).where(where).order_by(notifications.c.id)).all()
     ids = [row.id for row in rows]
     attempts: dict[int, list[Attempt]] = {i: [] for i in ids}
     if ids:
