@@ -50,3 +50,22 @@ def test_serve_refuses_to_start_on_invalid_configuration_with_one_message(tmp_pa
     assert len(lines) == 1
     assert "HOLDOFF_GRACE_SECONDS" in lines[0]
     assert not (tmp_path / "var").exists()
+
+
+def test_check_config_describes_grouping_quiet_hours_and_digest(tmp_path: Path) -> None:
+    config = tmp_path / "holdoff.yaml"
+    config.write_text(
+        "group_by: [cluster]\n"
+        "quiet_hours: {cron: '0 22 * * *', duration: 9h, page: [critical, high]}\n"
+        "transient: digest\n"
+        "routes:\n"
+        "  - name: solo\n"
+        "    match: '{team=\"solo\"}'\n"
+        "    group_by: []\n"
+    )
+    result = holdoff("check-config", "--config", str(config))
+    assert result.returncode == 0, result.stderr
+    assert "policy    grouping: by cluster (first message after 30s, then at most every 5m)" in result.stdout
+    assert "policy    quiet hours: 0 22 * * * for 9h (UTC); critical, high still page" in result.stdout
+    assert "policy    digest: every 1h; transient posts: digest" in result.stdout
+    assert "route     solo: {team=\"solo\"} group by nothing (one incident per alert)" in result.stdout

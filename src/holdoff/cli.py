@@ -54,7 +54,7 @@ def serve(
 def check_config(env_file: EnvFile = None, config: ConfigFile = None) -> None:
     """Validate the configuration and print what it sets up (secrets masked)."""
     from holdoff.notify.registry import describe_channels
-    from holdoff.policy_config import describe_routes
+    from holdoff.policy_config import build_policy, describe_policy, describe_routes
 
     settings = _load(env_file, config)
     typer.echo(f"configuration OK (holdoff {__version__})")
@@ -67,6 +67,8 @@ def check_config(env_file: EnvFile = None, config: ConfigFile = None) -> None:
         typer.echo(f"  channel   {line}")
     for line in describe_routes(settings.routes):
         typer.echo(f"  route     {line}")
+    for line in describe_policy(build_policy(settings)):
+        typer.echo(f"  policy    {line}")
 
 
 def _masked_url(url: str) -> str:
