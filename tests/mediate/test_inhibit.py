@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from holdoff.mediate.engine import decide
-from holdoff.mediate.inhibit import Inhibitor, InhibitRule, identity, inhibitor_keys
+from holdoff.mediate.inhibit import Inhibitor, InhibitRule, identity
 from holdoff.mediate.matchers import parse_matchers
 from holdoff.mediate.model import Action, AlertEvent, AlertRecord, AlertState, NotificationKind
 from holdoff.mediate.policy import Policy
@@ -31,7 +31,7 @@ def alert(name: str, instance: str, severity: str = "warning") -> AlertEvent:
 
 
 def inhibitors_of(*records: AlertRecord) -> list[Inhibitor]:
-    return [Inhibitor(key, identity(r)) for r in records for key in inhibitor_keys(POLICY.inhibit_rules, r)]
+    return [Inhibitor(key, identity(r)) for r in records for key in POLICY.inhibitor_keys(r)]
 
 
 def escalate(
@@ -69,14 +69,14 @@ def test_other_instances_and_other_severities_are_not_muted() -> None:
 def test_a_resolved_source_inhibits_nothing() -> None:
     node = decide(None, alert("NodeDown", "web-1", "critical"), T0, POLICY).alert
     gone = decide(node, AlertEvent("alertmanager", node.fingerprint, Action.RESOLVED), T0, POLICY).alert
-    assert inhibitor_keys(POLICY.inhibit_rules, gone) == frozenset()
+    assert POLICY.inhibitor_keys(gone) == frozenset()
 
 
 def test_an_alert_never_inhibits_itself() -> None:
     both = InhibitRule("self", parse_matchers('{alertname="X"}'), parse_matchers('{alertname="X"}'), ())
     policy = Policy(grace=timedelta(minutes=10), inhibit_rules=(both,))
     fired = decide(None, AlertEvent("a", "x", Action.TRIGGERED, name="X"), T0, policy).alert
-    own = [Inhibitor(k, identity(fired)) for k in inhibitor_keys(policy.inhibit_rules, fired)]
+    own = [Inhibitor(k, identity(fired)) for k in policy.inhibitor_keys(fired)]
     out = decide(
         fired, AlertEvent("a", "x", Action.DEADLINE_REACHED), T0 + timedelta(minutes=10), policy, (), own
     )

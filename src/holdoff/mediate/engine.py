@@ -34,7 +34,7 @@ from holdoff.mediate.model import (
     Outcome,
     Resolution,
 )
-from holdoff.mediate.noise import NoiseAction, dropping, severity_override
+from holdoff.mediate.noise import NoiseAction
 from holdoff.mediate.policy import Policy
 from holdoff.mediate.quiet import QUIET_HOURS, QuietHours
 from holdoff.mediate.silence import Silence, muting
@@ -65,7 +65,7 @@ def decide(
 def _override_severity(outcome: Outcome, policy: Policy) -> Outcome:
     if not policy.severity_rules or not outcome.changed:
         return outcome
-    rule = severity_override(policy.severity_rules, outcome.alert)
+    rule = policy.facts(outcome.alert).severity
     if rule is None or rule.severity is None or outcome.alert.severity is rule.severity:
         return outcome
     alert = evolve(outcome.alert, severity=rule.severity)
@@ -84,7 +84,8 @@ def _mute(
     a silence or quiet hours cover, and say so in the timeline."""
     if not outcome.notifications or all(n.digest for n in outcome.notifications):
         return outcome
-    rule = dropping(policy.noise_rules, outcome.alert)
+    facts = policy.facts(outcome.alert)
+    rule = facts.drop
     if rule is not None and rule.action is NoiseAction.DIGEST:
         summary = f"{outcome.timeline.summary}; collected into the digest by noise rule {rule.name}"
         digested = tuple(evolve(n, digest=True) for n in outcome.notifications)
@@ -100,7 +101,7 @@ def _mute(
             outcome, notifications=(), timeline=evolve(outcome.timeline, summary=summary), held="dropped"
         )
     escalation = any(n.kind is NotificationKind.ESCALATED for n in outcome.notifications)
-    inhibitor = inhibiting(policy.inhibit_rules, inhibitors, outcome.alert)
+    inhibitor = inhibiting(facts.inhibited_by_keys, inhibitors, outcome.alert)
     if inhibitor is not None:
         alert = evolve(outcome.alert, inhibited_by=inhibitor.source) if escalation else outcome.alert
         source = inhibitor.source.replace(IDENTITY_SEPARATOR, "/")
@@ -113,8 +114,8 @@ def _mute(
             timeline=evolve(outcome.timeline, summary=summary),
             held="inhibited",
         )
-    plan = policy.plan(outcome.alert)
-    maintenance = in_maintenance(plan.maintenance, now)
+    plan = facts.plan
+    maintenance = in_maintenance(plan.maintenance, now) if plan.maintenance else None
     if maintenance is not None:
         window, ends = maintenance
         reason = f"maintenance window {window.name}"
@@ -129,9 +130,9 @@ def _mute(
             timeline=evolve(outcome.timeline, summary=summary),
             held="maintenance",
         )
-    silence = muting(silences, outcome.alert, now)
+    silence = muting(silences, outcome.alert, now) if silences else None
     if silence is None:
-        return _quiet(outcome, now, plan.quiet_hours)
+        return _quiet(outcome, now, plan.quiet_hours) if plan.quiet_hours else outcome
     alert = evolve(outcome.alert, muted_by=silence.id) if escalation else outcome.alert
     summary = f"{outcome.timeline.summary}; muted by silence #{silence.id}"
     if silence.comment:

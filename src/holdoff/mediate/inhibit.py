@@ -8,7 +8,7 @@ source resolves, targets it had kept from escalating are escalated then if they 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from holdoff.mediate.matchers import Matcher, matches_all
@@ -30,15 +30,19 @@ class InhibitRule:
     target: tuple[Matcher, ...]
     equal: tuple[str, ...] = ()
 
-    def _key(self, labels: dict[str, str]) -> str:
+    def _key(self, labels: Mapping[str, str]) -> str:
         return IDENTITY_SEPARATOR.join([self.name, *(labels.get(name, "") for name in self.equal)])
 
     def source_key(self, alert: AlertRecord) -> str | None:
-        labels = match_labels(alert)
-        return self._key(labels) if matches_all(self.source, labels) else None
+        return self.source_key_of(match_labels(alert))
 
     def target_key(self, alert: AlertRecord) -> str | None:
-        labels = match_labels(alert)
+        return self.target_key_of(match_labels(alert))
+
+    def source_key_of(self, labels: Mapping[str, str]) -> str | None:
+        return self._key(labels) if matches_all(self.source, labels) else None
+
+    def target_key_of(self, labels: Mapping[str, str]) -> str | None:
         return self._key(labels) if matches_all(self.target, labels) else None
 
 
@@ -51,21 +55,9 @@ class Inhibitor:
     """The inhibiting alert's :func:`identity`."""
 
 
-def inhibitor_keys(rules: Iterable[InhibitRule], alert: AlertRecord) -> frozenset[str]:
-    """The keys an alert inhibits: those of the rules whose source it matches, while it is open."""
-    if not alert.is_open:
-        return frozenset()
-    return frozenset(key for rule in rules if (key := rule.source_key(alert)) is not None)
-
-
-def inhibiting(
-    rules: Iterable[InhibitRule], inhibitors: Sequence[Inhibitor], alert: AlertRecord
-) -> Inhibitor | None:
-    """An open alert (not this one) that inhibits ``alert``, if any."""
-    if not inhibitors:
-        return None
-    keys = {key for rule in rules if (key := rule.target_key(alert)) is not None}
-    if not keys:
+def inhibiting(keys: frozenset[str], inhibitors: Sequence[Inhibitor], alert: AlertRecord) -> Inhibitor | None:
+    """An open alert (not this one) holding one of ``keys`` (those that would mute ``alert``), if any."""
+    if not inhibitors or not keys:
         return None
     own = identity(alert)
     return next((i for i in inhibitors if i.key in keys and i.source != own), None)

@@ -10,7 +10,7 @@ severity.
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterable
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from holdoff.mediate.matchers import Matcher, matches_all
@@ -34,13 +34,5 @@ class NoiseRule:
     def matches(self, alert: AlertRecord) -> bool:
         return matches_all(self.matchers, match_labels(alert))
 
-
-def dropping(rules: Iterable[NoiseRule], alert: AlertRecord) -> NoiseRule | None:
-    """The first ``drop`` or ``digest`` rule that matches the alert."""
-    return next(
-        (r for r in rules if r.action in (NoiseAction.DROP, NoiseAction.DIGEST) and r.matches(alert)), None
-    )
-
-
-def severity_override(rules: Iterable[NoiseRule], alert: AlertRecord) -> NoiseRule | None:
-    return next((r for r in rules if r.action is NoiseAction.SEVERITY and r.matches(alert)), None)
+    def matches_labels(self, labels: Mapping[str, str]) -> bool:
+        return matches_all(self.matchers, labels)

@@ -28,7 +28,22 @@ DEFAULT_CHANNELS: Mapping[NotificationKind, tuple[str, ...]] = MappingProxyType(
 )
 
 DEFAULT_DIGEST_INTERVAL = timedelta(hours=1)
-PLAN_CACHE_SIZE = 16_384
+FACTS_CACHE_SIZE = 16_384
+
+
+@dataclass(frozen=True)
+class Facts:
+    """What the policy says about one label set."""
+
+    plan: Plan
+    drop: NoiseRule | None
+    """The first ``drop`` or ``digest`` noise rule that matches."""
+    severity: NoiseRule | None
+    """The first ``severity`` noise rule that matches."""
+    inhibited_by_keys: frozenset[str]
+    """Inhibit keys that, held by another open alert, mute this one."""
+    inhibits_keys: frozenset[str]
+    """Inhibit keys this alert holds while it is open."""
 
 
 @dataclass(frozen=True)
@@ -75,34 +90,63 @@ class Policy:
         return routing.plan(self.root, {})
 
     @cached_property
-    def _plans(self) -> dict[int, tuple[dict[str, str], Plan]]:
+    def _facts(self) -> dict[int, tuple[dict[str, str], str, str, Facts]]:
         return {}
 
     @cached_property
-    def _plans_by_labels(self) -> dict[frozenset[tuple[str, str]], Plan]:
+    def _facts_by_labels(self) -> dict[frozenset[tuple[str, str]], Facts]:
         return {}
 
+    def facts(self, alert: AlertRecord) -> Facts:
+        """What the policy says about ``alert``'s labels, kept per label set: one event asks several
+        times, and an alert's labels rarely change between events (an unchanged label set keeps its
+        dict, so the first lookup is by identity; the entry holds the dict, so its id is not reused)."""
+        labels = alert.labels
+        cache = self._facts
+        hit = cache.get(id(labels))
+        if hit is not None and hit[0] is labels and hit[1] == alert.name and hit[2] == alert.source:
+            return hit[3]
+        matched = match_labels(alert)
+        by_labels = self._facts_by_labels
+        key = frozenset(matched.items())
+        facts = by_labels.get(key)
+        if facts is None:
+            facts = self._work_out(matched)
+            if len(by_labels) >= FACTS_CACHE_SIZE:
+                by_labels.clear()
+            by_labels[key] = facts
+        if len(cache) >= FACTS_CACHE_SIZE:
+            cache.clear()
+        cache[id(labels)] = (labels, alert.name, alert.source, facts)
+        return facts
+
+    def _work_out(self, labels: dict[str, str]) -> Facts:
+        plan = routing.plan(self.root, labels) if self.routes else self._flat
+        silencing = (NoiseAction.DROP, NoiseAction.DIGEST)
+        rules = self.noise_rules
+        return Facts(
+            plan=plan,
+            drop=next((r for r in rules if r.action in silencing and r.matches_labels(labels)), None),
+            severity=next((r for r in self.severity_rules if r.matches_labels(labels)), None),
+            inhibited_by_keys=frozenset(
+                key for rule in self.inhibit_rules if (key := rule.target_key_of(labels)) is not None
+            ),
+            inhibits_keys=frozenset(
+                key for rule in self.inhibit_rules if (key := rule.source_key_of(labels)) is not None
+            ),
+        )
+
     def plan(self, alert: AlertRecord) -> Plan:
-        """The routes' decision for ``alert``; kept per labels (the core asks several times per event)."""
+        """The routes' decision for ``alert``."""
         if not self.routes:
             return self._flat
-        labels = match_labels(alert)
-        plans = self._plans
-        hit = plans.get(id(labels))
-        if hit is not None and hit[0] is labels:
-            return hit[1]
-        by_labels = self._plans_by_labels
-        key = frozenset(labels.items())
-        plan = by_labels.get(key)
-        if plan is None:
-            plan = routing.plan(self.root, labels)
-            if len(by_labels) >= PLAN_CACHE_SIZE:
-                by_labels.clear()
-            by_labels[key] = plan
-        if len(plans) >= PLAN_CACHE_SIZE:
-            plans.clear()
-        plans[id(labels)] = (labels, plan)
-        return plan
+        return self.facts(alert).plan
+
+    def inhibitor_keys(self, alert: AlertRecord) -> frozenset[str]:
+        """The inhibit keys an alert holds: those of the rules whose source it matches, while it is open."""
+        if not alert.is_open or not self.inhibit_rules:
+            return frozenset()
+        return self.facts(alert).inhibits_keys
 
     def notify(self, kind: NotificationKind, alert: AlertRecord) -> tuple[Notify, ...]:
         channels = self.plan(alert).channels.get(kind, ())

@@ -22,7 +22,7 @@ from holdoff.mediate.grouping import (
     join,
     open_incident,
 )
-from holdoff.mediate.inhibit import Inhibitor, identity, inhibitor_keys
+from holdoff.mediate.inhibit import Inhibitor, identity
 from holdoff.mediate.model import (
     Action,
     AlertEvent,
@@ -210,7 +210,7 @@ class Simulator:
         return self._inhibitor_list
 
     def _sync_inhibitors(self, key: str, alert: AlertRecord, now: datetime) -> None:
-        keys = inhibitor_keys(self.policy.inhibit_rules, alert)
+        keys = self.policy.inhibitor_keys(alert)
         previous = self._inhibits.get(key, frozenset())
         if keys == previous:
             return

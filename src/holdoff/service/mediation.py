@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 
 from holdoff.clock import Clock
 from holdoff.mediate.engine import InvalidTransition, decide
-from holdoff.mediate.inhibit import IDENTITY_SEPARATOR, Inhibitor, identity, inhibitor_keys
+from holdoff.mediate.inhibit import IDENTITY_SEPARATOR, Inhibitor, identity
 from holdoff.mediate.model import Action, AlertEvent, AlertRecord, AlertState, Outcome, Resolution
 from holdoff.mediate.policy import Policy
 from holdoff.mediate.silence import Silence
@@ -419,9 +419,7 @@ class Mediator:
             return
         final = {step.alert_id: step.outcome.alert for step in steps if step.outcome.changed or step.inserted}
         for alert in final.values():
-            inhibitor_store.replace_keys(
-                conn, identity(alert), inhibitor_keys(self.policy.inhibit_rules, alert)
-            )
+            inhibitor_store.replace_keys(conn, identity(alert), self.policy.inhibitor_keys(alert))
 
     def _signal(self, queued: int) -> None:
         if queued and self.outbox_signal is not None:
