@@ -68,4 +68,4 @@ def test_check_config_describes_grouping_quiet_hours_and_digest(tmp_path: Path) 
     assert "policy    grouping: by cluster (first message after 30s, then at most every 5m)" in result.stdout
     assert "policy    quiet hours: 0 22 * * * for 9h (UTC); critical, high still page" in result.stdout
     assert "policy    digest: every 1h; transient posts: digest" in result.stdout
-    assert "route     solo: {team=\"solo\"} group by nothing (one incident per alert)" in result.stdout
+    assert 'route     solo: {team="solo"} group by nothing (one incident per alert)' in result.stdout
