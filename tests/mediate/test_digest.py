@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from holdoff.mediate.engine import decide
+from holdoff.mediate.flapping import FlapPolicy
 from holdoff.mediate.matchers import parse_matchers
 from holdoff.mediate.model import Action, AlertEvent, NotificationKind
 from holdoff.mediate.noise import NoiseAction, NoiseRule
@@ -63,3 +64,21 @@ def test_drop_still_wins_over_nothing_and_digest_rule_order_matters() -> None:
     fired = decide(None, cert(Action.TRIGGERED), T0, policy)
     escalated = decide(fired.alert, cert(Action.DEADLINE_REACHED), T0 + timedelta(minutes=5), policy)
     assert escalated.notifications == () and escalated.held == "dropped"
+
+
+def test_a_flapping_summary_on_a_digest_route_goes_to_the_digest_too() -> None:
+    policy = Policy(
+        grace=timedelta(minutes=5),
+        routes=(Route("web", parse_matchers('{team="web"}'), transient_digest=True),),
+        flapping=FlapPolicy(threshold=3),
+    )
+    record = None
+    summaries = []
+    for n in range(5):
+        fired = decide(record, cert(Action.TRIGGERED), T0 + timedelta(minutes=2 * n), policy)
+        resolved = decide(
+            fired.alert, cert(Action.RESOLVED), T0 + timedelta(minutes=2 * n, seconds=30), policy
+        )
+        record = resolved.alert
+        summaries += [n for n in resolved.notifications if n.kind is NotificationKind.FLAPPING]
+    assert summaries and all(n.digest for n in summaries)

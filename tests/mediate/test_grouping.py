@@ -213,3 +213,24 @@ def test_flush_time_is_group_wait_after_the_first_message(wait: timedelta) -> No
     assert group.incident is not None
     after = join(group.incident, grouping, identity(outcome.alert), outcome, T0 + timedelta(minutes=5))
     assert after.flush_at == T0 + timedelta(minutes=5) + wait
+
+
+def test_the_incident_is_named_after_what_first_paged() -> None:
+    group = Group()
+    group.apply("blip", Action.TRIGGERED, T0)  # opens the group: "HighErrorRate (cluster=eu-1)"
+    outcome = decide(None, event("db", Action.TRIGGERED, name="DatabaseDown"), T0, POLICY)
+    group.alerts["db"] = outcome.alert
+    assert group.incident is not None
+    group.incident = join(group.incident, GROUPING, identity(outcome.alert), outcome, T0)
+    escalated = decide(
+        outcome.alert,
+        event("db", Action.DEADLINE_REACHED, name="DatabaseDown"),
+        T0 + timedelta(minutes=5),
+        POLICY,
+    )
+    group.incident = join(
+        group.incident, GROUPING, identity(escalated.alert), escalated, T0 + timedelta(minutes=5)
+    )
+    assert group.incident.title == "HighErrorRate (cluster=eu-1)"
+    group.tick(T0 + timedelta(minutes=6))
+    assert group.incident.title == "DatabaseDown (cluster=eu-1)"

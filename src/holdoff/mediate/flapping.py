@@ -81,7 +81,7 @@ def damp(outcome: Outcome, now: datetime, policy: FlapPolicy) -> Outcome:
     times = len(alert.flap_times)
     due = alert.flap_notified_at is None or now - alert.flap_notified_at >= policy.period
     if due:
-        flapping = tuple(Notify(NotificationKind.FLAPPING, n.channels) for n in transient)
+        flapping = tuple(Notify(NotificationKind.FLAPPING, n.channels, digest=n.digest) for n in transient)
         alert = evolve(alert, flap_notified_at=now)
         note = (
             f"; flapping ({times} re-triggers within {humanize(policy.window)}): one summary message instead"

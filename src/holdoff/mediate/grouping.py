@@ -123,10 +123,13 @@ def open_incident(
 ) -> IncidentRecord:
     """A new incident for the group ``alert`` belongs to (``labels``: what the matchers see)."""
     group = grouping.labels(labels)
-    shown = ", ".join(f"{name}={value}" for name, value in group.items() if value and name != "alertname")
-    title = alert.name + (f" ({shown})" if shown else "")
     key = group_key(route, group)
-    return IncidentRecord(key, route, group, title, IncidentState.OPEN, opened_at=now)
+    return IncidentRecord(key, route, group, _title(alert.name, group), IncidentState.OPEN, opened_at=now)
+
+
+def _title(name: str, group: dict[str, str]) -> str:
+    shown = ", ".join(f"{label}={value}" for label, value in group.items() if value and label != "alertname")
+    return name + (f" ({shown})" if shown else "")
 
 
 def join(
@@ -138,15 +141,31 @@ def join(
 ) -> IncidentRecord:
     """Fold one alert's outcome into its incident: who is firing, and the messages to send together."""
     alert = outcome.alert
-    firing = incident.firing | {identity} if alert.is_open else incident.firing - {identity}
-    joined = alert.is_open and identity not in incident.firing
-    grouped = tuple(
-        Pending(
-            identity, alert.name, n.kind, n.channels, now, alert.severity.value if alert.severity else None
+    firing = incident.firing
+    joined = False
+    if alert.is_open:
+        if identity not in firing:
+            firing, joined = firing | {identity}, True
+    elif identity in firing:
+        firing = firing - {identity}
+    grouped = (
+        tuple(
+            Pending(
+                identity,
+                alert.name,
+                n.kind,
+                n.channels,
+                now,
+                alert.severity.value if alert.severity else None,
+            )
+            for n in outcome.notifications
+            if not n.digest and n.channels
         )
-        for n in outcome.notifications
-        if not n.digest and n.channels
+        if outcome.notifications
+        else ()
     )
+    if not grouped and firing is incident.firing:
+        return incident  # nothing this incident needs to know
     pending = incident.pending + grouped
     flush_at = incident.flush_at
     if grouped and flush_at is None:
@@ -185,13 +204,18 @@ def flush(incident: IncidentRecord, now: datetime) -> tuple[IncidentRecord, tupl
         messages.append(
             IncidentNotify(kind, tuple(channels), incident.sequence + len(messages), tuple(items))
         )
-    paged = any(m.kind in PAGING_KINDS for m in messages)
+    paged = next((m for m in messages if m.kind in PAGING_KINDS), None)
+    title = incident.title
+    if paged is not None and incident.paged_at is None:
+        # Named after what first paged someone, not after whatever blip opened the group.
+        title = _title(paged.alerts[0].name, incident.labels)
     after = evolve(
         incident,
+        title=title,
         pending=(),
         flush_at=None,
         notified_at=now if messages else incident.notified_at,
-        paged_at=incident.paged_at or (now if paged else None),
+        paged_at=incident.paged_at or (now if paged is not None else None),
         sequence=incident.sequence + len(messages),
     )
     if not after.firing:

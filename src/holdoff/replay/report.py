@@ -164,22 +164,19 @@ def replay(
     progress: Callable[[int], None] | None = None,
 ) -> Report:
     """Run ``stream`` through the core; ``progress`` is called with the number of events done every 1,000."""
-    simulator = Simulator(policy, decisions=decisions)
     scorer = _Scorer(policy)
-    seen = 0
+    simulator = Simulator(policy, decisions=decisions, on_message=scorer.message)
     started = time.perf_counter()
-    for item in stream:
-        key = f"{item.event.source}\x1f{item.event.fingerprint}"
-        simulator.feed(item.at, item.event)
-        scorer.event(key, item, simulator)
-        for message in simulator.messages[seen:]:
-            scorer.message(message)
-        seen = len(simulator.messages)
-        if progress is not None and simulator.stats.events % 1000 == 0:
-            progress(simulator.stats.events)
+    feed = simulator.feed
+    for done, item in enumerate(stream, 1):
+        event = item.event
+        key = f"{event.source}\x1f{event.fingerprint}"
+        feed(item.at, event, key)
+        if item.truth is not None:
+            scorer.event(key, item, simulator)
+        if progress is not None and done % 1000 == 0:
+            progress(done)
     simulator.finish()
-    for message in simulator.messages[seen:]:
-        scorer.message(message)
     seconds = time.perf_counter() - started
     if progress is not None:
         progress(simulator.stats.events)

@@ -90,8 +90,15 @@ Sink = Callable[[dict[str, Any]], None]
 class Simulator:
     """Feed it stream events in time order; read :attr:`messages` and :attr:`stats` afterwards."""
 
-    def __init__(self, policy: Policy, *, decisions: Sink | None = None) -> None:
+    def __init__(
+        self,
+        policy: Policy,
+        *,
+        decisions: Sink | None = None,
+        on_message: Callable[[Message], None] | None = None,
+    ) -> None:
         self.policy = policy
+        self._on_message = on_message
         self.records: dict[str, AlertRecord] = {}
         self.messages: list[Message] = []
         self.stats = Stats()
@@ -109,11 +116,18 @@ class Simulator:
 
     # --- driving ----------------------------------------------------------------------------------
 
-    def feed(self, at: datetime, event: AlertEvent) -> None:
-        """Advance the clock to ``at`` (firing every timer due by then), then apply ``event``."""
-        self.advance(at)
+    def feed(self, at: datetime, event: AlertEvent, key: str | None = None) -> None:
+        """Advance the clock to ``at`` (firing every timer due by then), then apply ``event``.
+
+        ``key`` is the alert's identity (``source``, unit separator, ``fingerprint``) if the caller has it.
+        """
+        timers = self._timers
+        if timers and timers[0][0] <= at:
+            self.advance(at)
+        elif self.now is None or at > self.now:
+            self.now = at
         self.stats.events += 1
-        self._apply(f"{event.source}\x1f{event.fingerprint}", event, at)
+        self._apply(key or f"{event.source}\x1f{event.fingerprint}", event, at)
 
     def advance(self, until: datetime) -> None:
         """Fire, in order, every timer due at or before ``until``."""
@@ -141,7 +155,16 @@ class Simulator:
             return
         self.records[key] = after
         self._count(key, before, outcome, now)
-        self._arm(key, before, after)
+        # Durable timers of the service are these fields; arm each one that is new or moved.
+        due = after.deadline_at
+        if due is not None and (before is None or before.deadline_at != due):
+            self._push(due, "deadline", key)
+        due = after.chain_next_at
+        if due is not None and (before is None or before.chain_next_at != due):
+            self._push(due, "chain", key)
+        due = after.muted_until
+        if due is not None and (before is None or before.muted_until != due):
+            self._push(due, "muted", key)
         if self.policy.inhibit_rules and (
             before is None or before.is_open != after.is_open or before.labels is not after.labels
         ):
@@ -169,15 +192,6 @@ class Simulator:
             occurrence = self._occurrences.get(key)
             if occurrence is not None and outcome.held in HELD_ON_PURPOSE:
                 occurrence.held = True
-
-    def _arm(self, key: str, before: AlertRecord | None, after: AlertRecord) -> None:
-        for kind, due in (
-            ("deadline", after.deadline_at),
-            ("chain", after.chain_next_at),
-            ("muted", after.muted_until),
-        ):
-            if due is not None and (before is None or getattr(before, _FIELDS[kind]) != due):
-                self._push(due, kind, key)
 
     def _push(self, due: datetime, kind: str, ref: str) -> None:
         self._serial += 1
@@ -231,6 +245,8 @@ class Simulator:
 
     def _deliver(self, key: str, outcome: Outcome, now: datetime) -> None:
         plan = self.policy.plan(outcome.alert)
+        if not outcome.notifications and plan.grouping is None:
+            return
         for notify in outcome.notifications:
             if notify.digest:
                 for channel in notify.channels:
@@ -295,6 +311,8 @@ class Simulator:
 
     def _send(self, message: Message) -> None:
         self.messages.append(message)
+        if self._on_message is not None:
+            self._on_message(message)
         if message.page:
             for key in message.alerts:
                 occurrence = self._occurrences.get(key)
