@@ -11,6 +11,7 @@ from holdoff.mediate.model import Action, AlertEvent, NotificationKind
 from holdoff.mediate.noise import NoiseAction, NoiseRule
 from holdoff.mediate.policy import Policy
 from holdoff.mediate.routing import Route
+from holdoff.mediate.silence import Silence
 
 T0 = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
 
@@ -82,3 +83,14 @@ def test_a_flapping_summary_on_a_digest_route_goes_to_the_digest_too() -> None:
         record = resolved.alert
         summaries += [n for n in resolved.notifications if n.kind is NotificationKind.FLAPPING]
     assert summaries and all(n.digest for n in summaries)
+
+
+def test_a_silence_or_maintenance_also_keeps_lines_out_of_the_digest() -> None:
+    policy = Policy(
+        grace=timedelta(minutes=5),
+        routes=(Route("web", parse_matchers('{team="web"}'), transient_digest=True),),
+    )
+    silence = Silence(7, parse_matchers('{team="web"}'), T0, T0 + timedelta(hours=1), "alice", "deploy")
+    fired = decide(None, cert(Action.TRIGGERED), T0, policy, [silence])
+    resolved = decide(fired.alert, cert(Action.RESOLVED), T0 + timedelta(minutes=1), policy, [silence])
+    assert resolved.notifications == () and resolved.held == "silenced"

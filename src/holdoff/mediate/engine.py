@@ -80,22 +80,14 @@ def _mute(
     inhibitors: Sequence[Inhibitor],
     policy: Policy,
 ) -> Outcome:
-    """Drop (or send to the digest) the notifications a noise rule, an inhibition, a maintenance window,
-    a silence or quiet hours cover, and say so in the timeline."""
-    if not outcome.notifications or all(n.digest for n in outcome.notifications):
+    """Drop the notifications a noise rule, an inhibition, a maintenance window or a silence covers (digest
+    lines included), send to the digest what a digest rule covers, hold back pages in quiet hours; and
+    say so in the timeline."""
+    if not outcome.notifications:
         return outcome
     facts = policy.facts(outcome.alert)
     rule = facts.drop
-    if rule is not None and rule.action is NoiseAction.DIGEST:
-        summary = f"{outcome.timeline.summary}; collected into the digest by noise rule {rule.name}"
-        digested = tuple(evolve(n, digest=True) for n in outcome.notifications)
-        return evolve(
-            outcome,
-            notifications=digested,
-            timeline=evolve(outcome.timeline, summary=summary),
-            held="digest",
-        )
-    if rule is not None:
+    if rule is not None and rule.action is NoiseAction.DROP:
         summary = f"{outcome.timeline.summary}; not notified: dropped by noise rule {rule.name}"
         return evolve(
             outcome, notifications=(), timeline=evolve(outcome.timeline, summary=summary), held="dropped"
@@ -132,6 +124,15 @@ def _mute(
         )
     silence = muting(silences, outcome.alert, now) if silences else None
     if silence is None:
+        if rule is not None:  # a digest rule
+            summary = f"{outcome.timeline.summary}; collected into the digest by noise rule {rule.name}"
+            digested = tuple(evolve(n, digest=True) for n in outcome.notifications)
+            return evolve(
+                outcome,
+                notifications=digested,
+                timeline=evolve(outcome.timeline, summary=summary),
+                held="digest",
+            )
         return _quiet(outcome, now, plan.quiet_hours) if plan.quiet_hours else outcome
     alert = evolve(outcome.alert, muted_by=silence.id) if escalation else outcome.alert
     summary = f"{outcome.timeline.summary}; muted by silence #{silence.id}"

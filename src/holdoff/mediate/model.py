@@ -73,6 +73,8 @@ class NotificationKind(enum.StrEnum):
     """A later step of an escalation chain: still firing, nobody has acknowledged it."""
     FLAPPING = "flapping"
     """One summary for an alert that keeps firing and clearing by itself."""
+    ACKNOWLEDGED = "acknowledged"
+    """Someone acknowledged an escalated alert: mirrored to channels that keep state (PagerDuty, Opsgenie)."""
     DIGEST = "digest"
     """A channel's periodic summary of what was collected for it (noise rules, transients, quiet hours)."""
 

@@ -20,7 +20,7 @@ from email.utils import formatdate, make_msgid
 from pydantic import SecretStr
 
 from holdoff.mediate.model import NotificationKind
-from holdoff.notify.channel import DeliveryResult
+from holdoff.notify.channel import ALL_BUT_ACKNOWLEDGED, DeliveryResult
 from holdoff.notify.message import Message
 from holdoff.settings import Settings
 
@@ -108,10 +108,14 @@ class EmailChannel:
     """Sends each message to every configured recipient through one SMTP server."""
 
     name = "email"
+    kinds: frozenset[NotificationKind] | None = ALL_BUT_ACKNOWLEDGED
+    rate_per_second: float | None = None
 
     def __init__(
         self,
         *,
+        name: str = "email",
+        rate_per_second: float | None = None,
         sender: str,
         recipients: Sequence[str],
         host: str = "localhost",
@@ -122,6 +126,8 @@ class EmailChannel:
         password: SecretStr | str | None = None,
         timeout_seconds: float = 10.0,
     ) -> None:
+        self.name = name
+        self.rate_per_second = rate_per_second
         if starttls and use_ssl:
             raise ValueError("starttls and use_ssl exclude each other")
         if not recipients:
@@ -156,7 +162,7 @@ class EmailChannel:
     def server(self) -> str:
         return f"SMTP server {self.host}:{self.port}"
 
-    def send(self, message: Message) -> DeliveryResult:
+    def send(self, message: Message, ref: str | None = None) -> DeliveryResult:
         started = time.perf_counter()
         stage = "building the email"
         smtp: smtplib.SMTP | None = None

@@ -20,17 +20,42 @@ class Fact(BaseModel):
     value: str
 
 
+class ActionLink(BaseModel):
+    """A button or link that acts without logging in (a signed, single-use, expiring token in the URL)."""
+
+    action: str
+    """acknowledge, resolve or silence"""
+    label: str
+    url: str
+
+
 class Message(BaseModel):
     """A channel-neutral message."""
 
     kind: NotificationKind
     alert_id: int | None = None
     incident_id: int | None = None
+    occurrence: int = 0
     title: str
     summary: str
     facts: list[Fact]
     url: str
     severity: str | None = None
+    name: str | None = None
+    """The alert's name (or the incident's title)."""
+    source: str | None = None
+    labels: dict[str, str] = {}
+    actions: list[ActionLink] = []
+
+    @property
+    def key(self) -> str:
+        """Stable for every message about one alert occurrence or one incident: PagerDuty's ``dedup_key``,
+        Opsgenie's ``alias``, the thread a Slack message is updated in."""
+        if self.incident_id is not None:
+            return f"holdoff-incident-{self.incident_id}"
+        if self.alert_id is not None:
+            return f"holdoff-alert-{self.alert_id}-{self.occurrence}"
+        return f"holdoff-{self.kind.value}"
 
     def thread(self) -> str | None:
         """What the message is about (``alert-7``, ``incident-3``); None for a digest."""
@@ -98,6 +123,8 @@ def render_incident(
         facts=facts,
         url=f"{public_url.rstrip('/')}/incidents/{incident_id}",
         severity=severities[0] if severities else None,
+        name=incident.title,
+        labels=incident.labels,
     )
 
 
@@ -141,6 +168,10 @@ def render(
             f"{alert.name} from {alert.source} escalated and has been firing for {open_for}; nobody has "
             "acknowledged it yet. Acknowledge it in Holdoff to stop the escalation chain."
         )
+    elif kind is NotificationKind.ACKNOWLEDGED:
+        by = alert.acknowledged_by or "someone"
+        title = f"ACKNOWLEDGED by {by}: {alert.name}"
+        summary = f"{alert.name} from {alert.source} was acknowledged by {by} after {open_for}."
     elif kind is NotificationKind.FLAPPING:
         times = len(alert.flap_times)
         title = f"FLAPPING: {alert.name} keeps firing and clearing by itself"
@@ -171,9 +202,13 @@ def render(
     return Message(
         kind=kind,
         alert_id=alert_id,
+        occurrence=alert.occurrence,
         title=title,
         summary=summary,
         facts=facts,
         url=alert_url(public_url, alert_id),
         severity=alert.severity.value if alert.severity else None,
+        name=alert.name,
+        source=alert.source,
+        labels=alert.labels,
     )

@@ -17,9 +17,12 @@ from pydantic import SecretStr
 
 from holdoff import __version__
 from holdoff.mediate.model import NotificationKind
-from holdoff.notify.channel import DeliveryResult
+from holdoff.notify.channel import ALL_BUT_ACKNOWLEDGED, DeliveryResult
 from holdoff.notify.message import Fact, Message
 from holdoff.settings import Settings
+
+RATE_PER_SECOND = 4.0
+"""Teams throttles a webhook above about 4 requests per second."""
 
 MAX_BODY_BYTES = 28_000
 """Teams refuses messages over 28 KB; stay below it counting 1 KB as 1000 bytes."""
@@ -144,13 +147,20 @@ class TeamsChannel:
     """Posts each message as an Adaptive Card to a Teams Workflows webhook."""
 
     name = "teams"
+    kinds: frozenset[NotificationKind] | None = ALL_BUT_ACKNOWLEDGED
+    rate_per_second: float | None = RATE_PER_SECOND
 
     def __init__(
         self,
         webhook_url: str | SecretStr,
         timeout_seconds: float = 10.0,
         max_body_bytes: int = MAX_BODY_BYTES,
+        *,
+        name: str = "teams",
+        rate_per_second: float | None = RATE_PER_SECOND,
     ) -> None:
+        self.name = name
+        self.rate_per_second = rate_per_second
         self._url = webhook_url.get_secret_value() if isinstance(webhook_url, SecretStr) else webhook_url
         self._timeout = timeout_seconds
         self._max_body_bytes = max_body_bytes
@@ -168,7 +178,7 @@ class TeamsChannel:
             raise ValueError("teams_webhook_url (TEAMS_WEBHOOK_URL) is not set")
         return cls(settings.teams_webhook_url, timeout_seconds=settings.channel_timeout_seconds)
 
-    def send(self, message: Message) -> DeliveryResult:
+    def send(self, message: Message, ref: str | None = None) -> DeliveryResult:
         started = time.perf_counter()
         try:
             body = encode(build_payload(message, self._max_body_bytes))
