@@ -23,6 +23,7 @@ from jinja2 import (
     PackageLoader,
     StrictUndefined,
     TemplateNotFound,
+    select_autoescape,
 )
 
 from holdoff.notify.message import Message
