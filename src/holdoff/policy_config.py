@@ -61,6 +61,8 @@ noise_rules:
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from contextvars import ContextVar
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -84,7 +86,20 @@ from holdoff.mediate.routing import Route
 if TYPE_CHECKING:
     from holdoff.settings import Settings
 
-KNOWN_CHANNELS = frozenset({"teams", "email"})
+KNOWN_CHANNELS: ContextVar[frozenset[str]] = ContextVar(
+    "holdoff_known_channels", default=frozenset({"teams", "email"})
+)
+"""Channel names routes and escalation steps may use: the built-in ones and those in ``channels:`` (set
+by :func:`holdoff.settings.load_settings` while the file is validated)."""
+
+
+def _check_channel_names(names: Iterable[str]) -> None:
+    known = KNOWN_CHANNELS.get()
+    unknown = sorted(set(names) - known)
+    if unknown:
+        raise ValueError(f"unknown channel(s) {', '.join(unknown)}; known: {', '.join(sorted(known))}")
+
+
 MAX_DEPTH = 10
 
 
@@ -219,11 +234,7 @@ class ChainStepConfig(BaseModel):
     @field_validator("channels")
     @classmethod
     def _known(cls, value: list[str]) -> list[str]:
-        unknown = sorted(set(value) - KNOWN_CHANNELS)
-        if unknown:
-            raise ValueError(
-                f"unknown channel(s) {', '.join(unknown)}; known: {', '.join(sorted(KNOWN_CHANNELS))}"
-            )
+        _check_channel_names(value)
         return value
 
     @field_validator("wait")
@@ -279,10 +290,7 @@ class RouteConfig(GroupingFields):
     @classmethod
     def _known_channels(cls, value: dict[NotificationKind, list[str]] | None) -> Any:
         for names in (value or {}).values():
-            unknown = sorted(set(names) - KNOWN_CHANNELS)
-            if unknown:
-                known = ", ".join(sorted(KNOWN_CHANNELS))
-                raise ValueError(f"unknown channel(s) {', '.join(unknown)}; known: {known}")
+            _check_channel_names(names)
         return value
 
 

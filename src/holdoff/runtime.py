@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 import secrets
@@ -17,6 +18,8 @@ from holdoff.ingest.sns import SnsVerifier, get_status_https
 from holdoff.notify.channel import Channel
 from holdoff.notify.registry import build_channels, describe_channels
 from holdoff.policy_config import POLICY_SETTINGS, build_policy
+from holdoff.service.actions import ActionLinks
+from holdoff.service.channel_set import ChannelSet
 from holdoff.service.ingest_queue import IngestQueue
 from holdoff.service.mediation import Mediator
 from holdoff.service.sender import OutboxSender, RetryPolicy
@@ -62,7 +65,7 @@ class Runtime:
         self.mediator = Mediator(
             self.db,
             build_policy(settings),
-            channels=self.channels.keys(),
+            channels=ChannelSet({name: channel.kinds for name, channel in self.channels.items()}),
             public_url=settings.resolved_public_url,
             clock=clock,
             outbox_signal=self.outbox_signal,
@@ -72,6 +75,19 @@ class Runtime:
         self.silences = Silences(
             self.db, clock, self.scheduler_signal, on_change=self.mediator.silences_changed
         )
+        self.actions = ActionLinks(
+            self.db,
+            clock,
+            settings.resolved_public_url,
+            mediator=self.mediator,
+            silences=self.silences,
+            ttl=timedelta(hours=settings.action_link_hours),
+            secret=hashlib.sha256(settings.action_secret.get_secret_value().encode()).digest()
+            if settings.action_secret is not None
+            else None,
+        )
+        if settings.action_links:
+            self.mediator.links = self.actions
         self.sns_verifier = SnsVerifier()
         self.sns_fetch_status: Callable[[str], int] = get_status_https
         self.sender = OutboxSender(
@@ -86,6 +102,7 @@ class Runtime:
             lease=timedelta(seconds=settings.lease_seconds),
             clock=clock,
             batch=OUTBOX_BATCH,
+            rate_share=settings.workers,
         )
         self.run_workers = run_workers
         self.loops: list[Loop] = []
@@ -118,6 +135,7 @@ class Runtime:
 
     def start(self) -> None:
         migrate.upgrade(self.db)
+        self.actions.secret()  # read (or make) the signing key now, not inside a write transaction
         for line in describe_channels(self.settings):
             log.info("channel %s", line)
         log.info(

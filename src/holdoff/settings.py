@@ -7,11 +7,13 @@ the YAML config file (``--config``), then the defaults below. Nothing here runs 
 
 from __future__ import annotations
 
+import os
 from datetime import timedelta
 from functools import cached_property
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
+from dotenv import dotenv_values
 from pydantic import (
     AfterValidator,
     AliasChoices,
@@ -31,7 +33,10 @@ from pydantic_settings import (
 
 from holdoff.config_file import ConfigError, YamlConfig, read_yaml
 from holdoff.ingest.generic import DEFAULT_MAPPING, GenericMapping
+from holdoff.notify.catalog import BUILT_IN, AnyChannelConfig
+from holdoff.notify.config import environment
 from holdoff.policy_config import (
+    KNOWN_CHANNELS,
     DigestConfig,
     Duration,
     FlappingConfig,
@@ -69,6 +74,17 @@ class Settings(BaseSettings):
     workers: int = Field(default=1, ge=1, le=64, description="Worker processes sharing the port.")
     public_url: str | None = Field(
         default=None, description="Base URL people use to reach Holdoff; used in message links."
+    )
+    action_links: bool = Field(
+        default=True,
+        description="Put Acknowledge / Resolve / Silence 1h links (signed, single-use) in messages that page.",
+    )
+    action_link_hours: float = Field(
+        default=24.0, gt=0, le=24 * 30, description="How long an action link works."
+    )
+    action_secret: SecretStr | None = Field(
+        default=None,
+        description="Key that signs action links; default: one made at first start and kept in the database.",
     )
     data_dir: Path = Path("var")
     database_url: str | None = Field(
@@ -114,6 +130,15 @@ class Settings(BaseSettings):
     generic: GenericMapping = Field(
         default=DEFAULT_MAPPING, description="How /webhooks/generic reads an alert out of any JSON body."
     )
+    channels: list[AnyChannelConfig] = Field(
+        default_factory=list,
+        description="More channels by name: slack, pagerduty, opsgenie, webhook, msgraph, apprise, teams, "
+        "email (YAML only); see docs/channels/.",
+    )
+    templates_dir: Path | None = Field(
+        default=None,
+        description="Directory of Jinja2 templates overriding Holdoff's own (see docs/channels/).",
+    )
     routes: Annotated[list[RouteConfig], AfterValidator(check_tree)] = Field(
         default_factory=list, description="Routing tree (YAML only); see holdoff.policy_config."
     )
@@ -155,6 +180,20 @@ class Settings(BaseSettings):
     lease_seconds: float = Field(default=30.0, ge=1, le=3600)
     scheduler_interval_seconds: float = Field(default=0.5, gt=0, le=60)
     sender_interval_seconds: float = Field(default=0.5, gt=0, le=60)
+
+    @field_validator("channels")
+    @classmethod
+    def _unique_channel_names(cls, value: list[AnyChannelConfig]) -> list[AnyChannelConfig]:
+        seen: set[str] = set()
+        for config in value:
+            if config.name in BUILT_IN:
+                raise ValueError(
+                    f"channel name {config.name!r} is built in (configured by its own settings); pick another name"
+                )
+            if config.name in seen:
+                raise ValueError(f"channel name {config.name!r} is used twice")
+            seen.add(config.name)
+        return value
 
     @field_validator("group_wait", "group_interval")
     @classmethod
@@ -230,8 +269,10 @@ class Settings(BaseSettings):
 
     def secrets(self) -> list[str]:
         """Values that must never appear in a log line."""
-        found = [self.teams_webhook_url, self.smtp_password, *self.ingest_tokens.values()]
+        found = [self.teams_webhook_url, self.smtp_password, self.action_secret, *self.ingest_tokens.values()]
         values = [secret.get_secret_value() for secret in found if secret is not None]
+        for channel in self.channels:
+            values += channel.secrets()
         if self.database_url and "@" in self.database_url:
             values.append(self.database_url.split("://", 1)[-1].split("@", 1)[0])
         return [value for value in values if value]
@@ -251,7 +292,9 @@ class _YamlSource(PydanticBaseSettingsSource):
         return dict(self._values)
 
 
-_SECRET_FIELDS = frozenset({"teams_webhook_url", "smtp_password", "database_url", "ingest_tokens"})
+_SECRET_FIELDS = frozenset(
+    {"teams_webhook_url", "smtp_password", "database_url", "ingest_tokens", "action_secret", "channels"}
+)
 
 
 def _field_name(loc_head: int | str) -> str:
@@ -270,7 +313,17 @@ def _setting_name(loc: tuple[int | str, ...]) -> str:
 
 
 _YAML_ONLY = frozenset(
-    {"routes", "generic", "noise_rules", "flapping", "inhibit_rules", "group_by", "quiet_hours", "digest"}
+    {
+        "routes",
+        "generic",
+        "noise_rules",
+        "flapping",
+        "inhibit_rules",
+        "group_by",
+        "quiet_hours",
+        "digest",
+        "channels",
+    }
 )
 """Settings too structured for an environment variable: named by their path in the YAML file."""
 
@@ -294,6 +347,15 @@ def describe_validation_error(error: ValidationError, yaml_config: YamlConfig | 
             name += f" ({yaml_config.path.name} line {line})" if line else f" ({yaml_config.path.name})"
         lines.append(f"{name}: {message}{shown}")
     return "invalid configuration: " + "; ".join(lines)
+
+
+def _channel_names(raw: Any) -> frozenset[str]:
+    """Names given in the YAML ``channels:`` list (validated properly with the rest)."""
+    if not isinstance(raw, list):
+        return frozenset()
+    return frozenset(
+        item["name"] for item in raw if isinstance(item, dict) and isinstance(item.get("name"), str)
+    )
 
 
 def load_settings(
@@ -322,7 +384,14 @@ def load_settings(
         ) -> tuple[PydanticBaseSettingsSource, ...]:
             return init_settings, env_settings, dotenv_settings, _YamlSource(settings_cls, yaml_values)
 
+    env = {**(dotenv_values(chosen_env) if chosen_env is not None else {}), **os.environ}
+    names = _channel_names(yaml_values.get("channels"))
     try:
-        return _Loaded(_env_file=chosen_env, **overrides)
+        with environment({k: v for k, v in env.items() if v is not None}):
+            token = KNOWN_CHANNELS.set(BUILT_IN | names)
+            try:
+                return _Loaded(_env_file=chosen_env, **overrides)
+            finally:
+                KNOWN_CHANNELS.reset(token)
     except ValidationError as exc:
         raise ConfigError(describe_validation_error(exc, yaml_config)) from exc

@@ -12,7 +12,17 @@ from fastapi.concurrency import run_in_threadpool
 from holdoff import __version__
 from holdoff.api import errors
 from holdoff.api.limits import BodySizeLimit
-from holdoff.api.routes import admin, alerts, cloudwatch, coralogix, health, incidents, silences, sources
+from holdoff.api.routes import (
+    actions,
+    admin,
+    alerts,
+    cloudwatch,
+    coralogix,
+    health,
+    incidents,
+    silences,
+    sources,
+)
 from holdoff.ingest.registry import SOURCES
 from holdoff.runtime import Runtime
 
@@ -42,6 +52,7 @@ def create_app(runtime: Runtime) -> FastAPI:
     app.include_router(cloudwatch.router)
     app.include_router(alerts.router)
     app.include_router(incidents.router)
+    app.include_router(actions.router)
     app.include_router(silences.router)
 
     @app.get("/", include_in_schema=False)

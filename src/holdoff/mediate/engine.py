@@ -178,7 +178,7 @@ def _decide(record: AlertRecord | None, event: AlertEvent, now: datetime, policy
     if event.action is Action.DEADLINE_REACHED:
         return _deadline(record, now, policy)
     if event.action is Action.ACKNOWLEDGED:
-        return _acknowledged(record, event, now)
+        return _acknowledged(record, event, now, policy)
     if event.action is Action.SUPPRESSED:
         return _suppressed(record, event, now)
     if event.action is Action.SILENCE_ENDED:
@@ -393,7 +393,7 @@ def _deadline(record: AlertRecord, now: datetime, policy: Policy) -> Outcome:
     return Outcome(after, notifications, entry(Action.DEADLINE_REACHED, summary, record, after), changed=True)
 
 
-def _acknowledged(record: AlertRecord, event: AlertEvent, now: datetime) -> Outcome:
+def _acknowledged(record: AlertRecord, event: AlertEvent, now: datetime, policy: Policy) -> Outcome:
     by = event.actor or "an operator"
     if record.state is AlertState.ACKNOWLEDGED:
         summary = f"Acknowledged again by {by}; already acknowledged by {record.acknowledged_by or 'someone'}"
@@ -409,7 +409,12 @@ def _acknowledged(record: AlertRecord, event: AlertEvent, now: datetime) -> Outc
         chain_next_at=None,
     )
     summary = f"Acknowledged by {by}" + ("" if record.escalated_at else "; escalation cancelled")
-    return Outcome(after, (), entry(Action.ACKNOWLEDGED, summary, record, after), changed=True)
+    paged = record.escalated_at is not None and not (
+        record.muted_by is not None or record.inhibited_by is not None or record.muted_until is not None
+    )
+    # Pagers that were paged (PagerDuty, Opsgenie) mirror the acknowledgement; chat channels do not take it.
+    notifications = policy.acknowledge(record) if paged else ()
+    return Outcome(after, notifications, entry(Action.ACKNOWLEDGED, summary, record, after), changed=True)
 
 
 def _suppressed(record: AlertRecord, event: AlertEvent, now: datetime) -> Outcome:

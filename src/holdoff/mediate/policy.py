@@ -148,6 +148,18 @@ class Policy:
             return frozenset()
         return self.facts(alert).inhibits_keys
 
+    def acknowledge(self, alert: AlertRecord) -> tuple[Notify, ...]:
+        """Where an acknowledgement goes: the route's ``acknowledged`` channels if it names them, else
+        every channel the escalation could have gone to (its ``escalated`` channels and chain steps)."""
+        plan = self.plan(alert)
+        channels = plan.channels.get(NotificationKind.ACKNOWLEDGED)
+        if channels is None:
+            found = list(plan.channels.get(NotificationKind.ESCALATED, ()))
+            for step in plan.chain.steps if plan.chain is not None else ():
+                found += [c for c in step.channels if c not in found]
+            channels = tuple(found)
+        return (Notify(NotificationKind.ACKNOWLEDGED, channels),) if channels else ()
+
     def notify(self, kind: NotificationKind, alert: AlertRecord) -> tuple[Notify, ...]:
         channels = self.plan(alert).channels.get(kind, ())
         return (Notify(kind, channels),) if channels else ()

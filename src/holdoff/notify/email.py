@@ -16,13 +16,18 @@ import time
 from collections.abc import Sequence
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
+from typing import TYPE_CHECKING, Literal
 
-from pydantic import SecretStr
+from pydantic import Field, SecretStr, model_validator
 
 from holdoff.mediate.model import NotificationKind
 from holdoff.notify.channel import ALL_BUT_ACKNOWLEDGED, DeliveryResult
+from holdoff.notify.config import ChannelConfig, Expanded, Secret
 from holdoff.notify.message import Message
-from holdoff.settings import Settings
+from holdoff.notify.templates import DEFAULT, Templates
+
+if TYPE_CHECKING:
+    from holdoff.settings import Settings
 
 SUBJECT_PREFIX = "[Holdoff] "
 
@@ -80,6 +85,7 @@ def _text_body(message: Message) -> str:
     if message.facts:
         lines.append("")
     lines.append(f"Open in Holdoff: {message.url}")
+    lines += [f"{link.label}: {link.url}" for link in message.actions]
     return "\n".join(lines) + "\n"
 
 
@@ -99,8 +105,11 @@ def _html_body(message: Message) -> str:
         f'<h2 style="color:{accent};margin:0 0 8px 0">{esc(message.title)}</h2>'
         f"<p>{esc(message.summary)}</p>"
         f"{table}"
-        f'<p><a href="{esc(message.url, quote=True)}">Open in Holdoff</a></p>'
-        "</body></html>\n"
+        f'<p><a href="{esc(message.url, quote=True)}">Open in Holdoff</a>'
+        + "".join(
+            f' · <a href="{esc(link.url, quote=True)}">{esc(link.label)}</a>' for link in message.actions
+        )
+        + "</p></body></html>\n"
     )
 
 
@@ -350,3 +359,40 @@ def _quit_quietly(smtp: smtplib.SMTP) -> None:
 
 def _elapsed_ms(started: float) -> float:
     return round((time.perf_counter() - started) * 1000.0, 3)
+
+
+class EmailConfig(ChannelConfig):
+    """Another SMTP channel, in the ``channels:`` section (the built-in ``email`` comes from EMAIL_TO & co)."""
+
+    type: Literal["email"]
+    sender: str = Field(min_length=3, max_length=320)
+    recipients: list[str] = Field(min_length=1)
+    host: Expanded = "localhost"
+    port: int = Field(default=25, ge=1, le=65535)
+    starttls: bool = False
+    ssl: bool = False
+    username: Expanded | None = None
+    password: Secret | None = None
+
+    @model_validator(mode="after")
+    def _consistent(self) -> EmailConfig:
+        if self.starttls and self.ssl:
+            raise ValueError("starttls and ssl exclude each other: ssl is TLS from the start (port 465)")
+        if (self.username is None) != (self.password is None):
+            raise ValueError("username and password go together: set both or neither")
+        return self
+
+    def build(self, templates: Templates = DEFAULT) -> EmailChannel:
+        return EmailChannel(
+            name=self.name,
+            rate_per_second=self.rate_per_second,
+            sender=self.sender,
+            recipients=self.recipients,
+            host=self.host,
+            port=self.port,
+            starttls=self.starttls,
+            use_ssl=self.ssl,
+            username=self.username,
+            password=self.password,
+            timeout_seconds=self.timeout_seconds,
+        )

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
+from pydantic import BaseModel
+
 from holdoff.notify.channel import Channel
 from holdoff.notify.email import EmailChannel
 from holdoff.notify.teams import TeamsChannel, describe_host
+from holdoff.notify.templates import Templates
 from holdoff.settings import Settings
 
 
@@ -15,12 +20,28 @@ def build_channels(settings: Settings) -> dict[str, Channel]:
         channels[TeamsChannel.name] = TeamsChannel.from_settings(settings)
     if settings.email_to:
         channels[EmailChannel.name] = EmailChannel.from_settings(settings)
+    templates = Templates(settings.templates_dir)
+    for config in settings.channels:
+        channels[config.name] = config.build(templates)
     return channels
 
 
 def describe_channels(settings: Settings) -> list[str]:
     """One line per channel for the start-up log: where messages go, or what to set to enable it."""
-    return [_describe_teams(settings), _describe_email(settings)]
+    lines = [_describe_teams(settings), _describe_email(settings)]
+    lines += [f"{config.name}: {config.type}{_where(config)}" for config in settings.channels]
+    return lines
+
+
+def _where(config: BaseModel) -> str:
+    """The hosts a channel talks to, never a secret (URLs are cut to their host)."""
+    hosts = []
+    for name, value in config:
+        if name.endswith("url") and isinstance(value, str) and "//" in value:
+            hosts.append(urlsplit(value).hostname or "?")
+        elif name == "host" and isinstance(value, str):
+            hosts.append(value)
+    return f" ({', '.join(hosts)})" if hosts else ""
 
 
 def _describe_teams(settings: Settings) -> str:

@@ -9,17 +9,21 @@ from __future__ import annotations
 
 import json
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import parse_qsl, urlsplit
 
 import httpx
-from pydantic import SecretStr
+from pydantic import SecretStr, field_validator
 
 from holdoff import __version__
 from holdoff.mediate.model import NotificationKind
 from holdoff.notify.channel import ALL_BUT_ACKNOWLEDGED, DeliveryResult
+from holdoff.notify.config import ChannelConfig, Secret
 from holdoff.notify.message import Fact, Message
-from holdoff.settings import Settings
+from holdoff.notify.templates import DEFAULT, Templates
+
+if TYPE_CHECKING:
+    from holdoff.settings import Settings
 
 RATE_PER_SECOND = 4.0
 """Teams throttles a webhook above about 4 requests per second."""
@@ -72,7 +76,10 @@ def build_card(message: Message) -> dict[str, Any]:
         "type": "AdaptiveCard",
         "version": "1.4",
         "body": body,
-        "actions": [{"type": "Action.OpenUrl", "title": "Open in Holdoff", "url": message.url}],
+        "actions": [
+            *({"type": "Action.OpenUrl", "title": link.label, "url": link.url} for link in message.actions),
+            {"type": "Action.OpenUrl", "title": "Open in Holdoff", "url": message.url},
+        ],
         "msteams": {"width": "Full"},
     }
 
@@ -290,3 +297,24 @@ def _secret_parts(url: str) -> list[str]:
 
 def _elapsed_ms(started: float) -> float:
     return round((time.perf_counter() - started) * 1000.0, 3)
+
+
+class TeamsConfig(ChannelConfig):
+    """Another Teams channel, in the ``channels:`` section (the built-in ``teams`` comes from TEAMS_WEBHOOK_URL)."""
+
+    type: Literal["teams"]
+    webhook_url: Secret
+
+    @field_validator("webhook_url")
+    @classmethod
+    def _https_workflow_url(cls, value: SecretStr) -> SecretStr:
+        parts = urlsplit(value.get_secret_value())
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise ValueError(
+                "webhook_url must be an http(s) URL (the Workflows 'When a Teams webhook request is received' URL)"
+            )
+        return value
+
+    def build(self, templates: Templates = DEFAULT) -> TeamsChannel:
+        rate = self.rate_per_second if self.rate_per_second is not None else RATE_PER_SECOND
+        return TeamsChannel(self.webhook_url, self.timeout_seconds, name=self.name, rate_per_second=rate)

@@ -5,19 +5,23 @@ is never lost or sent twice.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection
 from sqlalchemy.exc import IntegrityError
 
 from holdoff.mediate.grouping import Grouping, IncidentRecord, flush, group_key, join, open_incident
 from holdoff.mediate.inhibit import identity
-from holdoff.mediate.model import AlertRecord, Notify, Outcome
+from holdoff.mediate.model import AlertRecord, NotificationKind, Notify, Outcome
 from holdoff.mediate.silence import match_labels
 from holdoff.notify.message import render, render_digest, render_incident
+from holdoff.service.channel_set import ChannelSet
+
+if TYPE_CHECKING:
+    from holdoff.service.mediation import LinkMaker
 from holdoff.store import digests as digest_store
 from holdoff.store import incidents as incident_store
 from holdoff.store import outbox
@@ -50,7 +54,8 @@ def fold(
     now: datetime,
     *,
     public_url: str,
-    channels: Collection[str],
+    channels: ChannelSet,
+    links: LinkMaker | None = None,
 ) -> list[dict[str, Any]]:
     """Fold the alerts' outcomes into their open incidents (opening them as needed); returns the outbox
     rows of messages already due (a zero ``group_wait``)."""
@@ -81,7 +86,7 @@ def fold(
                 slot.incident_id = incident_store.insert(conn, slot.record, now)
             except IntegrityError as exc:
                 raise GroupRace("another process opened an incident for this group first") from exc
-        rows += _flush(conn, slot.incident_id, slot.record, now, public_url, channels)
+        rows += _flush(conn, slot.incident_id, slot.record, now, public_url, channels, links)
     return rows
 
 
@@ -95,15 +100,20 @@ def _flush(
     record: IncidentRecord,
     now: datetime,
     public_url: str,
-    channels: Collection[str],
+    channels: ChannelSet,
+    links: LinkMaker | None,
 ) -> list[dict[str, Any]]:
     """Save the incident, sending what is due."""
     after, messages = flush(record, now)
     rows = []
     for notify in messages:
         message = render_incident(incident_id, after, notify, now, public_url)
+        if links is not None:
+            message = message.model_copy(
+                update={"actions": links.for_incident(notify.kind, incident_id, now)}
+            )
         for channel in notify.channels:
-            if channel in channels:
+            if channels.takes(channel, notify.kind):
                 rows.append(
                     outbox.row(
                         incident_id=incident_id,
@@ -119,12 +129,18 @@ def _flush(
 
 
 def flush_due(
-    conn: Connection, now: datetime, limit: int, *, public_url: str, channels: Collection[str]
+    conn: Connection,
+    now: datetime,
+    limit: int,
+    *,
+    public_url: str,
+    channels: ChannelSet,
+    links: LinkMaker | None = None,
 ) -> list[dict[str, Any]]:
     """Send the collected messages of every incident whose timer has passed."""
     rows: list[dict[str, Any]] = []
     for stored in incident_store.claim_due(conn, now, limit):
-        rows += _flush(conn, stored.id, stored.record, now, public_url, channels)
+        rows += _flush(conn, stored.id, stored.record, now, public_url, channels, links)
     return rows
 
 
@@ -134,25 +150,25 @@ def digest_rows(
     notify: Notify,
     now: datetime,
     public_url: str,
-    channels: Collection[str],
+    channels: ChannelSet,
 ) -> list[dict[str, Any]]:
     """The digest lines for one alert message collected instead of sent."""
     line = render(alert_id, alert, notify.kind, now, public_url).title
     return [
         digest_store.item_row(channel, notify.kind, alert_id, line, now)
         for channel in notify.channels
-        if channel in channels
+        if channels.takes(channel, NotificationKind.DIGEST)
     ]
 
 
 def send_digests(
-    conn: Connection, now: datetime, limit: int, *, public_url: str, channels: Collection[str]
+    conn: Connection, now: datetime, limit: int, *, public_url: str, channels: ChannelSet
 ) -> list[dict[str, Any]]:
     """One digest message per channel whose digest is due."""
     rows: list[dict[str, Any]] = []
     for channel in digest_store.claim_due(conn, now, limit):
         items = digest_store.take(conn, channel)
-        if not items or channel not in channels:
+        if not items or not channels.takes(channel, NotificationKind.DIGEST):
             continue
         message = render_digest(channel, [(item.at, item.line) for item in items], now, public_url)
         rows.append(

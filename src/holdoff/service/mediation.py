@@ -5,10 +5,10 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import Connection
 from sqlalchemy.exc import IntegrityError
@@ -16,11 +16,20 @@ from sqlalchemy.exc import IntegrityError
 from holdoff.clock import Clock
 from holdoff.mediate.engine import InvalidTransition, decide
 from holdoff.mediate.inhibit import IDENTITY_SEPARATOR, Inhibitor, identity
-from holdoff.mediate.model import Action, AlertEvent, AlertRecord, AlertState, Outcome, Resolution
+from holdoff.mediate.model import (
+    Action,
+    AlertEvent,
+    AlertRecord,
+    AlertState,
+    NotificationKind,
+    Outcome,
+    Resolution,
+)
 from holdoff.mediate.policy import Policy
 from holdoff.mediate.silence import Silence
-from holdoff.notify.message import render
+from holdoff.notify.message import ActionLink, render
 from holdoff.service import grouping
+from holdoff.service.channel_set import ChannelSet
 from holdoff.service.grouping import Grouped, GroupRace
 from holdoff.store import alerts as alert_store
 from holdoff.store import digests as digest_store
@@ -39,6 +48,14 @@ _HOW_TO_ENABLE = {
     "teams": "set TEAMS_WEBHOOK_URL",
     "email": "set EMAIL_TO, EMAIL_FROM and HOLDOFF_SMTP_HOST",
 }
+
+
+class LinkMaker(Protocol):
+    def for_alert(
+        self, kind: NotificationKind, alert_id: int, occurrence: int, now: datetime
+    ) -> list[ActionLink]: ...
+
+    def for_incident(self, kind: NotificationKind, incident_id: int, now: datetime) -> list[ActionLink]: ...
 
 
 class AlertNotFound(LookupError):
@@ -85,17 +102,19 @@ class Mediator:
         db: Database,
         policy: Policy,
         *,
-        channels: Collection[str],
+        channels: ChannelSet,
         public_url: str,
         clock: Clock,
         outbox_signal: threading.Event | None = None,
     ) -> None:
         self.db = db
         self.policy = policy
-        self.channels = frozenset(channels)
+        self.channels = channels
         self.public_url = public_url
         self.clock = clock
         self.outbox_signal = outbox_signal
+        self.links: LinkMaker | None = None
+        """Makes the action links of messages that page (set by the runtime)."""
         self._silences: list[Silence] = []
         self._silences_fresh_until = 0.0
 
@@ -191,23 +210,43 @@ class Mediator:
             return self._write(conn, steps, now, save=False)
 
     def apply_to(
-        self, alert_id: int, action: Action, *, actor: str | None, note: str | None = None
+        self,
+        alert_id: int,
+        action: Action,
+        *,
+        actor: str | None,
+        note: str | None = None,
+        within: Callable[[Connection, AlertRecord], None] | None = None,
     ) -> Applied:
-        """An operator's action on an alert picked by id (acknowledge, suppress, resolve)."""
+        """An operator's action on an alert picked by id (acknowledge, suppress, resolve).
+
+        ``within`` runs in the same transaction once the alert is locked (an action link records its
+        token as used there, and may refuse by raising): the action and its record commit together.
+        """
         for _ in range(RETRIES - 1):
             try:
-                return self._apply_to(alert_id, action, actor=actor, note=note)
+                return self._apply_to(alert_id, action, actor=actor, note=note, within=within)
             except GroupRace:
                 continue
-        return self._apply_to(alert_id, action, actor=actor, note=note)
+        return self._apply_to(alert_id, action, actor=actor, note=note, within=within)
 
-    def _apply_to(self, alert_id: int, action: Action, *, actor: str | None, note: str | None) -> Applied:
+    def _apply_to(
+        self,
+        alert_id: int,
+        action: Action,
+        *,
+        actor: str | None,
+        note: str | None,
+        within: Callable[[Connection, AlertRecord], None] | None,
+    ) -> Applied:
         now = self.clock()
         with self.db.transaction() as conn:
             silences, inhibitors = self._mutes(conn, now)
             stored = alert_store.lock_by_id(conn, alert_id)
             if stored is None:
                 raise AlertNotFound(f"no alert with id {alert_id}")
+            if within is not None:
+                within(conn, stored.record)
             event = AlertEvent(
                 source=stored.record.source,
                 fingerprint=stored.record.fingerprint,
@@ -308,7 +347,9 @@ class Mediator:
             fired = len(steps)
             queued = sum(applied.queued for applied in self._write(conn, steps, now))
             # Incidents whose collected messages are due, and digests.
-            due = grouping.flush_due(conn, now, limit, public_url=self.public_url, channels=self.channels)
+            due = grouping.flush_due(
+                conn, now, limit, public_url=self.public_url, channels=self.channels, links=self.links
+            )
             due += grouping.send_digests(conn, now, limit, public_url=self.public_url, channels=self.channels)
             outbox.enqueue(conn, due)
             fired += len(due)
@@ -346,7 +387,14 @@ class Mediator:
                     if plan.grouping is not None:
                         continue  # sent with its incident's next message
                     message = render(step.alert_id, outcome.alert, decision.kind, now, self.public_url)
+                    if self.links is not None:
+                        links = self.links.for_alert(
+                            decision.kind, step.alert_id, outcome.alert.occurrence, now
+                        )
+                        message = message.model_copy(update={"actions": links})
                     for channel in decision.channels:
+                        if channel in self.channels and not self.channels.takes(channel, decision.kind):
+                            continue  # e.g. an acknowledgement to a channel that only posts messages
                         if channel not in self.channels:
                             skipped.append(f"{channel} ({_HOW_TO_ENABLE.get(channel, 'not configured')})")
                             continue

@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 
 from holdoff.clock import Clock
 from holdoff.notify.channel import Channel, DeliveryResult
-from holdoff.store import outbox
+from holdoff.store import channel_refs, outbox
 from holdoff.store.db import Database
 
 log = logging.getLogger(__name__)
@@ -47,8 +47,13 @@ class OutboxSender:
         lease: timedelta,
         clock: Clock,
         batch: int = 20,
+        rate_share: int = 1,
     ) -> None:
+        """``rate_share``: how many processes send through the same channels; each takes that share
+        of a channel's rate limit."""
         self.db = db
+        self._rate_share = rate_share
+        self._next_slot: dict[str, datetime] = {}
         self.channels = channels
         self.retry = retry
         self.owner = owner
@@ -64,6 +69,11 @@ class OutboxSender:
                 conn, owner=self.owner, now=self.clock(), lease=self.lease, limit=self.batch
             )
         for item in claimed:
+            slot = self._slot(item.channel)
+            if slot is not None:
+                with self.db.transaction() as conn:
+                    outbox.defer(conn, item, until=slot)
+                continue
             result = self._send(item)
             now = self.clock()
             retry_at = None
@@ -75,6 +85,8 @@ class OutboxSender:
                 status = outbox.record_attempt(
                     conn, item, owner=self.owner, result=result, now=now, retry_at=retry_at
                 )
+                if result.ok and result.ref is not None:
+                    channel_refs.put(conn, item.channel, item.message.key, result.ref, now)
             self._log(item, result, status, retry_at)
         return len(claimed)
 
@@ -86,13 +98,27 @@ class OutboxSender:
                 retryable=False,
                 error=f"channel {item.channel!r} is no longer configured; message kept, not sent",
             )
+        with self.db.read() as conn:
+            ref = channel_refs.get(conn, item.channel, item.message.key)
         try:
-            return channel.send(item.message)
+            return channel.send(item.message, ref)
         except Exception as exc:  # a channel bug must not stop the sender; the attempt is recorded
             log.exception("channel %s raised while sending notification %s", item.channel, item.id)
             return DeliveryResult(
                 ok=False, retryable=True, error=f"internal error in {item.channel}: {exc!r}"
             )
+
+    def _slot(self, name: str) -> datetime | None:
+        """None if ``name`` may send now (and the slot is taken); else when its next free slot is (reserved)."""
+        channel = self.channels.get(name)
+        rate = channel.rate_per_second if channel is not None else None
+        if not rate:
+            return None
+        interval = timedelta(seconds=self._rate_share / rate)
+        now = self.clock()
+        free = self._next_slot.get(name, now)
+        self._next_slot[name] = max(free, now) + interval
+        return free if free > now else None
 
     def _log(
         self, item: outbox.Claimed, result: DeliveryResult, status: outbox.Status, retry_at: datetime | None

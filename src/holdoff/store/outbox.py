@@ -130,6 +130,15 @@ def claim(conn: Connection, *, owner: str, now: datetime, lease: timedelta, limi
     ]
 
 
+def defer(conn: Connection, claimed: Claimed, *, until: datetime) -> None:
+    """Put a claimed message back, untried, to be sent at ``until`` (its channel's rate limit)."""
+    conn.execute(
+        update(notifications)
+        .where(notifications.c.id == claimed.id)
+        .values(next_attempt_at=until, lease_owner=None, lease_expires_at=None)
+    )
+
+
 def record_attempt(
     conn: Connection,
     claimed: Claimed,

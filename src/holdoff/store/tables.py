@@ -169,6 +169,17 @@ notifications = Table(
     Index(None, "incident_id"),
 )
 
+# What a channel called the message it created for a key (a Slack ``ts`` ...), so later messages about
+# the same alert or incident can update or thread it.
+channel_refs = Table(
+    "channel_refs",
+    metadata,
+    Column("channel", String(64), primary_key=True),
+    Column("key", String(255), primary_key=True),
+    Column("ref", Text, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+)
+
 # Every delivery attempt, successful or not: what the timeline shows and what operators debug with.
 delivery_attempts = Table(
     "delivery_attempts",
@@ -212,4 +223,24 @@ inhibitors = Table(
     Column("key", Text, nullable=False),
     Column("source", Text, nullable=False),
     Index(None, "source"),
+)
+
+# Secrets the processes of one installation share (the action-link signing key), made at first start.
+server_secrets = Table(
+    "server_secrets",
+    metadata,
+    Column("name", String(64), primary_key=True),
+    Column("value", Text, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
+# Action-link tokens already used: a token works once.
+used_action_tokens = Table(
+    "used_action_tokens",
+    metadata,
+    Column("nonce", String(64), primary_key=True),
+    Column("action", String(32), nullable=False),
+    Column("target", Integer, nullable=False),
+    Column("used_at", UTCDateTime, nullable=False),
+    Column("used_by", String(255)),
 )

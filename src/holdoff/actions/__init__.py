@@ -1,0 +1,1 @@
+"""Action links: acknowledge, resolve or silence from the message itself, without logging in."""
