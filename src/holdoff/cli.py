@@ -94,6 +94,22 @@ def replay(
     raise typer.Exit(run_file(stream, settings, decisions=decisions, as_json=as_json))
 
 
+@app.command("test-channel")
+def test_channel(
+    name: Annotated[str, typer.Argument(help="The channel's name: teams, email, or one from channels:.")],
+    env_file: EnvFile = None,
+    config: ConfigFile = None,
+) -> None:
+    """Send a test message through one channel now and print what happened (pagers get a resolve after)."""
+    from holdoff.notify.testing import send_test
+
+    settings = _load(env_file, config)
+    lines, ok = send_test(settings, name)
+    for line in lines:
+        typer.echo(line)
+    raise typer.Exit(0 if ok else 1)
+
+
 @app.command()
 def version() -> None:
     """Print the version."""

@@ -457,14 +457,30 @@ POLICY_SETTINGS = (
 """Settings a reload applies at once; any other change needs a restart."""
 
 
+def _channel_failing_route(fallback: str) -> Route:
+    """Alerts Holdoff raises about itself (a channel failing) go to the fallback channel at once."""
+    kinds = (NotificationKind.ESCALATED, NotificationKind.RESOLVED, NotificationKind.REMINDER)
+    return Route(
+        "holdoff-internal",
+        matchers=parse_matchers('{source="holdoff"}'),
+        grace=timedelta(0),
+        channels={kind: (fallback,) for kind in kinds} | {NotificationKind.TRANSIENT_RESOLVED: ()},
+        grouping=Grouping(()),
+        maintenance=(),
+    )
+
+
 def build_policy(settings: Settings) -> Policy:
     """The core's :class:`~holdoff.mediate.policy.Policy` from the configuration."""
     grouping = GroupingFields(
         group_by=settings.group_by, group_wait=settings.group_wait, group_interval=settings.group_interval
     ).grouping(None)
+    routes = to_routes(settings.routes, grouping)
+    if settings.fallback_channel is not None:
+        routes = (_channel_failing_route(settings.fallback_channel), *routes)
     return Policy(
         grace=settings.grace,
-        routes=to_routes(settings.routes, grouping),
+        routes=routes,
         grouping=grouping,
         transient_digest=settings.transient == "digest",
         quiet_hours=settings.quiet_hours.to_quiet_hours() if settings.quiet_hours is not None else None,

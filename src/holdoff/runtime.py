@@ -19,6 +19,7 @@ from holdoff.notify.channel import Channel
 from holdoff.notify.registry import build_channels, describe_channels
 from holdoff.policy_config import POLICY_SETTINGS, build_policy
 from holdoff.service.actions import ActionLinks
+from holdoff.service.channel_health import ChannelHealth
 from holdoff.service.channel_set import ChannelSet
 from holdoff.service.ingest_queue import IngestQueue
 from holdoff.service.mediation import Mediator
@@ -103,6 +104,7 @@ class Runtime:
             clock=clock,
             batch=OUTBOX_BATCH,
             rate_share=settings.workers,
+            health=ChannelHealth(self.mediator, threshold=settings.channel_failure_threshold).record,
         )
         self.run_workers = run_workers
         self.loops: list[Loop] = []

@@ -135,6 +135,14 @@ class Settings(BaseSettings):
         description="More channels by name: slack, pagerduty, opsgenie, webhook, msgraph, apprise, teams, "
         "email (YAML only); see docs/channels/.",
     )
+    fallback_channel: str | None = Field(
+        default=None,
+        description="Channel that hears, at once, about any other channel failing repeatedly (alert "
+        "HoldoffChannelFailing).",
+    )
+    channel_failure_threshold: int = Field(
+        default=3, ge=1, le=1000, description="Failed attempts in a row that make a channel 'failing'."
+    )
     templates_dir: Path | None = Field(
         default=None,
         description="Directory of Jinja2 templates overriding Holdoff's own (see docs/channels/).",
@@ -193,6 +201,14 @@ class Settings(BaseSettings):
             if config.name in seen:
                 raise ValueError(f"channel name {config.name!r} is used twice")
             seen.add(config.name)
+        return value
+
+    @field_validator("fallback_channel")
+    @classmethod
+    def _fallback_exists(cls, value: str | None) -> str | None:
+        if value is not None and value not in KNOWN_CHANNELS.get():
+            known = ", ".join(sorted(KNOWN_CHANNELS.get()))
+            raise ValueError(f"unknown channel {value!r}; known: {known}")
         return value
 
     @field_validator("group_wait", "group_interval")

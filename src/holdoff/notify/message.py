@@ -46,11 +46,18 @@ class Message(BaseModel):
     source: str | None = None
     labels: dict[str, str] = {}
     actions: list[ActionLink] = []
+    closes: bool = True
+    """False for a resolution that does not end what was paged (some alerts of an incident still fire):
+    pagers keep their incident open."""
+    thread_key: str | None = None
+    """Overrides :attr:`key` (``holdoff test-channel`` uses its own)."""
 
     @property
     def key(self) -> str:
         """Stable for every message about one alert occurrence or one incident: PagerDuty's ``dedup_key``,
         Opsgenie's ``alias``, the thread a Slack message is updated in."""
+        if self.thread_key is not None:
+            return self.thread_key
         if self.incident_id is not None:
             return f"holdoff-incident-{self.incident_id}"
         if self.alert_id is not None:
@@ -125,6 +132,7 @@ def render_incident(
         severity=severities[0] if severities else None,
         name=incident.title,
         labels=incident.labels,
+        closes=not incident.firing,
     )
 
 

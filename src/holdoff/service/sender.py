@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import random
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -48,11 +48,13 @@ class OutboxSender:
         clock: Clock,
         batch: int = 20,
         rate_share: int = 1,
+        health: Callable[[str, bool, str | None], None] | None = None,
     ) -> None:
         """``rate_share``: how many processes send through the same channels; each takes that share
         of a channel's rate limit."""
         self.db = db
         self._rate_share = rate_share
+        self._health = health
         self._next_slot: dict[str, datetime] = {}
         self.channels = channels
         self.retry = retry
@@ -88,6 +90,11 @@ class OutboxSender:
                 if result.ok and result.ref is not None:
                     channel_refs.put(conn, item.channel, item.message.key, result.ref, now)
             self._log(item, result, status, retry_at)
+            if self._health is not None and item.channel in self.channels:
+                try:
+                    self._health(item.channel, result.ok, result.error)
+                except Exception:  # reporting a broken channel must not stop delivery
+                    log.exception("could not record the health of channel %s", item.channel)
         return len(claimed)
 
     def _send(self, item: outbox.Claimed) -> DeliveryResult:
@@ -109,16 +116,17 @@ class OutboxSender:
             )
 
     def _slot(self, name: str) -> datetime | None:
-        """None if ``name`` may send now (and the slot is taken); else when its next free slot is (reserved)."""
+        """None if ``name`` may send now (its next slot is then taken); else when it may send next."""
         channel = self.channels.get(name)
         rate = channel.rate_per_second if channel is not None else None
         if not rate:
             return None
-        interval = timedelta(seconds=self._rate_share / rate)
         now = self.clock()
         free = self._next_slot.get(name, now)
-        self._next_slot[name] = max(free, now) + interval
-        return free if free > now else None
+        if free > now:
+            return free
+        self._next_slot[name] = now + timedelta(seconds=self._rate_share / rate)
+        return None
 
     def _log(
         self, item: outbox.Claimed, result: DeliveryResult, status: outbox.Status, retry_at: datetime | None
