@@ -54,7 +54,9 @@ def _domain(address: str) -> str:
     return domain or "holdoff"
 
 
-def build_email(message: Message, sender: str, recipients: Sequence[str]) -> EmailMessage:
+def build_email(
+    message: Message, sender: str, recipients: Sequence[str], templates: Templates | None = None
+) -> EmailMessage:
     """The email for ``message``: a plain-text part and an HTML alternative saying the same.
 
     Deterministic: ``Date`` and ``Message-ID`` are added when it is sent. ``References`` names the
@@ -74,8 +76,10 @@ def build_email(message: Message, sender: str, recipients: Sequence[str]) -> Ema
     thread = message.thread()
     if thread is not None:
         mail["References"] = f"<holdoff-{thread}@{_domain(sender)}>"
-    mail.set_content(_text_body(message))
-    mail.add_alternative(_html_body(message), subtype="html")
+    text = templates.overridden("email", message, "txt") if templates is not None else None
+    page = templates.overridden("email", message, "html") if templates is not None else None
+    mail.set_content((text + "\n") if text is not None else _text_body(message))
+    mail.add_alternative(page if page is not None else _html_body(message), subtype="html")
     return mail
 
 
@@ -134,7 +138,9 @@ class EmailChannel:
         username: str | None = None,
         password: SecretStr | str | None = None,
         timeout_seconds: float = 10.0,
+        templates: Templates | None = None,
     ) -> None:
+        self.templates = templates
         self.name = name
         self.rate_per_second = rate_per_second
         if starttls and use_ssl:
@@ -165,6 +171,7 @@ class EmailChannel:
             username=settings.smtp_username,
             password=settings.smtp_password,
             timeout_seconds=settings.channel_timeout_seconds,
+            templates=Templates(settings.templates_dir) if settings.templates_dir is not None else None,
         )
 
     @property
@@ -176,7 +183,7 @@ class EmailChannel:
         stage = "building the email"
         smtp: smtplib.SMTP | None = None
         try:
-            mail = build_email(message, self.sender, self.recipients)
+            mail = build_email(message, self.sender, self.recipients, self.templates)
             mail["Date"] = formatdate(usegmt=True)
             mail["Message-ID"] = make_msgid(domain=_domain(self.sender))
             stage = "connecting to"
@@ -395,4 +402,5 @@ class EmailConfig(ChannelConfig):
             username=self.username,
             password=self.password,
             timeout_seconds=self.timeout_seconds,
+            templates=templates,
         )

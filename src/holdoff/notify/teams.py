@@ -165,7 +165,9 @@ class TeamsChannel:
         *,
         name: str = "teams",
         rate_per_second: float | None = RATE_PER_SECOND,
+        templates: Templates | None = None,
     ) -> None:
+        self.templates = templates
         self.name = name
         self.rate_per_second = rate_per_second
         self._url = webhook_url.get_secret_value() if isinstance(webhook_url, SecretStr) else webhook_url
@@ -183,10 +185,15 @@ class TeamsChannel:
     def from_settings(cls, settings: Settings) -> TeamsChannel:
         if settings.teams_webhook_url is None:
             raise ValueError("teams_webhook_url (TEAMS_WEBHOOK_URL) is not set")
-        return cls(settings.teams_webhook_url, timeout_seconds=settings.channel_timeout_seconds)
+        templates = Templates(settings.templates_dir) if settings.templates_dir is not None else None
+        return cls(
+            settings.teams_webhook_url, timeout_seconds=settings.channel_timeout_seconds, templates=templates
+        )
 
     def send(self, message: Message, ref: str | None = None) -> DeliveryResult:
         started = time.perf_counter()
+        if self.templates is not None and (text := self.templates.overridden("teams", message, "md")):
+            message = message.model_copy(update={"summary": text})  # a teams/<kind>.md.j2 of your own
         try:
             body = encode(build_payload(message, self._max_body_bytes))
             response = self._client.post(
@@ -317,4 +324,6 @@ class TeamsConfig(ChannelConfig):
 
     def build(self, templates: Templates = DEFAULT) -> TeamsChannel:
         rate = self.rate_per_second if self.rate_per_second is not None else RATE_PER_SECOND
-        return TeamsChannel(self.webhook_url, self.timeout_seconds, name=self.name, rate_per_second=rate)
+        return TeamsChannel(
+            self.webhook_url, self.timeout_seconds, name=self.name, rate_per_second=rate, templates=templates
+        )

@@ -38,8 +38,10 @@ class TemplateMissing(LookupError):
 class Templates:
     def __init__(self, directory: Path | None = None) -> None:
         loaders: list[FileSystemLoader | PackageLoader] = []
+        self._own: FileSystemLoader | None = None
         if directory is not None:
-            loaders.append(FileSystemLoader(str(directory)))
+            self._own = FileSystemLoader(str(directory))
+            loaders.append(self._own)
         loaders.append(PackageLoader("holdoff.notify", "templates"))
         self._env = Environment(
             loader=ChoiceLoader(loaders),
@@ -55,6 +57,9 @@ class Templates:
     def render(self, channel_type: str, message: Message, fmt: str = "txt") -> str:
         if fmt not in FORMATS:
             raise ValueError(f"unknown template format {fmt!r}; use one of {', '.join(sorted(FORMATS))}")
+        own = self.overridden(channel_type, message, fmt)
+        if own is not None:
+            return own
         kind = message.kind.value
         names = [
             f"{folder}/{stem}.{fmt}.j2" for folder in (channel_type, "default") for stem in (kind, "message")
@@ -64,6 +69,19 @@ class Templates:
         except TemplateNotFound as exc:
             raise TemplateMissing(f"no template among {', '.join(names)}") from exc
         return template.render(message=message, kind=kind).strip()
+
+    def overridden(self, channel_type: str, message: Message, fmt: str) -> str | None:
+        """The text from a template in the override directory for this type, if there is one (channels
+        with a layout of their own, like Teams cards and mail, use it instead of theirs)."""
+        if self._own is None:
+            return None
+        kind = message.kind.value
+        for folder in (channel_type, "default"):
+            for stem in (kind, "message"):
+                name = f"{folder}/{stem}.{fmt}.j2"
+                if name in self._own.list_templates():
+                    return self._env.get_template(name).render(message=message, kind=kind).strip()
+        return None
 
 
 def _mrkdwn(text: str) -> str:
