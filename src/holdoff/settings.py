@@ -18,6 +18,7 @@ from pydantic import (
     AfterValidator,
     AliasChoices,
     Field,
+    ModelWrapValidatorHandler,
     SecretStr,
     ValidationError,
     field_validator,
@@ -66,6 +67,7 @@ class Settings(BaseSettings):
         populate_by_name=True,
         frozen=True,
         case_sensitive=False,
+        hide_input_in_errors=True,  # a bad channel entry must not print its webhook URL or token
     )
 
     # --- service ---
@@ -188,6 +190,18 @@ class Settings(BaseSettings):
     lease_seconds: float = Field(default=30.0, ge=1, le=3600)
     scheduler_interval_seconds: float = Field(default=0.5, gt=0, le=60)
     sender_interval_seconds: float = Field(default=0.5, gt=0, le=60)
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _channel_names_in_scope(cls, data: Any, handler: ModelWrapValidatorHandler[Settings]) -> Settings:
+        """Routes, escalation steps and the fallback may name the channels of ``channels:`` (checked
+        where they are written, so an error points at the right line)."""
+        names = _channel_names(data.get("channels")) if isinstance(data, dict) else frozenset()
+        token = KNOWN_CHANNELS.set(BUILT_IN | names)
+        try:
+            return handler(data)
+        finally:
+            KNOWN_CHANNELS.reset(token)
 
     @field_validator("channels")
     @classmethod
@@ -401,13 +415,8 @@ def load_settings(
             return init_settings, env_settings, dotenv_settings, _YamlSource(settings_cls, yaml_values)
 
     env = {**(dotenv_values(chosen_env) if chosen_env is not None else {}), **os.environ}
-    names = _channel_names(yaml_values.get("channels"))
     try:
         with environment({k: v for k, v in env.items() if v is not None}):
-            token = KNOWN_CHANNELS.set(BUILT_IN | names)
-            try:
-                return _Loaded(_env_file=chosen_env, **overrides)
-            finally:
-                KNOWN_CHANNELS.reset(token)
+            return _Loaded(_env_file=chosen_env, **overrides)
     except ValidationError as exc:
         raise ConfigError(describe_validation_error(exc, yaml_config)) from exc

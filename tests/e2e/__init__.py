@@ -151,7 +151,8 @@ def teams_text(request: ReceivedRequest) -> str:
 
 
 def teams_link(request: ReceivedRequest) -> str:
-    [action] = card(request)["actions"]
+    """The card's "Open in Holdoff" link (action links, when present, come before it)."""
+    [action] = [a for a in card(request)["actions"] if a["title"] == "Open in Holdoff"]
     link: str = action["url"]
     return link
 

@@ -84,7 +84,9 @@ _INCIDENT_TITLES = {
     NotificationKind.RESOLVED: "RESOLVED",
     NotificationKind.TRANSIENT_RESOLVED: "Resolved on their own",
     NotificationKind.FLAPPING: "FLAPPING",
+    NotificationKind.ACKNOWLEDGED: "ACKNOWLEDGED",
 }
+_URGENCY = ("critical", "high", "warning", "info", "low")
 
 
 def render_incident(
@@ -111,11 +113,16 @@ def render_incident(
         summary = f"{count} escalated alert(s) of this incident have resolved. {rest}"
     elif notify.kind is NotificationKind.TRANSIENT_RESOLVED:
         summary = f"{count} alert(s) fired and cleared inside their grace window. Nobody was paged."
+    elif notify.kind is NotificationKind.ACKNOWLEDGED:
+        summary = f"{count} escalated alert(s) of this incident were acknowledged; someone is on it."
     else:
         summary = f"{count} alert(s) of this incident keep firing and clearing by themselves."
     facts = [Fact(name="Incident", value=incident.title), Fact(name="Open for", value=open_for)]
     facts += [Fact(name=name, value=value) for name, value in incident.labels.items() if value]
-    severities = sorted({item.severity for item in notify.alerts if item.severity})
+    severities = sorted(
+        {item.severity for item in notify.alerts if item.severity},
+        key=lambda s: _URGENCY.index(s) if s in _URGENCY else len(_URGENCY),
+    )
     if severities:
         facts.append(Fact(name="Severity", value=", ".join(severities)))
     listed = ", ".join(names[:MAX_LISTED]) + (
@@ -180,6 +187,7 @@ def render(
         by = alert.acknowledged_by or "someone"
         title = f"ACKNOWLEDGED by {by}: {alert.name}"
         summary = f"{alert.name} from {alert.source} was acknowledged by {by} after {open_for}."
+
     elif kind is NotificationKind.FLAPPING:
         times = len(alert.flap_times)
         title = f"FLAPPING: {alert.name} keeps firing and clearing by itself"
@@ -192,6 +200,8 @@ def render(
         title = f"RESOLVED: {alert.name} after {open_for}"
         summary = f"{alert.name} from {alert.source} has resolved after being open for {open_for}."
     facts = [Fact(name="Alert", value=alert.name), Fact(name="Source", value=alert.source)]
+    if kind is NotificationKind.ACKNOWLEDGED:
+        facts.append(Fact(name="Acknowledged by", value=alert.acknowledged_by or "someone"))
     if alert.severity is not None:
         facts.append(Fact(name="Severity", value=alert.severity.value))
     facts.append(Fact(name="Open for", value=open_for))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from pydantic import BaseModel
+from pydantic import BaseModel, SecretStr
 
 from holdoff.notify.channel import Channel
 from holdoff.notify.email import EmailChannel
@@ -35,10 +35,14 @@ def describe_channels(settings: Settings) -> list[str]:
 
 def _where(config: BaseModel) -> str:
     """The hosts a channel talks to, never a secret (URLs are cut to their host)."""
-    hosts = []
+    hosts: list[str] = []
     for name, value in config:
+        if isinstance(value, SecretStr):
+            value = value.get_secret_value()  # only the host is shown
         if name.endswith("url") and isinstance(value, str) and "//" in value:
-            hosts.append(urlsplit(value).hostname or "?")
+            host = urlsplit(value).hostname or "?"
+            if host not in hosts:
+                hosts.append(host)
         elif name == "host" and isinstance(value, str):
             hosts.append(value)
     return f" ({', '.join(hosts)})" if hosts else ""
