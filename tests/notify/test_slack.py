@@ -14,12 +14,11 @@ from holdoff.mediate.model import NotificationKind
 from holdoff.notify.channel import ALL_BUT_ACKNOWLEDGED, DeliveryResult
 from holdoff.notify.config import environment
 from holdoff.notify.message import ActionLink, Fact, Message
-from holdoff.notify.slack import (
+from holdoff.notify.slack import SlackChannel, SlackConfig
+from holdoff.notify.slack_blocks import (
     MAX_BLOCKS_CHARS,
     MAX_TEXT_CHARS,
     TRUNCATION_MARK,
-    SlackChannel,
-    SlackConfig,
     build_blocks,
     build_payload,
     encode,

@@ -8,11 +8,12 @@
   and flapping summaries go into its thread instead of flooding the channel.
 
 The webhook URL and the token are secrets: error texts name the host only and are scrubbed of both.
+The Block Kit layout lives in :mod:`holdoff.notify.slack_blocks`, the error hints in
+:mod:`holdoff.notify.slack_errors`.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 import re
 import time
@@ -27,7 +28,17 @@ from holdoff import __version__
 from holdoff.mediate.model import NotificationKind
 from holdoff.notify.channel import ALL_BUT_ACKNOWLEDGED, DeliveryResult
 from holdoff.notify.config import ChannelConfig, Expanded, Secret
-from holdoff.notify.message import Fact, Message
+from holdoff.notify.message import Message
+from holdoff.notify.slack_blocks import build_blocks, build_payload, encode, fallback_text
+from holdoff.notify.slack_errors import (
+    API_HINTS,
+    API_RETRYABLE,
+    RETRYABLE_STATUS,
+    WEBHOOK_GONE,
+    WEBHOOK_HINTS,
+    describe_host,
+    secret_parts,
+)
 from holdoff.notify.templates import DEFAULT, Templates
 
 log = logging.getLogger(__name__)
@@ -35,38 +46,6 @@ log = logging.getLogger(__name__)
 DEFAULT_API_URL = "https://slack.com/api"
 RATE_PER_SECOND = 1.0
 """Slack allows about one message per second per channel (short bursts are tolerated)."""
-
-MAX_HEADER_CHARS = 150
-"""A header block's plain text."""
-MAX_SECTION_CHARS = 3000
-"""A section block's text."""
-MAX_FIELD_CHARS = 2000
-"""One field of a section."""
-MAX_FIELDS_PER_SECTION = 10
-MAX_FIELDS = 30
-"""Facts shown at most (three sections); the rest are counted in a last field."""
-MAX_BLOCKS_CHARS = 11_000
-"""All text of all blocks together: Slack refuses somewhat over 13,000 (``msg_blocks_too_long``)."""
-MAX_TEXT_CHARS = 3000
-"""The notification / fallback ``text``."""
-MAX_BUTTONS = 25
-MAX_BUTTON_LABEL_CHARS = 75
-MAX_BUTTON_URL_CHARS = 3000
-
-PROTECTED_FACTS = frozenset({"alert", "incident", "source", "open for", "severity"})
-"""Facts that are never dropped, and cut only as a last resort."""
-
-TRUNCATION_MARK = "… (truncated)"
-
-_ICONS = {
-    NotificationKind.RESOLVED: "✅",
-    NotificationKind.TRANSIENT_RESOLVED: "✅",
-    NotificationKind.ACKNOWLEDGED: "👀",
-    NotificationKind.FLAPPING: "🔁",
-    NotificationKind.DIGEST: "📋",
-}
-_SEVERITY_ICONS = {"critical": "🔴", "high": "🟠", "warning": "🟡", "info": "🔵", "low": "⚪"}
-_DEFAULT_ICON = "🚨"
 
 _UPDATED_IN_PLACE = frozenset({NotificationKind.RESOLVED, NotificationKind.ACKNOWLEDGED})
 """Kinds that edit the alert's first message when there is one."""
@@ -76,296 +55,6 @@ not hide in the thread of, say, a flapping summary; a digest is about many alert
 
 _BODY_SNIPPET_CHARS = 200
 _CHANNEL_ID = re.compile(r"^[CGD][A-Z0-9]+$")
-
-
-# --------------------------------------------------------------------------- the message layout
-
-
-def mrkdwn(text: str) -> str:
-    """Escape the three characters Slack's mrkdwn treats as markup (mentions, links)."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
-def _cut(text: str, limit: int) -> str:
-    """``text`` at most ``limit`` characters long, marked when it was cut."""
-    if len(text) <= limit:
-        return text
-    return text[: max(limit - len(TRUNCATION_MARK), 0)] + TRUNCATION_MARK
-
-
-def _escaped_cut(text: str, limit: int) -> str:
-    """``text`` escaped for mrkdwn, at most ``limit`` characters after escaping, never cutting an entity."""
-    escaped = mrkdwn(text)
-    if len(escaped) <= limit:
-        return escaped
-    room = max(limit - len(TRUNCATION_MARK), 0)
-    kept: list[str] = []
-    used = 0
-    for char in text:
-        piece = mrkdwn(char)
-        if used + len(piece) > room:
-            break
-        kept.append(piece)
-        used += len(piece)
-    return "".join(kept) + TRUNCATION_MARK
-
-
-def _icon(message: Message) -> str:
-    if message.kind in _ICONS:
-        return _ICONS[message.kind]
-    return _SEVERITY_ICONS.get((message.severity or "").lower(), _DEFAULT_ICON)
-
-
-def header_text(message: Message) -> str:
-    """The header's words before any cut: an icon, the severity and the title."""
-    severity = f"[{message.severity.upper()}] " if message.severity else ""
-    return f"{_icon(message)} {severity}{message.title or message.kind.value}"
-
-
-@dataclass(frozen=True)
-class _Limits:
-    summary: int = MAX_SECTION_CHARS
-    lesser: int = MAX_FIELD_CHARS
-    protected: int = MAX_FIELD_CHARS
-    drop_lesser: bool = False
-
-
-_STEPS = (
-    _Limits(),
-    _Limits(summary=2000, lesser=1000),
-    _Limits(summary=1000, lesser=500),
-    _Limits(summary=1000, lesser=200),
-    _Limits(summary=500, lesser=80),
-    _Limits(summary=500, lesser=80, drop_lesser=True),
-    _Limits(summary=300, lesser=80, protected=500, drop_lesser=True),
-    _Limits(summary=200, lesser=80, protected=200, drop_lesser=True),
-)
-
-
-def build_blocks(message: Message, max_chars: int = MAX_BLOCKS_CHARS) -> list[dict[str, Any]]:
-    """The Block Kit blocks for ``message``, within Slack's limits.
-
-    Every piece is cut to Slack's own limit (header 150, section 3000, field 2000 characters, 10
-    fields per section). When all text together is still over ``max_chars``, the summary and the
-    lesser facts are cut shorter step by step, then the lesser facts are dropped, and only last
-    the alert, incident, source, open-for and severity facts are cut (never dropped). The title,
-    the link to Holdoff and the action buttons are always there.
-    """
-    blocks = _layout(message, _STEPS[0])
-    for limits in _STEPS[1:]:
-        if _text_size(blocks) <= max_chars:
-            break
-        blocks = _layout(message, limits)
-    return blocks
-
-
-def _layout(message: Message, limits: _Limits) -> list[dict[str, Any]]:
-    header = header_text(message)
-    blocks: list[dict[str, Any]] = [
-        {
-            "type": "header",
-            "text": {"type": "plain_text", "text": _cut(header, MAX_HEADER_CHARS), "emoji": True},
-        }
-    ]
-    section = ""
-    if len(header) > MAX_HEADER_CHARS:
-        # The header lost the end of the title: say it whole (or nearly) at the top of the section.
-        section = f"*{_escaped_cut(message.title, 1000)}*"
-    if message.summary:
-        room = min(limits.summary, MAX_SECTION_CHARS - len(section) - 1)
-        section = (
-            f"{section}\n{_escaped_cut(message.summary, room)}"
-            if section
-            else _escaped_cut(message.summary, room)
-        )
-    if section:
-        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": section}})
-    fields = _fields(message.facts, limits)
-    for start in range(0, len(fields), MAX_FIELDS_PER_SECTION):
-        blocks.append({"type": "section", "fields": fields[start : start + MAX_FIELDS_PER_SECTION]})
-    blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": _context(message)}]})
-    buttons = _buttons(message)
-    if buttons:
-        blocks.append({"type": "actions", "block_id": "holdoff_actions", "elements": buttons})
-    return blocks
-
-
-def _fields(facts: list[Fact], limits: _Limits) -> list[dict[str, str]]:
-    kept = [
-        fact
-        for fact in facts
-        if (fact.name or fact.value) and (not limits.drop_lesser or fact.name.lower() in PROTECTED_FACTS)
-    ]
-    if len(kept) > MAX_FIELDS:
-        protected = sum(1 for fact in kept if fact.name.lower() in PROTECTED_FACTS)
-        lesser_room = max(MAX_FIELDS - 1 - protected, 0)
-        chosen: list[Fact] = []
-        for fact in kept:
-            if fact.name.lower() in PROTECTED_FACTS:
-                chosen.append(fact)
-            elif lesser_room > 0:
-                chosen.append(fact)
-                lesser_room -= 1
-        left_out = len(kept) - len(chosen)
-        kept = [*chosen, Fact(name="More", value=f"{left_out} more fact(s) in Holdoff")]
-    fields = []
-    for fact in kept:
-        name = f"*{_escaped_cut(fact.name, 100)}*\n" if fact.name else ""
-        protected = fact.name.lower() in PROTECTED_FACTS
-        limit = limits.protected if protected else limits.lesser
-        value = _escaped_cut(fact.value, min(limit, MAX_FIELD_CHARS - len(name))) or "-"
-        fields.append({"type": "mrkdwn", "text": name + value})
-    return fields
-
-
-def _context(message: Message) -> str:
-    parts = []
-    if message.severity:
-        parts.append(f"Severity: *{mrkdwn(message.severity.upper())}*")
-    parts.append(message.kind.value.replace("_", " "))
-    parts.append(f"<{mrkdwn(message.url)}|Open in Holdoff>")
-    return _cut(" · ".join(parts), MAX_SECTION_CHARS)
-
-
-def _buttons(message: Message) -> list[dict[str, Any]]:
-    buttons: list[dict[str, Any]] = []
-    for index, action in enumerate(message.actions):
-        if len(buttons) >= MAX_BUTTONS:
-            break
-        if not action.url or len(action.url) > MAX_BUTTON_URL_CHARS:
-            continue  # Slack would refuse the whole message
-        button: dict[str, Any] = {
-            "type": "button",
-            "action_id": f"holdoff_{action.action}_{index}"[:255],
-            "text": {
-                "type": "plain_text",
-                "text": _cut(action.label or action.action, MAX_BUTTON_LABEL_CHARS),
-                "emoji": True,
-            },
-            "url": action.url,
-        }
-        if action.action == "acknowledge":
-            button["style"] = "primary"
-        buttons.append(button)
-    return buttons
-
-
-def _text_size(blocks: list[dict[str, Any]]) -> int:
-    """All the text Slack counts in ``blocks``."""
-    total = 0
-    for block in blocks:
-        if "text" in block:
-            total += len(block["text"]["text"])
-        for item in block.get("fields", []):
-            total += len(item["text"])
-        for element in block.get("elements", []):
-            text = element.get("text")
-            total += len(text["text"] if isinstance(text, dict) else text or "")
-            total += len(element.get("url", ""))
-    return total
-
-
-def fallback_text(message: Message, templates: Templates = DEFAULT) -> str:
-    """The ``text`` Slack shows in notifications (and where blocks cannot be shown): the ``slack``
-    Markdown template (mrkdwn-escaped), cut at a line end to :data:`MAX_TEXT_CHARS`."""
-    try:
-        text = templates.render("slack", message, "md")
-    except Exception as exc:  # a broken custom template must not stop a page
-        log.warning(
-            "the slack template for %s failed (%s: %s); sending the plain title",
-            message.kind.value,
-            type(exc).__name__,
-            exc,
-        )
-        text = f"*{mrkdwn(message.title)}*\n{mrkdwn(message.summary)}"
-    if len(text) <= MAX_TEXT_CHARS:
-        return text or mrkdwn(message.title) or message.kind.value
-    room = MAX_TEXT_CHARS - len(TRUNCATION_MARK) - 1
-    head = text[:room]
-    line_end = head.rfind("\n")
-    if line_end >= room // 2:
-        head = head[:line_end]
-    elif "&" in head[-5:]:
-        head = head[: head.rfind("&")]  # never end in the middle of an escaped character
-    return f"{head}\n{TRUNCATION_MARK}"
-
-
-def build_payload(message: Message, templates: Templates = DEFAULT) -> dict[str, Any]:
-    """The incoming-webhook body (the bot mode adds ``channel`` and, for a reply, ``thread_ts``)."""
-    return {
-        "text": fallback_text(message, templates),
-        "blocks": build_blocks(message),
-        # Slack must not fetch the links itself: an acknowledge link is single-use.
-        "unfurl_links": False,
-        "unfurl_media": False,
-    }
-
-
-def encode(payload: dict[str, Any]) -> bytes:
-    """The exact bytes sent: compact UTF-8 JSON."""
-    return json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-
-
-# --------------------------------------------------------------------------- errors
-
-_WEBHOOK_GONE = "the webhook was removed or revoked (or its channel archived): create a new incoming webhook and update webhook_url"
-_WEBHOOK_HINTS = {
-    "invalid_payload": "Slack refused the message payload; trying again will not help",
-    "no_service": _WEBHOOK_GONE,
-    "no_service_id": _WEBHOOK_GONE,
-    "no_team": _WEBHOOK_GONE,
-    "team_disabled": _WEBHOOK_GONE,
-    "invalid_token": _WEBHOOK_GONE,
-    "channel_not_found": _WEBHOOK_GONE,
-    "channel_is_archived": "the webhook's channel is archived: unarchive it or create a webhook for another channel",
-    "action_prohibited": "a workspace admin restricted posting in the webhook's channel",
-    "posting_to_general_channel_denied": "only admins may post in the webhook's channel",
-    "user_not_found": _WEBHOOK_GONE,
-    "invalid_blocks": "Slack refused the message blocks; trying again will not help",
-    "invalid_blocks_format": "Slack refused the message blocks; trying again will not help",
-}
-
-_CHECK_CREDENTIAL = "check bot_token: it is wrong, revoked or expired (a bot token starts with xoxb-)"
-_API_HINTS = {
-    "not_authed": "no token reached Slack; check bot_token",
-    "invalid_auth": _CHECK_CREDENTIAL,
-    "token_revoked": _CHECK_CREDENTIAL,
-    "token_expired": _CHECK_CREDENTIAL,
-    "account_inactive": "the bot's app was uninstalled or its workspace deleted; reinstall the app and update bot_token",
-    "not_allowed_token_type": "use a bot token (xoxb-) with the chat:write scope",
-    "missing_scope": "the token lacks a scope: give the app chat:write and reinstall it",
-    "no_permission": "the token may not do this: give the app chat:write and reinstall it",
-    "channel_not_found": "check channel: use the channel ID (like C0123ABCD, from the channel's details), and invite the bot to a private channel",
-    "not_in_channel": "invite the bot to the channel (/invite @<app>) or give the app the chat:write.public scope",
-    "is_archived": "the channel is archived: unarchive it or set another channel",
-    "restricted_action": "a workspace setting prevents the bot from posting in this channel",
-    "restricted_action_read_only_channel": "the channel is read-only for the bot",
-    "restricted_action_thread_only_channel": "the channel only takes thread replies",
-    "restricted_action_non_threadable_channel": "the channel does not allow threads",
-    "ekm_access_denied": "workspace admins have suspended posting",
-    "team_access_not_granted": "the token has no access to the workspace of this channel",
-    "msg_too_long": "Slack refused the message as too long",
-    "msg_blocks_too_long": "Slack refused the message blocks as too long",
-    "invalid_blocks": "Slack refused the message blocks",
-    "invalid_blocks_format": "Slack refused the message blocks",
-    "no_text": "Slack refused the message as empty",
-    "cant_update_message": "the bot cannot edit that message",
-    "edit_window_closed": "the workspace no longer allows editing that message",
-    "message_not_found": "the message to update was deleted",
-    "thread_not_found": "the message to reply to was deleted",
-}
-_API_RETRYABLE = frozenset(
-    {
-        "ratelimited",
-        "rate_limited",
-        "internal_error",
-        "fatal_error",
-        "service_unavailable",
-        "request_timeout",
-        "team_added_to_org",
-    }
-)
-_RETRYABLE_STATUS = frozenset({408, 425, 429})
 
 
 @dataclass(frozen=True)
@@ -419,8 +108,8 @@ class SlackChannel:
         else:
             self.kinds = kinds
         self.mode = "webhook" if webhook else "bot"
-        self.host = _describe_host(webhook or self._api_url)
-        self._secrets = _secret_parts(webhook) if webhook else [token]
+        self.host = describe_host(webhook or self._api_url)
+        self._secrets = secret_parts(webhook) if webhook else [token]
         self._client = httpx.Client(
             timeout=httpx.Timeout(timeout_seconds),
             follow_redirects=False,
@@ -460,7 +149,7 @@ class SlackChannel:
         code = snippet.strip().lower() if re.fullmatch(r"[a-z_]{3,60}", snippet.strip().lower()) else ""
         where = f"HTTP {status} from {target}"
         detail = f": {snippet}" if snippet else ""
-        if status in _RETRYABLE_STATUS or status >= 500:
+        if status in RETRYABLE_STATUS or status >= 500:
             if status == 429:
                 where += (
                     f" (rate limited: Slack allows about 1 message per second{self._retry_after(response)})"
@@ -468,10 +157,10 @@ class SlackChannel:
             return DeliveryResult(
                 ok=False, retryable=True, status_code=status, error=where + detail, latency_ms=latency
             )
-        if code in _WEBHOOK_HINTS:
-            hint = _WEBHOOK_HINTS[code]
+        if code in WEBHOOK_HINTS:
+            hint = WEBHOOK_HINTS[code]
         elif status in (404, 410):
-            hint = _WEBHOOK_GONE
+            hint = WEBHOOK_GONE
         elif status in (401, 403):
             hint = "Slack refused the webhook: check webhook_url, it may have been revoked"
         elif 300 <= status < 400:
@@ -549,7 +238,7 @@ class SlackChannel:
             return _Answer(self._failure_from_exception(exc, target, "api_url", started))
         latency = _elapsed_ms(started)
         status = response.status_code
-        if status in _RETRYABLE_STATUS or status >= 500:
+        if status in RETRYABLE_STATUS or status >= 500:
             where = f"HTTP {status} from {target}"
             if status == 429:
                 where += f" (rate limited: Slack allows about 1 message per second per channel{self._retry_after(response)})"
@@ -579,15 +268,15 @@ class SlackChannel:
             )
         code = str(answer.get("error") or "unknown_error")
         code = self._scrub(code)[:100]
-        retryable = code in _API_RETRYABLE
+        retryable = code in API_RETRYABLE
         error = f"Slack API {method} on {self.host} answered {code}"
         if code in ("ratelimited", "rate_limited"):
             error += f" (rate limited: Slack allows about 1 message per second per channel{self._retry_after(response)})"
         elif code == "missing_scope":
             needed = self._scrub(str(answer.get("needed") or "chat:write"))[:100]
             error += f" (the token lacks the {needed} scope: add it to the app and reinstall it)"
-        elif code in _API_HINTS:
-            error += f" ({_API_HINTS[code]})"
+        elif code in API_HINTS:
+            error += f" ({API_HINTS[code]})"
         elif retryable:
             error += " (a problem on Slack's side; will try again)"
         else:
@@ -668,29 +357,6 @@ def _reveal(value: str | SecretStr | None) -> str:
     if value is None:
         return ""
     return value.get_secret_value() if isinstance(value, SecretStr) else value
-
-
-def _describe_host(url: str) -> str:
-    """``host[:port]`` of a URL, without credentials, path or query; ``"?"`` when there is none."""
-    try:
-        parts = urlsplit(url)
-        host = parts.hostname or "?"
-        port = parts.port
-    except ValueError:
-        return "?"
-    return f"{host}:{port}" if port is not None else host
-
-
-def _secret_parts(url: str) -> list[str]:
-    """Pieces of a webhook URL that could give it away, longest first (Slack's path is the secret)."""
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return [url]
-    candidates = [url, parts.path, parts.query, parts.password or ""]
-    candidates += [segment for segment in parts.path.split("/") if len(segment) >= 6]
-    unique = {candidate for candidate in candidates if candidate and candidate != "/"}
-    return sorted(unique, key=len, reverse=True)
 
 
 def _elapsed_ms(started: float) -> float:
