@@ -105,6 +105,7 @@ class Runtime:
             batch=OUTBOX_BATCH,
             rate_share=settings.workers,
             health=ChannelHealth(self.mediator, threshold=settings.channel_failure_threshold).record,
+            wake=self.outbox_signal,
         )
         self.run_workers = run_workers
         self.loops: list[Loop] = []

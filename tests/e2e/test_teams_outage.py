@@ -46,13 +46,19 @@ def test_transient_messages_held_up_by_a_teams_outage_arrive_exactly_once_after_
     teams_receiver.wait_for(5, timeout=OUTAGE_SECONDS + 10)
     quiet_period(1.5)
 
-    delivered = teams_receiver.received
+    # The outage also raises HoldoffChannelFailing (3 failures in a row); its own messages are not counted here.
+    delivered = [r for r in teams_receiver.received if "HoldoffChannelFailing" not in teams_title(r)]
     assert len(delivered) == 5, [request.describe() for request in teams_receiver.requests]
     assert Counter(teams_alert_id(request) for request in delivered) == Counter(ids)
     assert all(teams_title(request).startswith("Resolved on its own: Flaky Probe") for request in delivered)
-    refused = Counter(teams_alert_id(request) for request in teams_receiver.requests if not request.ok)
+    refused = Counter(
+        teams_alert_id(request)
+        for request in teams_receiver.requests
+        if not request.ok and "HoldoffChannelFailing" not in teams_title(request)
+    )
     assert set(refused) == set(ids), f"not every message met the outage: {refused}"
-    assert smtp_sink.messages == []
+    # Nothing about the flaky probes by mail; the failing channel itself was reported there.
+    assert all("HoldoffChannelFailing" in mail.message["Subject"] for mail in smtp_sink.messages)
 
     for alert_id in ids:
         detail = api.alert(alert_id)

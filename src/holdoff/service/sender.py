@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import random
+import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -49,12 +50,15 @@ class OutboxSender:
         batch: int = 20,
         rate_share: int = 1,
         health: Callable[[str, bool, str | None], None] | None = None,
+        wake: threading.Event | None = None,
     ) -> None:
         """``rate_share``: how many processes send through the same channels; each takes that share
         of a channel's rate limit."""
         self.db = db
         self._rate_share = rate_share
         self._health = health
+        self._wake = wake
+        """Set when a rate-limited message's slot comes, so the sender loop does not sleep past it."""
         self._next_slot: dict[str, datetime] = {}
         self.channels = channels
         self.retry = retry
@@ -70,11 +74,13 @@ class OutboxSender:
             claimed = outbox.claim(
                 conn, owner=self.owner, now=self.clock(), lease=self.lease, limit=self.batch
             )
+        earliest: datetime | None = None
         for item in claimed:
             slot = self._slot(item.channel)
             if slot is not None:
                 with self.db.transaction() as conn:
                     outbox.defer(conn, item, until=slot)
+                earliest = slot if earliest is None else min(earliest, slot)
                 continue
             result = self._send(item)
             now = self.clock()
@@ -95,6 +101,11 @@ class OutboxSender:
                     self._health(item.channel, result.ok, result.error)
                 except Exception:  # reporting a broken channel must not stop delivery
                     log.exception("could not record the health of channel %s", item.channel)
+        if earliest is not None and self._wake is not None:
+            delay = max((earliest - self.clock()).total_seconds(), 0.0)
+            timer = threading.Timer(delay, self._wake.set)
+            timer.daemon = True
+            timer.start()
         return len(claimed)
 
     def _send(self, item: outbox.Claimed) -> DeliveryResult:
