@@ -7,12 +7,13 @@ import signal
 import sys
 from types import FrameType
 
-from bench import Benchmark, alertmanager, ingest, replay
+from bench import Benchmark, alertmanager, ingest, replay, websocket
 
 BENCHMARKS: list[Benchmark] = [
     ingest.BENCHMARK,
     alertmanager.BENCHMARK,
     replay.BENCHMARK,
+    websocket.BENCHMARK,
 ]
 """Every benchmark, in the order ``make bench`` runs them. Add new ones here."""
 

@@ -5,7 +5,7 @@ set -euo pipefail
 if [ $# -gt 0 ]; then
   needed=("$@")
 else
-  needed=(postgresql curl prometheus prometheus-alertmanager)
+  needed=(postgresql curl prometheus prometheus-alertmanager chromium)
 fi
 missing=()
 for pkg in "${needed[@]}"; do

@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from holdoff import __version__
+from holdoff.auth import commands as access_commands
 from holdoff.config_file import ConfigError
 from holdoff.settings import Settings, load_settings
 
@@ -28,6 +29,11 @@ def _load(env_file: Path | None, config: Path | None, **overrides: object) -> Se
         raise typer.Exit(2) from None
 
 
+_tokens, _users = access_commands.build(_load)
+app.add_typer(_tokens, name="token")
+app.add_typer(_users, name="user")
+
+
 @app.command()
 def serve(
     host: Annotated[str | None, typer.Option(help="Address to bind (default 127.0.0.1).")] = None,
@@ -40,11 +46,16 @@ def serve(
 ) -> None:
     """Run the service: HTTP API, grace-window scheduler and notification sender."""
     from holdoff import logs, server
+    from holdoff.auth.access import check_start
 
     given = (("host", host), ("port", port), ("workers", workers))
     given_values = {key: value for key, value in given if value is not None}
     settings = _load(env_file, config, **given_values)
     logs.configure(settings.log_level, settings.log_format, settings.secrets())
+    refusal = check_start(settings)  # protected mode: no credentials on a public address
+    if refusal is not None:
+        typer.echo(f"holdoff: {refusal}", err=True)
+        raise typer.Exit(2)
     server.serve(
         settings, reload_settings=lambda: load_settings(env_file=env_file, config_file=config, **given_values)
     )

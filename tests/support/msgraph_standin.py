@@ -21,26 +21,20 @@ its ``ca_bundle`` setting. Tests can make either side fail (:meth:`fail_token_wi
 from __future__ import annotations
 
 import base64
-import datetime as dt
-import ipaddress
 import json
 import secrets
 import ssl
-import threading
 import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
-from types import TracebackType
-from typing import Any, Self
-from urllib.parse import parse_qs, unquote, unquote_plus, urlsplit
+from http.server import BaseHTTPRequestHandler
+from typing import Any
+from urllib.parse import parse_qs, unquote, unquote_plus
 
 import pytest
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
+from tests.support.http_receiver import Failure, HttpReceiver, TlsFiles, parse_json
+from tests.support.http_receiver import issue_certificates as issue_certificates
 
 TENANT_ID = "6f1c3b2a-1d4e-4c5f-9a8b-7c6d5e4f3a21"
 CLIENT_ID = "0b8e2c1d-3f4a-4b5c-8d9e-1a2b3c4d5e6f"
@@ -54,88 +48,6 @@ ACCESS_POLICY_MESSAGE = (
 """What Graph says when an Exchange application access policy leaves the mailbox out."""
 ACCESS_DENIED_MESSAGE = "Access is denied. Check credentials and try again."
 """What Graph says when the token carries no Mail.Send role."""
-
-
-# --------------------------------------------------------------------------- TLS
-
-
-@dataclass(frozen=True)
-class TlsFiles:
-    ca: Path
-    """The CA certificate (PEM): what a client trusts."""
-    certificate: Path
-    """The server certificate for 127.0.0.1 and localhost (PEM)."""
-    key: Path
-    """The server's private key (PEM, unencrypted)."""
-
-
-def issue_certificates(directory: Path) -> TlsFiles:
-    """A throw-away CA and a server certificate it signed for 127.0.0.1 / localhost, valid for a day."""
-    now = dt.datetime.now(dt.UTC)
-    ca_key = ec.generate_private_key(ec.SECP256R1())
-    ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "holdoff test CA")])
-    ca_cert = (
-        x509.CertificateBuilder()
-        .subject_name(ca_name)
-        .issuer_name(ca_name)
-        .public_key(ca_key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(minutes=5))
-        .not_valid_after(now + dt.timedelta(days=1))
-        .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
-        .add_extension(
-            x509.KeyUsage(
-                digital_signature=True,
-                content_commitment=False,
-                key_encipherment=False,
-                data_encipherment=False,
-                key_agreement=False,
-                key_cert_sign=True,
-                crl_sign=True,
-                encipher_only=False,
-                decipher_only=False,
-            ),
-            critical=True,
-        )
-        .add_extension(x509.SubjectKeyIdentifier.from_public_key(ca_key.public_key()), critical=False)
-        .sign(ca_key, hashes.SHA256())
-    )
-    server_key = ec.generate_private_key(ec.SECP256R1())
-    server_cert = (
-        x509.CertificateBuilder()
-        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")]))
-        .issuer_name(ca_name)
-        .public_key(server_key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(minutes=5))
-        .not_valid_after(now + dt.timedelta(days=1))
-        .add_extension(
-            x509.SubjectAlternativeName(
-                [x509.IPAddress(ipaddress.ip_address("127.0.0.1")), x509.DNSName("localhost")]
-            ),
-            critical=False,
-        )
-        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-        .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
-        .add_extension(
-            x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), critical=False
-        )
-        .sign(ca_key, hashes.SHA256())
-    )
-    directory.mkdir(parents=True, exist_ok=True)
-    files = TlsFiles(
-        ca=directory / "ca.pem", certificate=directory / "server.pem", key=directory / "server-key.pem"
-    )
-    files.ca.write_bytes(ca_cert.public_bytes(serialization.Encoding.PEM))
-    files.certificate.write_bytes(server_cert.public_bytes(serialization.Encoding.PEM))
-    files.key.write_bytes(
-        server_key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
-    )
-    return files
 
 
 # --------------------------------------------------------------------------- records
@@ -167,28 +79,21 @@ class StandInRequest:
 
 
 @dataclass
-class _Failure:
-    status: int
-    body: str
-    headers: dict[str, str]
-    remaining: int | None
-
-
-@dataclass
 class _Behaviour:
     mailboxes: set[str]
     policy_scope: set[str] | None = None
     mail_send: bool = True
-    token_failure: _Failure | None = None
-    send_failure: _Failure | None = None
-    token_delay: float = 0.0
-    send_delay: float = 0.0
     tokens: dict[str, bool] = field(default_factory=dict)
     """Issued access tokens and whether they are still valid."""
 
 
-class GraphStandIn:
+class GraphStandIn(HttpReceiver[StandInRequest]):
     """Entra ID token service and Graph ``sendMail`` on 127.0.0.1, over TLS with a test CA."""
+
+    thread_name = "graph-standin"
+    what = "stand-in"
+    protocol_version = "HTTP/1.1"
+    quiet_errors = (BrokenPipeError, ConnectionResetError, ssl.SSLError)
 
     def __init__(
         self,
@@ -199,79 +104,14 @@ class GraphStandIn:
         client_secret: str = CLIENT_SECRET,
         mailboxes: Iterable[str] = (SENDER,),
     ) -> None:
-        self.tls = tls
+        super().__init__(tls)
+        self.tls: TlsFiles = tls
         self.tenant_id = tenant_id
         self.client_id = client_id
         self.client_secret = client_secret
-        self._lock = threading.Lock()
         self._behaviour = _Behaviour(mailboxes={address.lower() for address in mailboxes})
-        self._requests: list[StandInRequest] = []
-        self._stopping = threading.Event()
-        self._server: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
 
-    # --- lifecycle ---
-
-    def start(self) -> Self:
-        if self._server is not None:
-            return self
-        standin = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def do_GET(self) -> None:
-                standin._handle(self)
-
-            do_POST = do_PUT = do_DELETE = do_PATCH = do_GET
-
-            def log_message(self, format: str, *args: Any) -> None:  # keep test output quiet
-                pass
-
-        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-        context.load_cert_chain(str(self.tls.certificate), str(self.tls.key))
-        self._stopping.clear()
-        server = ThreadingHTTPServer(("127.0.0.1", 0), Handler, bind_and_activate=False)
-        server.daemon_threads = True
-        server.socket = context.wrap_socket(server.socket, server_side=True)
-        server.server_bind()
-        server.server_activate()
-        self._server = server
-        self._thread = threading.Thread(
-            target=server.serve_forever, kwargs={"poll_interval": 0.02}, name="graph-standin", daemon=True
-        )
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._stopping.set()
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-        self._server = None
-        self._thread = None
-
-    def __enter__(self) -> Self:
-        return self.start()
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.stop()
-
-    # --- where it listens ---
-
-    @property
-    def port(self) -> int:
-        if self._server is None:
-            raise RuntimeError("the stand-in is not started")
-        return int(self._server.server_address[1])
-
-    @property
-    def base_url(self) -> str:
-        return f"https://127.0.0.1:{self.port}"
+    # --- where it listens (port, base_url: see HttpReceiver) ---
 
     @property
     def authority_host(self) -> str:
@@ -321,8 +161,7 @@ class GraphStandIn:
     ) -> None:
         """Answer token requests with ``status`` and ``body`` (the next ``count`` of them, or all)."""
         text = body if isinstance(body, str) else json.dumps(body)
-        with self._lock:
-            self._behaviour.token_failure = _Failure(status, text, dict(headers or {}), count)
+        self._program(Failure(status, text, dict(headers or {}), remaining=count), "token")
 
     def fail_send_with(
         self,
@@ -333,32 +172,17 @@ class GraphStandIn:
     ) -> None:
         """Answer ``sendMail`` with ``status`` and ``body`` (the next ``count`` requests, or all)."""
         text = body if isinstance(body, str) else json.dumps(body)
-        with self._lock:
-            self._behaviour.send_failure = _Failure(status, text, dict(headers or {}), count)
+        self._program(Failure(status, text, dict(headers or {}), remaining=count), "send")
 
-    def recover(self) -> None:
-        with self._lock:
-            self._behaviour.token_failure = None
-            self._behaviour.send_failure = None
-            self._behaviour.token_delay = 0.0
-            self._behaviour.send_delay = 0.0
+    # recover() (see HttpReceiver) ends both failures and both delays.
 
-    def delay(self, seconds: float, *, on: str) -> None:
+    def delay(self, seconds: float, *, on: str) -> None:  # type: ignore[override]
         """Wait before answering token requests (``on="token"``) or ``sendMail`` (``on="send"``)."""
         if on not in ("token", "send"):
             raise ValueError("on is 'token' or 'send'")
-        with self._lock:
-            if on == "token":
-                self._behaviour.token_delay = seconds
-            else:
-                self._behaviour.send_delay = seconds
+        self._set_delay(seconds, on)
 
     # --- what it saw ---
-
-    @property
-    def requests(self) -> list[StandInRequest]:
-        with self._lock:
-            return list(self._requests)
 
     @property
     def token_requests(self) -> list[StandInRequest]:
@@ -376,19 +200,14 @@ class GraphStandIn:
     # --- the HTTP side ---
 
     def _handle(self, handler: BaseHTTPRequestHandler) -> None:
-        length = int(handler.headers.get("Content-Length") or 0)
-        body = handler.rfile.read(length) if length else b""
-        parts = urlsplit(handler.path)
-        headers = {name.lower(): value for name, value in handler.headers.items()}
+        request = self._read(handler)
+        parts, headers, body = request.parts, request.headers, request.body
         form: dict[str, str] = {}
         parsed: Any = None
         if headers.get("content-type", "").startswith("application/x-www-form-urlencoded"):
             form = {key: values[-1] for key, values in parse_qs(body.decode("utf-8")).items()}
         else:
-            try:
-                parsed = json.loads(body) if body else None
-            except ValueError:
-                parsed = None
+            parsed = parse_json(body)
 
         status: int
         answer: str
@@ -407,38 +226,21 @@ class GraphStandIn:
         else:
             status, answer, extra = 404, json.dumps({"error": "not_found", "path": parts.path}), {}
 
-        record = StandInRequest(
-            method=handler.command,
-            path=parts.path,
-            query=parse_qs(parts.query, keep_blank_values=True),
-            headers=headers,
-            body=body,
-            form=form,
-            json=parsed,
-            status=status,
-            at=time.time(),
+        self._record(
+            StandInRequest(
+                method=request.method,
+                path=parts.path,
+                query=request.query,
+                headers=headers,
+                body=body,
+                form=form,
+                json=parsed,
+                status=status,
+                at=time.time(),
+            )
         )
-        with self._lock:
-            self._requests.append(record)
         encoded = answer.encode("utf-8")
-        try:
-            handler.send_response(status)
-            for name, value in extra.items():
-                handler.send_header(name, value)
-            if encoded:
-                handler.send_header("Content-Type", "application/json; charset=utf-8")
-            handler.send_header("Content-Length", str(len(encoded)))
-            handler.end_headers()
-            if encoded:
-                handler.wfile.write(encoded)
-        except (BrokenPipeError, ConnectionResetError, ssl.SSLError):
-            pass  # the client gave up waiting (a timeout test)
-
-    def _wait(self, on: str) -> None:
-        with self._lock:
-            seconds = self._behaviour.token_delay if on == "token" else self._behaviour.send_delay
-        if seconds:
-            self._stopping.wait(seconds)
+        self._reply(handler, status, encoded, extra, "application/json; charset=utf-8" if encoded else None)
 
     def _openid_configuration(self) -> dict[str, Any]:
         base = f"{self.base_url}/{self.tenant_id}"
@@ -457,25 +259,10 @@ class GraphStandIn:
             "tenant_region_scope": "EU",
         }
 
-    def _take(self, which: str) -> _Failure | None:
-        with self._lock:
-            failure = self._behaviour.token_failure if which == "token" else self._behaviour.send_failure
-            if failure is None:
-                return None
-            if failure.remaining is not None:
-                if failure.remaining <= 0:
-                    if which == "token":
-                        self._behaviour.token_failure = None
-                    else:
-                        self._behaviour.send_failure = None
-                    return None
-                failure.remaining -= 1
-            return failure
-
     def _token(self, form: dict[str, str], headers: dict[str, str]) -> tuple[int, str, dict[str, str]]:
-        failure = self._take("token")
+        failure = self._take_failure("token")
         if failure is not None:
-            return failure.status, failure.body, failure.headers
+            return failure.status, failure.body or "", failure.headers
         client_id, secret = form.get("client_id"), form.get("client_secret")
         authorization = headers.get("authorization", "")
         if authorization.startswith("Basic "):
@@ -538,9 +325,9 @@ class GraphStandIn:
                 _graph_error("InvalidAuthenticationToken", "Access token has expired or is not yet valid."),
                 {},
             )
-        failure = self._take("send")
+        failure = self._take_failure("send")
         if failure is not None:
-            return failure.status, failure.body, failure.headers
+            return failure.status, failure.body or "", failure.headers
         if method != "POST":
             return 405, _graph_error("Request_BadRequest", "Method not allowed."), {}
         if not mail_send:

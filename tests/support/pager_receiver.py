@@ -16,33 +16,16 @@ The ``pagerduty_receiver`` and ``opsgenie_receiver`` fixtures start one for a te
 
 from __future__ import annotations
 
-import json
-import threading
-import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from types import TracebackType
-from typing import Any, Self
-from urllib.parse import parse_qs, unquote, urlsplit
+from typing import Any
+from urllib.parse import unquote
 
 import pytest
 
-from tests.support.net import poll
-from tests.support.teams_receiver import ReceivedRequest
-
-Answer = tuple[int, Any, dict[str, str]]
-"""Status, JSON-able body (a str is sent as it is) and extra headers."""
-
-
-@dataclass
-class _Failure:
-    status: int
-    until: float | None
-    remaining: int | None
-    body: str | None
-    headers: dict[str, str]
+from tests.support.http_receiver import Incoming
+from tests.support.teams_receiver import Answer, JsonReceiver
 
 
 @dataclass
@@ -58,205 +41,28 @@ class Alert:
     """The last body that created or re-triggered it."""
 
 
-class _ApiReceiver:
-    """The HTTP side both stand-ins share."""
+class _ApiReceiver(JsonReceiver):
+    """What both stand-ins share: a programmed failure comes first, else :meth:`_route` answers."""
 
     service = "API"
 
     def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._requests: list[ReceivedRequest] = []
-        self._failure: _Failure | None = None
-        self._delay = 0.0
-        self._stopping = threading.Event()
-        self._server: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
+        super().__init__()
+        self.thread_name = f"{self.service}-receiver"
         self.alerts: dict[str, Alert] = {}
 
-    # --- lifecycle ---
+    def _expected(self, n: int) -> str:
+        return f"{n} accepted {self.service} requests"
 
-    def start(self) -> Self:
-        if self._server is not None:
-            return self
-        receiver = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                receiver._handle(self)
-
-            do_GET = do_PUT = do_DELETE = do_PATCH = do_POST
-
-            def log_message(self, format: str, *args: Any) -> None:  # keep test output quiet
-                pass
-
-        self._stopping.clear()
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(
-            target=self._server.serve_forever,
-            kwargs={"poll_interval": 0.02},
-            name=f"{self.service}-receiver",
-            daemon=True,
-        )
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._stopping.set()
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-        self._server = None
-        self._thread = None
-
-    def __enter__(self) -> Self:
-        return self.start()
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.stop()
-
-    @property
-    def port(self) -> int:
-        if self._server is None:
-            raise RuntimeError("the receiver is not started")
-        return int(self._server.server_address[1])
-
-    @property
-    def base_url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    # --- programming its behaviour ---
-
-    def fail_with(
-        self,
-        status: int,
-        seconds: float | None = None,
-        count: int | None = None,
-        body: str | None = None,
-        headers: dict[str, str] | None = None,
-    ) -> None:
-        """Answer ``status`` (with ``body``, else the service's usual error body) to the next ``count``
-        requests or for ``seconds`` (whichever ends first; with neither, until :meth:`recover`)."""
-        with self._lock:
-            self._failure = _Failure(
-                status=status,
-                until=None if seconds is None else time.monotonic() + seconds,
-                remaining=count,
-                body=body,
-                headers=dict(headers or {}),
-            )
-
-    def recover(self) -> None:
-        """Stop failing and stop delaying."""
-        with self._lock:
-            self._failure = None
-            self._delay = 0.0
-
-    def delay(self, seconds: float) -> None:
-        """Wait this long before answering each request (to provoke client timeouts)."""
-        with self._lock:
-            self._delay = seconds
-
-    # --- what it saw ---
-
-    @property
-    def requests(self) -> list[ReceivedRequest]:
-        with self._lock:
-            return list(self._requests)
-
-    @property
-    def received(self) -> list[ReceivedRequest]:
-        """Requests answered 2xx."""
-        with self._lock:
-            return [request for request in self._requests if request.ok]
-
-    def wait_for(self, n: int, timeout: float = 5.0) -> list[ReceivedRequest]:
-        if not poll(lambda: len(self.received) >= n, timeout):
-            seen = "; ".join(request.describe() for request in self.requests) or "no requests at all"
-            raise AssertionError(
-                f"expected {n} accepted {self.service} requests within {timeout}s, got {len(self.received)}: {seen}"
-            )
-        return self.received
-
-    # --- the HTTP side ---
-
-    def _handle(self, handler: BaseHTTPRequestHandler) -> None:
-        length = int(handler.headers.get("Content-Length") or 0)
-        body = handler.rfile.read(length) if length else b""
-        parts = urlsplit(handler.path)
-        query = parse_qs(parts.query, keep_blank_values=True)
-        headers = {name.lower(): value for name, value in handler.headers.items()}
-        try:
-            parsed: Any = json.loads(body) if body else None
-        except ValueError:
-            parsed = None
-        with self._lock:
-            delay = self._delay
-        if delay:
-            self._stopping.wait(delay)
-
+    def _answer(self, request: Incoming, parsed: Any) -> Answer:
         failed = self._programmed_failure()
         if failed is not None:
-            status, answer, extra = failed
-        else:
-            with self._lock:
-                status, answer, extra = self._route(handler.command, parts.path, query, headers, body, parsed)
-        record = ReceivedRequest(
-            method=handler.command,
-            path=parts.path,
-            query=query,
-            headers=headers,
-            body=body,
-            json=parsed,
-            status=status,
-            at=time.time(),
-        )
+            return failed
         with self._lock:
-            self._requests.append(record)
-        encoded = (answer if isinstance(answer, str) else json.dumps(answer)).encode("utf-8")
-        try:
-            handler.send_response(status)
-            for name, value in extra.items():
-                handler.send_header(name, value)
-            handler.send_header("Content-Type", "application/json")
-            handler.send_header("Content-Length", str(len(encoded)))
-            handler.end_headers()
-            handler.wfile.write(encoded)
-        except (BrokenPipeError, ConnectionResetError):
-            pass  # the client gave up waiting (a timeout test)
+            return self._route(request, parsed)
 
-    def _programmed_failure(self) -> Answer | None:
-        with self._lock:
-            failure = self._failure
-            if failure is None:
-                return None
-            expired = (failure.until is not None and time.monotonic() >= failure.until) or (
-                failure.remaining is not None and failure.remaining <= 0
-            )
-            if expired:
-                self._failure = None
-                return None
-            if failure.remaining is not None:
-                failure.remaining -= 1
-            body: Any = failure.body if failure.body is not None else self._error_body(failure.status)
-            return failure.status, body, failure.headers
-
-    def _error_body(self, status: int) -> Any:
-        raise NotImplementedError
-
-    def _route(
-        self,
-        method: str,
-        path: str,
-        query: dict[str, list[str]],
-        headers: dict[str, str],
-        body: bytes,
-        parsed: Any,
-    ) -> Answer:
+    def _route(self, request: Incoming, parsed: Any) -> Answer:
+        """Status, body and headers for a request no programmed failure answered (under the lock)."""
         raise NotImplementedError
 
 
@@ -287,15 +93,8 @@ class PagerDutyReceiver(_ApiReceiver):
             }
         return {"status": "unrecognized object", "message": f"stand-in told to fail with {status}"}
 
-    def _route(
-        self,
-        method: str,
-        path: str,
-        query: dict[str, list[str]],
-        headers: dict[str, str],
-        body: bytes,
-        parsed: Any,
-    ) -> Answer:
+    def _route(self, request: Incoming, parsed: Any) -> Answer:
+        method, path = request.method, request.parts.path
         if path != self.path:
             return 404, {"status": "Not Found", "message": f"no route {path}"}, {}
         if method != "POST":
@@ -380,16 +179,9 @@ class OpsgenieReceiver(_ApiReceiver):
             return self._envelope(status, "You are making too many requests! To avoid errors, slow down.")
         return self._envelope(status, f"stand-in told to fail with {status}")
 
-    def _route(
-        self,
-        method: str,
-        path: str,
-        query: dict[str, list[str]],
-        headers: dict[str, str],
-        body: bytes,
-        parsed: Any,
-    ) -> Answer:
-        if headers.get("authorization") != f"GenieKey {self.api_key}":
+    def _route(self, request: Incoming, parsed: Any) -> Answer:
+        method, path, query = request.method, request.parts.path, request.query
+        if request.headers.get("authorization") != f"GenieKey {self.api_key}":
             return 401, self._envelope(401, "Could not authenticate"), {}
         segments = path.split("/")
         if method != "POST" or segments[:3] != ["", "v2", "alerts"]:

@@ -17,16 +17,14 @@ The ``slack_receiver`` fixture starts one for a test and stops it afterwards.
 
 from __future__ import annotations
 
-import json
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from types import TracebackType
-from typing import Any, Self
-from urllib.parse import urlsplit
+from http.server import BaseHTTPRequestHandler
+from typing import Any
 
 import pytest
+
+from tests.support.http_receiver import Failure, HttpReceiver, encode_answer, parse_json
 
 BLOCK_TEXT_LIMIT = 13_000
 """Roughly where Slack starts answering ``msg_blocks_too_long``."""
@@ -69,14 +67,6 @@ class PostedMessage:
 
 
 @dataclass
-class _HttpFailure:
-    status: int
-    remaining: int | None
-    body: str
-    headers: dict[str, str]
-
-
-@dataclass
 class _ApiFailure:
     error: str
     method: str | None
@@ -84,8 +74,11 @@ class _ApiFailure:
     extra: dict[str, Any]
 
 
-class SlackReceiver:
+class SlackReceiver(HttpReceiver[SlackRequest]):
     """Slack on 127.0.0.1, recording everything it is sent."""
+
+    thread_name = "slack-receiver"
+    methods = ("POST", "GET", "PUT")
 
     def __init__(
         self,
@@ -93,78 +86,16 @@ class SlackReceiver:
         channel: str = "C0HOLDOFF1",
         webhook_secret: str = "w3bh00kS3cr3tPartOfTheUrl",
     ) -> None:
+        super().__init__()
         self.token = token
         self.channel = channel
         self.webhook_secret = webhook_secret
         self.webhook_path = f"/services/T0HOLDOFF/B0HOLDOFF/{webhook_secret}"
-        self._lock = threading.Lock()
-        self._requests: list[SlackRequest] = []
         self._messages: dict[str, PostedMessage] = {}
         self._next_ts = 1
-        self._http_failure: _HttpFailure | None = None
         self._api_failures: list[_ApiFailure] = []
-        self._delay = 0.0
-        self._stopping = threading.Event()
-        self._server: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
-
-    # --- lifecycle ---
-
-    def start(self) -> Self:
-        if self._server is not None:
-            return self
-        receiver = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                receiver._handle(self)
-
-            do_GET = do_PUT = do_POST
-
-            def log_message(self, format: str, *args: Any) -> None:  # keep test output quiet
-                pass
-
-        self._stopping.clear()
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(
-            target=self._server.serve_forever,
-            kwargs={"poll_interval": 0.02},
-            name="slack-receiver",
-            daemon=True,
-        )
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._stopping.set()
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-        self._server = None
-        self._thread = None
-
-    def __enter__(self) -> Self:
-        return self.start()
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.stop()
 
     # --- where it listens ---
-
-    @property
-    def port(self) -> int:
-        if self._server is None:
-            raise RuntimeError("the receiver is not started")
-        return int(self._server.server_address[1])
-
-    @property
-    def base_url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
 
     @property
     def webhook_url(self) -> str:
@@ -185,8 +116,9 @@ class SlackReceiver:
         headers: dict[str, str] | None = None,
     ) -> None:
         """Answer ``status`` with ``body`` to the next ``count`` requests (None: until :meth:`recover`)."""
-        with self._lock:
-            self._http_failure = _HttpFailure(status, count, body, dict(headers or {}))
+        # A count below 1 still fails the next request.
+        remaining = None if count is None else max(count, 1)
+        self._program(Failure(status, body, dict(headers or {}), remaining=remaining))
 
     def fail_api(self, error: str, method: str | None = None, count: int | None = 1, **extra: Any) -> None:
         """Answer ``{"ok": false, "error": error, **extra}`` to the next ``count`` calls of ``method``
@@ -194,16 +126,11 @@ class SlackReceiver:
         with self._lock:
             self._api_failures.append(_ApiFailure(error, method, count, extra))
 
-    def delay(self, seconds: float) -> None:
-        """Wait this long before answering each request (to provoke client timeouts)."""
-        with self._lock:
-            self._delay = seconds
-
     def recover(self) -> None:
+        """Stop failing (at the HTTP and the API level) and stop delaying (:meth:`delay`)."""
+        super().recover()
         with self._lock:
-            self._http_failure = None
             self._api_failures.clear()
-            self._delay = 0.0
 
     def delete(self, ts: str) -> None:
         """Forget a message, as if someone deleted it in Slack."""
@@ -211,11 +138,6 @@ class SlackReceiver:
             del self._messages[ts]
 
     # --- what it saw ---
-
-    @property
-    def requests(self) -> list[SlackRequest]:
-        with self._lock:
-            return list(self._requests)
 
     def calls(self, api_method: str) -> list[SlackRequest]:
         """Requests to one Web API method (``chat.postMessage``, ``chat.update``)."""
@@ -230,24 +152,16 @@ class SlackReceiver:
     # --- the HTTP side ---
 
     def _handle(self, handler: BaseHTTPRequestHandler) -> None:
-        length = int(handler.headers.get("Content-Length") or 0)
-        body = handler.rfile.read(length) if length else b""
-        path = urlsplit(handler.path).path
-        try:
-            parsed: Any = json.loads(body) if body else None
-        except ValueError:
-            parsed = None
-        with self._lock:
-            delay = self._delay
-        if delay:
-            self._stopping.wait(delay)
-        headers = {name.lower(): value for name, value in handler.headers.items()}
+        request = self._read(handler)
+        path, headers = request.parts.path, request.headers
+        parsed = parse_json(request.body)
+        self._wait()
 
         extra_headers: dict[str, str] = {}
         answer: Any
-        failure = self._take_http_failure()
+        failure = self._take_failure()
         if failure is not None:
-            status, answer, content_type = failure.status, failure.body, "text/plain"
+            status, answer, content_type = failure.status, failure.body or "", "text/plain"
             extra_headers = failure.headers
         elif path.startswith("/services/"):
             status, answer = self._webhook(path, parsed)
@@ -259,39 +173,18 @@ class SlackReceiver:
         else:
             status, answer, content_type = 404, "<html>not found</html>", "text/html"
 
-        record = SlackRequest(
-            method=handler.command,
-            path=path,
-            headers=headers,
-            body=body,
-            json=parsed,
-            status=status,
-            answer=answer,
+        self._record(
+            SlackRequest(
+                method=request.method,
+                path=path,
+                headers=headers,
+                body=request.body,
+                json=parsed,
+                status=status,
+                answer=answer,
+            )
         )
-        with self._lock:
-            self._requests.append(record)
-        encoded = (answer if isinstance(answer, str) else json.dumps(answer)).encode("utf-8")
-        try:
-            handler.send_response(status)
-            for name, value in extra_headers.items():
-                handler.send_header(name, value)
-            handler.send_header("Content-Type", content_type)
-            handler.send_header("Content-Length", str(len(encoded)))
-            handler.end_headers()
-            handler.wfile.write(encoded)
-        except (BrokenPipeError, ConnectionResetError):
-            pass  # the client gave up waiting (a timeout test)
-
-    def _take_http_failure(self) -> _HttpFailure | None:
-        with self._lock:
-            failure = self._http_failure
-            if failure is None:
-                return None
-            if failure.remaining is not None:
-                failure.remaining -= 1
-                if failure.remaining <= 0:
-                    self._http_failure = None
-            return failure
+        self._reply(handler, status, encode_answer(answer), extra_headers, content_type)
 
     def _take_api_failure(self, method: str) -> _ApiFailure | None:
         with self._lock:

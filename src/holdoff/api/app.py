@@ -4,27 +4,38 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI, Request
 from fastapi.concurrency import run_in_threadpool
 
 from holdoff import __version__
+from holdoff.api import auth as access_control
 from holdoff.api import errors
+from holdoff.api.auth import Principal, authenticated, require_page
 from holdoff.api.limits import BodySizeLimit
 from holdoff.api.routes import (
     actions,
     admin,
     alerts,
+    audit,
+    auth,
+    channels,
     cloudwatch,
     coralogix,
     health,
     incidents,
+    logs,
+    metrics,
+    policy,
     silences,
     sources,
+    ws,
 )
+from holdoff.auth.roles import Role
 from holdoff.ingest.registry import SOURCES
 from holdoff.runtime import Runtime
+from holdoff.web import routes as web
 
 
 def create_app(runtime: Runtime) -> FastAPI:
@@ -45,6 +56,7 @@ def create_app(runtime: Runtime) -> FastAPI:
     app.state.runtime = runtime
     app.add_middleware(BodySizeLimit)
     errors.install(app)
+    access_control.install(app, runtime)
     app.include_router(health.router)
     app.include_router(coralogix.router)
     app.include_router(sources.router)
@@ -54,9 +66,21 @@ def create_app(runtime: Runtime) -> FastAPI:
     app.include_router(incidents.router)
     app.include_router(actions.router)
     app.include_router(silences.router)
+    app.include_router(auth.router)
+    app.include_router(audit.router)
+    app.include_router(metrics.router)
+    app.include_router(channels.router)
+    app.include_router(policy.router)
+    app.include_router(logs.router)
+    app.include_router(ws.router)
+
+    web.install(app)
 
     @app.get("/", include_in_schema=False)
-    async def index() -> dict[str, Any]:
+    async def index(request: Request, principal: Annotated[Principal | None, Depends(authenticated)]) -> Any:
+        if web.wants_html(request):  # a browser gets the dashboard; curl and API clients this index
+            await require_page(Role.VIEWER)(request, principal)  # no credentials: off to /login
+            return await web.dashboard(request)
         return {
             "service": "holdoff",
             "version": __version__,

@@ -11,15 +11,17 @@ for a pager.
 from __future__ import annotations
 
 import json
-import time
-from collections.abc import Callable, Iterable
 from typing import Any
 
 import httpx
 
 from holdoff import __version__
 from holdoff.mediate.model import NotificationKind
+from holdoff.notify import http_delivery
 from holdoff.notify.channel import DeliveryResult
+from holdoff.notify.http_delivery import Scrub as Scrub
+from holdoff.notify.http_delivery import elapsed_ms as elapsed_ms
+from holdoff.notify.http_delivery import scrubber as scrubber
 
 PAGER_KINDS = frozenset(
     {
@@ -33,8 +35,6 @@ PAGER_KINDS = frozenset(
 
 CUT_MARK = "…"
 SNIPPET_CHARS = 300
-
-Scrub = Callable[[str], str]
 
 
 def check_kinds(kinds: list[NotificationKind] | None, service: str) -> list[NotificationKind] | None:
@@ -79,10 +79,6 @@ def encode(payload: dict[str, Any]) -> bytes:
     return json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
-def elapsed_ms(started: float) -> float:
-    return round((time.perf_counter() - started) * 1000.0, 3)
-
-
 def host_of(url: str) -> str:
     """``host[:port]`` of ``url``, without credentials, path or query; ``"?"`` when there is none."""
     try:
@@ -102,18 +98,6 @@ def new_client(timeout_seconds: float, transport: httpx.BaseTransport | None = N
     )
 
 
-def scrubber(secrets: Iterable[str]) -> Scrub:
-    """A function that replaces every secret in a text by ``***`` (longest first)."""
-    ordered = sorted({secret for secret in secrets if secret}, key=len, reverse=True)
-
-    def scrub(text: str) -> str:
-        for secret in ordered:
-            text = text.replace(secret, "***")
-        return text
-
-    return scrub
-
-
 def response_json(response: httpx.Response) -> Any:
     """The response's JSON body, or None when it has none."""
     try:
@@ -124,16 +108,11 @@ def response_json(response: httpx.Response) -> Any:
 
 def snippet(response: httpx.Response, scrub: Scrub, chars: int = SNIPPET_CHARS) -> str:
     """The start of the response body on one line, without secrets."""
-    try:
-        text = response.text
-    except Exception:
-        return ""
-    # Scrub before cutting, so that no piece of a secret survives at the cut.
-    return " ".join(scrub(text[:20_000]).split())[:chars]
+    return http_delivery.snippet(response, scrub, chars)
 
 
 def one_line(text: str, scrub: Scrub, chars: int = SNIPPET_CHARS) -> str:
-    return " ".join(scrub(text[:20_000]).split())[:chars]
+    return http_delivery.one_line(text, scrub, chars)
 
 
 def retry_after(response: httpx.Response, scrub: Scrub) -> str:
@@ -145,31 +124,18 @@ def exception_failure(
     exc: Exception, target: str, timeout_seconds: float, scrub: Scrub, url_setting: str, started: float
 ) -> DeliveryResult:
     """The result for a request that got no HTTP answer: retryable unless the URL itself is unusable."""
-    latency = elapsed_ms(started)
-    timeout = f"{timeout_seconds:g}s"
-    reason = f"{type(exc).__name__}: {scrub(str(exc).strip() or 'no details')}"
-    retryable = True
-    if isinstance(exc, httpx.ConnectTimeout):
-        error = f"timed out after {timeout} connecting to {target}"
-    elif isinstance(exc, httpx.ReadTimeout):
-        error = (
-            f"timed out after {timeout} waiting for {target} to answer (it may have taken the request; "
-            "sending it again is safe, the key is the same)"
-        )
-    elif isinstance(exc, httpx.WriteTimeout):
-        error = f"timed out after {timeout} sending the request to {target}"
-    elif isinstance(exc, httpx.TimeoutException):
-        error = f"timed out after {timeout} talking to {target}"
-    elif isinstance(exc, httpx.UnsupportedProtocol | httpx.InvalidURL):
-        retryable = False
-        error = f"{url_setting} is not a usable http(s) URL ({target}): {reason}"
-    elif isinstance(exc, httpx.ConnectError):
-        error = f"cannot connect to {target}: {reason}"
-    elif isinstance(exc, httpx.TransportError):
-        error = f"network error talking to {target}: {reason}"
-    else:
-        error = f"unexpected error sending to {target}: {reason}"
-    return DeliveryResult(ok=False, retryable=retryable, error=error, latency_ms=latency)
+    return http_delivery.exception_failure(
+        exc,
+        target=target,
+        url_setting=url_setting,
+        timeout_seconds=timeout_seconds,
+        scrub=scrub,
+        started=started,
+        after_read_timeout=(
+            " (it may have taken the request; sending it again is safe, the key is the same)"
+        ),
+        sending="the request",
+    )
 
 
 def not_taken(

@@ -41,6 +41,7 @@ from pydantic import ConfigDict, Field, SecretStr, field_validator
 from holdoff.mediate.model import NotificationKind
 from holdoff.notify.channel import ALL_BUT_ACKNOWLEDGED, DeliveryResult
 from holdoff.notify.config import ChannelConfig, Secret
+from holdoff.notify.http_delivery import elapsed_ms, scrub
 from holdoff.notify.message import Message
 from holdoff.notify.templates import DEFAULT, Templates
 
@@ -118,12 +119,6 @@ def _is_location(piece: str) -> bool:
     )
 
 
-def _scrub(text: str, secrets: list[str]) -> str:
-    for secret in secrets:
-        text = text.replace(secret, "***")
-    return text
-
-
 def load_plugin(url: str, index: int) -> Any:
     """The apprise plugin for ``url``; raises ValueError naming ``urls[index]``, never the URL."""
     where = f"urls[{index}]"
@@ -135,7 +130,7 @@ def load_plugin(url: str, index: int) -> Any:
     try:
         plugin = apprise.Apprise.instantiate(url, asset=_asset(), suppress_exceptions=False)
     except Exception as exc:
-        reason = " ".join(_scrub(str(exc), secrets).split())[:_MAX_LOG_CHARS] or type(exc).__name__
+        reason = " ".join(scrub(str(exc), secrets).split())[:_MAX_LOG_CHARS] or type(exc).__name__
         raise ValueError(f"{where}: apprise cannot use this {scheme}:// URL: {reason}") from None
     if plugin is None:
         if scheme not in N_MGR:
@@ -220,7 +215,7 @@ class AppriseChannel:
                 ok=False,
                 retryable=False,
                 error=f"could not render the apprise message: {type(exc).__name__}: {self._scrub(str(exc))}",
-                latency_ms=_elapsed_ms(started),
+                latency_ms=elapsed_ms(started),
             )
         notify_type = NOTIFY_TYPES.get(message.kind, NotifyType.INFO)
         fingerprint = _fingerprint(message.title, body, notify_type)
@@ -237,7 +232,7 @@ class AppriseChannel:
             else:
                 failures.append(f"{target.label}: {problem}")
         self._remember(fingerprint, delivered, complete=not failures)
-        latency = _elapsed_ms(started)
+        latency = elapsed_ms(started)
         if not failures:
             return DeliveryResult(ok=True, retryable=False, latency_ms=latency)
         count = len(self._targets)
@@ -294,15 +289,11 @@ class AppriseChannel:
                 self._delivered.popitem(last=False)
 
     def _scrub(self, text: str) -> str:
-        return _scrub(text, self._secrets)
+        return scrub(text, self._secrets)
 
 
 def _fingerprint(title: str, body: str, notify_type: NotifyType) -> str:
     return hashlib.sha256("\0".join((title, body, notify_type.value)).encode("utf-8")).hexdigest()
-
-
-def _elapsed_ms(started: float) -> float:
-    return round((time.perf_counter() - started) * 1000.0, 3)
 
 
 class AppriseConfig(ChannelConfig):

@@ -23,6 +23,7 @@ from pydantic import Field, SecretStr, model_validator
 from holdoff.mediate.model import NotificationKind
 from holdoff.notify.channel import ALL_BUT_ACKNOWLEDGED, DeliveryResult
 from holdoff.notify.config import ChannelConfig, Expanded, Secret
+from holdoff.notify.http_delivery import elapsed_ms, failed_result
 from holdoff.notify.message import Message
 from holdoff.notify.templates import DEFAULT, Templates
 
@@ -211,7 +212,7 @@ class EmailChannel:
         finally:
             if smtp is not None:
                 _quit_quietly(smtp)
-        latency = _elapsed_ms(started)
+        latency = elapsed_ms(started)
         if refused:
             return DeliveryResult(
                 ok=True,
@@ -236,13 +237,7 @@ class EmailChannel:
     def _failed(
         self, started: float, error: str, *, retryable: bool, status_code: int | None = None
     ) -> DeliveryResult:
-        return DeliveryResult(
-            ok=False,
-            retryable=retryable,
-            status_code=status_code,
-            error=self._scrub(error),
-            latency_ms=_elapsed_ms(started),
-        )
+        return failed_result(self._scrub(error), started, retryable=retryable, status_code=status_code)
 
     def _from_exception(self, exc: Exception, stage: str, started: float) -> DeliveryResult:
         where = f"{stage} {self.server}" if stage != "building the email" else stage
@@ -362,10 +357,6 @@ def _quit_quietly(smtp: smtplib.SMTP) -> None:
         smtp.quit()
     except Exception:
         smtp.close()
-
-
-def _elapsed_ms(started: float) -> float:
-    return round((time.perf_counter() - started) * 1000.0, 3)
 
 
 class EmailConfig(ChannelConfig):

@@ -32,6 +32,7 @@ from holdoff import __version__
 from holdoff.mediate.model import NotificationKind
 from holdoff.notify.channel import ALL_BUT_ACKNOWLEDGED, DeliveryResult
 from holdoff.notify.config import ChannelConfig, Expanded, Secret
+from holdoff.notify.http_delivery import elapsed_ms, failed_result, retryable_status
 from holdoff.notify.message import Message
 from holdoff.notify.msgraph_errors import (
     Scrubber,
@@ -56,7 +57,6 @@ RATE_PER_SECOND = 0.5
 _IMPORTANT = frozenset({NotificationKind.ESCALATED, NotificationKind.REMINDER})
 """Kinds sent with ``importance: high``."""
 
-_RETRYABLE_STATUS = frozenset({408, 425, 429})
 _ADDRESS = re.compile(r"^[^@\s<>\"(),;:\[\]\\]+@[^@\s<>\"(),;:\[\]\\.]+(\.[^@\s<>\"(),;:\[\]\\.]+)+$")
 _GUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 _TENANT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9.-]*$")
@@ -356,7 +356,7 @@ class MsGraphChannel:
         status = response.status_code
         if 200 <= status < 300:
             return DeliveryResult(
-                ok=True, retryable=False, status_code=status, latency_ms=_elapsed_ms(started)
+                ok=True, retryable=False, status_code=status, latency_ms=elapsed_ms(started)
             )
         code, said = graph_error(response, self._scrubber)
         where = f"HTTP {status} from {self._graph_where} sending as {self.sender}"
@@ -390,7 +390,7 @@ class MsGraphChannel:
                     "(the UPN or address of a user or shared mailbox in that tenant)"
                 )
             return self._failed(started, f"{where}: {hint}{graph_said}", retryable=False, status_code=status)
-        if status in _RETRYABLE_STATUS or status >= 500:
+        if retryable_status(status):
             retry_after = response.headers.get("Retry-After")
             wait = f"; Retry-After {self._scrubber.scrub(retry_after)}s" if retry_after else ""
             if status == 429:
@@ -423,14 +423,6 @@ class MsGraphChannel:
     def _failed(
         self, started: float, error: str, *, retryable: bool, status_code: int | None = None
     ) -> DeliveryResult:
-        return DeliveryResult(
-            ok=False,
-            retryable=retryable,
-            status_code=status_code,
-            error=self._scrubber.scrub(error),
-            latency_ms=_elapsed_ms(started),
+        return failed_result(
+            self._scrubber.scrub(error), started, retryable=retryable, status_code=status_code
         )
-
-
-def _elapsed_ms(started: float) -> float:
-    return round((time.perf_counter() - started) * 1000.0, 3)

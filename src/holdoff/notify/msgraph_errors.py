@@ -17,10 +17,12 @@ from __future__ import annotations
 import base64
 import json
 import ssl
-from urllib.parse import quote, quote_plus, urlsplit
+from urllib.parse import quote, quote_plus
 
 import httpx
 from msal.exceptions import MsalServiceError  # type: ignore[import-untyped]
+
+from holdoff.notify.http_delivery import describe_host, one_line, scrub
 
 SNIPPET_CHARS = 500
 """The most of a server's answer an error text quotes."""
@@ -52,12 +54,10 @@ class Scrubber:
         return f"{type(exc).__name__}: {self.cut(text)}"
 
     def cut(self, text: str) -> str:
-        # Scrub before cutting, so that no piece of a secret survives at the cut.
-        return " ".join(self.scrub(text[:20_000]).split())[:SNIPPET_CHARS]
+        return one_line(text, self.scrub, SNIPPET_CHARS)
 
     def scrub(self, text: str) -> str:
-        for secret in self._secrets:
-            text = text.replace(secret, "***")
+        text = scrub(text, self._secrets)
         if self.token_seen:
             text = text.replace(self.token_seen, "***")
         return text
@@ -191,10 +191,4 @@ def tls_failure(exc: BaseException) -> bool:
 
 def host(url: str) -> str:
     """``host`` or ``host:port`` of ``url``, to name a server in a text; ``?`` if it has none."""
-    try:
-        parts = urlsplit(url)
-        name = parts.hostname or "?"
-        port = parts.port
-    except ValueError:
-        return "?"
-    return f"{name}:{port}" if port is not None else name
+    return describe_host(url)

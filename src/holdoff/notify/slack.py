@@ -28,15 +28,15 @@ from holdoff import __version__
 from holdoff.mediate.model import NotificationKind
 from holdoff.notify.channel import ALL_BUT_ACKNOWLEDGED, DeliveryResult
 from holdoff.notify.config import ChannelConfig, Expanded, Secret
+from holdoff.notify.http_delivery import describe_host, elapsed_ms, exception_failure, retryable_status, scrub
+from holdoff.notify.http_delivery import snippet as body_snippet
 from holdoff.notify.message import Message
 from holdoff.notify.slack_blocks import build_blocks, build_payload, encode, fallback_text
 from holdoff.notify.slack_errors import (
     API_HINTS,
     API_RETRYABLE,
-    RETRYABLE_STATUS,
     WEBHOOK_GONE,
     WEBHOOK_HINTS,
-    describe_host,
     secret_parts,
 )
 from holdoff.notify.templates import DEFAULT, Templates
@@ -141,7 +141,7 @@ class SlackChannel:
             )
         except Exception as exc:  # send never raises: every failure becomes a result
             return self._failure_from_exception(exc, target, "webhook_url", started)
-        latency = _elapsed_ms(started)
+        latency = elapsed_ms(started)
         status = response.status_code
         if 200 <= status < 300:
             return DeliveryResult(ok=True, retryable=False, status_code=status, latency_ms=latency)
@@ -149,7 +149,7 @@ class SlackChannel:
         code = snippet.strip().lower() if re.fullmatch(r"[a-z_]{3,60}", snippet.strip().lower()) else ""
         where = f"HTTP {status} from {target}"
         detail = f": {snippet}" if snippet else ""
-        if status in RETRYABLE_STATUS or status >= 500:
+        if retryable_status(status):
             if status == 429:
                 where += (
                     f" (rate limited: Slack allows about 1 message per second{self._retry_after(response)})"
@@ -236,9 +236,9 @@ class SlackChannel:
             )
         except Exception as exc:
             return _Answer(self._failure_from_exception(exc, target, "api_url", started))
-        latency = _elapsed_ms(started)
+        latency = elapsed_ms(started)
         status = response.status_code
-        if status in RETRYABLE_STATUS or status >= 500:
+        if retryable_status(status):
             where = f"HTTP {status} from {target}"
             if status == 429:
                 where += f" (rate limited: Slack allows about 1 message per second per channel{self._retry_after(response)})"
@@ -293,30 +293,17 @@ class SlackChannel:
     def _failure_from_exception(
         self, exc: Exception, target: str, setting: str, started: float
     ) -> DeliveryResult:
-        latency = _elapsed_ms(started)
-        timeout = f"{self._timeout:g}s"
-        retryable = True
-        if isinstance(exc, httpx.ConnectTimeout):
-            error = f"timed out after {timeout} connecting to {target}"
-        elif isinstance(exc, httpx.ReadTimeout):
-            error = (
-                f"timed out after {timeout} waiting for {target} to answer (it may have posted the message)"
-            )
-        elif isinstance(exc, httpx.WriteTimeout):
-            error = f"timed out after {timeout} sending the message to {target}"
-        elif isinstance(exc, httpx.TimeoutException):
-            error = f"timed out after {timeout} talking to {target}"
-        elif isinstance(exc, httpx.UnsupportedProtocol | httpx.InvalidURL):
-            retryable = False
-            error = f"{setting} is not a usable http(s) URL ({target}): {self._reason(exc)}"
-        elif isinstance(exc, httpx.ConnectError):
-            error = f"cannot connect to {target}: {self._reason(exc)}"
-        elif isinstance(exc, httpx.TransportError):
-            error = f"network error talking to {target}: {self._reason(exc)}"
-        else:
-            retryable = False
-            error = f"unexpected error sending to {target}: {self._reason(exc)}"
-        return DeliveryResult(ok=False, retryable=retryable, error=error, latency_ms=latency)
+        return exception_failure(
+            exc,
+            target=target,
+            url_setting=setting,
+            timeout_seconds=self._timeout,
+            scrub=self._scrub,
+            started=started,
+            after_read_timeout=" (it may have posted the message)",
+            reason_chars=300,
+            unexpected_retryable=False,
+        )
 
     # --- keeping the secrets out of error texts ---
 
@@ -324,22 +311,11 @@ class SlackChannel:
         value = response.headers.get("Retry-After")
         return f", Retry-After {self._scrub(value)[:20]}" if value else ""
 
-    def _reason(self, exc: Exception) -> str:
-        text = str(exc).strip() or "no details"
-        return f"{type(exc).__name__}: {self._scrub(text)[:300]}"
-
     def _snippet(self, response: httpx.Response) -> str:
-        try:
-            text = response.text
-        except Exception:
-            return ""
-        # Scrub before cutting, so that no piece of a secret survives at the cut.
-        return " ".join(self._scrub(text[:20_000]).split())[:_BODY_SNIPPET_CHARS]
+        return body_snippet(response, self._scrub, _BODY_SNIPPET_CHARS)
 
     def _scrub(self, text: str) -> str:
-        for secret in self._secrets:
-            text = text.replace(secret, "***")
-        return text
+        return scrub(text, self._secrets)
 
 
 def _with(result: DeliveryResult, *, ref: str | None) -> DeliveryResult:
@@ -357,10 +333,6 @@ def _reveal(value: str | SecretStr | None) -> str:
     if value is None:
         return ""
     return value.get_secret_value() if isinstance(value, SecretStr) else value
-
-
-def _elapsed_ms(started: float) -> float:
-    return round((time.perf_counter() - started) * 1000.0, 3)
 
 
 # --------------------------------------------------------------------------- configuration

@@ -1,5 +1,6 @@
-"""How Slack failures are explained: hints for Slack's error codes, which failures are worth
-retrying, and the host-only, secret-free naming of a webhook or API URL in error texts."""
+"""How Slack failures are explained: hints for Slack's error codes, which API errors are worth
+retrying, and which pieces of a webhook URL must never appear in error texts (naming the host, timing
+and the rest of the HTTP handling are in :mod:`holdoff.notify.http_delivery`)."""
 
 from __future__ import annotations
 
@@ -62,18 +63,6 @@ API_RETRYABLE = frozenset(
         "team_added_to_org",
     }
 )
-RETRYABLE_STATUS = frozenset({408, 425, 429})
-
-
-def describe_host(url: str) -> str:
-    """``host[:port]`` of a URL, without credentials, path or query; ``"?"`` when there is none."""
-    try:
-        parts = urlsplit(url)
-        host = parts.hostname or "?"
-        port = parts.port
-    except ValueError:
-        return "?"
-    return f"{host}:{port}" if port is not None else host
 
 
 def secret_parts(url: str) -> list[str]:

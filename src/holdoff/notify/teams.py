@@ -19,6 +19,14 @@ from holdoff import __version__
 from holdoff.mediate.model import NotificationKind
 from holdoff.notify.channel import ALL_BUT_ACKNOWLEDGED, DeliveryResult
 from holdoff.notify.config import ChannelConfig, Secret
+from holdoff.notify.http_delivery import describe_host as describe_host  # registry imports it from here
+from holdoff.notify.http_delivery import (
+    elapsed_ms,
+    exception_failure,
+    retryable_status,
+    scrub,
+    snippet,
+)
 from holdoff.notify.message import Fact, Message
 from holdoff.notify.templates import DEFAULT, Templates
 
@@ -39,7 +47,6 @@ TRUNCATION_MARK = "… (truncated)"
 _CARD_SCHEMA = "http://adaptivecards.io/schemas/adaptive-card.json"
 _ADAPTIVE_CARD = "application/vnd.microsoft.card.adaptive"
 _BODY_SNIPPET_CHARS = 200
-_RETRYABLE_STATUS = frozenset({408, 425, 429})
 _URL_HINT = "check TEAMS_WEBHOOK_URL: the workflow may be disabled or deleted"
 
 
@@ -139,17 +146,6 @@ def _shorten(
     )
 
 
-def describe_host(url: str) -> str:
-    """``host[:port]`` of a URL, without credentials, path or query; ``"?"`` when there is none."""
-    try:
-        parts = urlsplit(url)
-        host = parts.hostname or "?"
-        port = parts.port
-    except ValueError:
-        return "?"
-    return f"{host}:{port}" if port is not None else host
-
-
 class TeamsChannel:
     """Posts each message as an Adaptive Card to a Teams Workflows webhook."""
 
@@ -209,14 +205,14 @@ class TeamsChannel:
     # --- results ---
 
     def _result_from_response(self, response: httpx.Response, started: float) -> DeliveryResult:
-        latency = _elapsed_ms(started)
+        latency = elapsed_ms(started)
         status = response.status_code
         if 200 <= status < 300:
             return DeliveryResult(ok=True, retryable=False, status_code=status, latency_ms=latency)
         where = f"HTTP {status} from Teams webhook on {self.host}"
-        snippet = self._snippet(response)
-        detail = f": {snippet}" if snippet else ""
-        if status in _RETRYABLE_STATUS or status >= 500:
+        said = snippet(response, self._scrub, _BODY_SNIPPET_CHARS)
+        detail = f": {said}" if said else ""
+        if retryable_status(status):
             if status == 429:
                 retry_after = response.headers.get("Retry-After")
                 wait = f", Retry-After {self._scrub(retry_after)}" if retry_after else ""
@@ -243,49 +239,20 @@ class TeamsChannel:
         )
 
     def _failure_from_exception(self, exc: Exception, started: float) -> DeliveryResult:
-        latency = _elapsed_ms(started)
-        target = f"Teams webhook on {self.host}"
-        timeout = f"{self._timeout:g}s"
-        retryable = True
-        if isinstance(exc, httpx.ConnectTimeout):
-            error = f"timed out after {timeout} connecting to {target}"
-        elif isinstance(exc, httpx.ReadTimeout):
-            error = (
-                f"timed out after {timeout} waiting for {target} to answer (it may have posted the message)"
-            )
-        elif isinstance(exc, httpx.WriteTimeout):
-            error = f"timed out after {timeout} sending the message to {target}"
-        elif isinstance(exc, httpx.TimeoutException):
-            error = f"timed out after {timeout} talking to {target}"
-        elif isinstance(exc, httpx.UnsupportedProtocol | httpx.InvalidURL):
-            retryable = False
-            error = f"TEAMS_WEBHOOK_URL is not a usable http(s) URL ({target}): {self._reason(exc)}"
-        elif isinstance(exc, httpx.ConnectError):
-            error = f"cannot connect to {target}: {self._reason(exc)}"
-        elif isinstance(exc, httpx.TransportError):
-            error = f"network error talking to {target}: {self._reason(exc)}"
-        else:
-            error = f"unexpected error sending to {target}: {self._reason(exc)}"
-        return DeliveryResult(ok=False, retryable=retryable, error=error, latency_ms=latency)
+        return exception_failure(
+            exc,
+            target=f"Teams webhook on {self.host}",
+            url_setting="TEAMS_WEBHOOK_URL",
+            timeout_seconds=self._timeout,
+            scrub=self._scrub,
+            started=started,
+            after_read_timeout=" (it may have posted the message)",
+        )
 
     # --- keeping the secret out of error texts ---
 
-    def _reason(self, exc: Exception) -> str:
-        text = str(exc).strip() or "no details"
-        return f"{type(exc).__name__}: {self._scrub(text)}"
-
-    def _snippet(self, response: httpx.Response) -> str:
-        try:
-            text = response.text
-        except Exception:
-            return ""
-        # Scrub before cutting, so that no piece of the secret survives at the cut.
-        return " ".join(self._scrub(text[:20_000]).split())[:_BODY_SNIPPET_CHARS]
-
     def _scrub(self, text: str) -> str:
-        for secret in self._secrets:
-            text = text.replace(secret, "***")
-        return text
+        return scrub(text, self._secrets)
 
 
 def _secret_parts(url: str) -> list[str]:
@@ -300,10 +267,6 @@ def _secret_parts(url: str) -> list[str]:
         candidates.append(parts.password)
     unique = {candidate for candidate in candidates if candidate and candidate != "/"}
     return sorted(unique, key=len, reverse=True)
-
-
-def _elapsed_ms(started: float) -> float:
-    return round((time.perf_counter() - started) * 1000.0, 3)
 
 
 class TeamsConfig(ChannelConfig):

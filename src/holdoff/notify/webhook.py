@@ -37,6 +37,16 @@ from holdoff import __version__
 from holdoff.mediate.model import NotificationKind
 from holdoff.notify.channel import DeliveryResult
 from holdoff.notify.config import ChannelConfig, Expanded, Secret
+from holdoff.notify.http_delivery import (
+    describe_host,
+    elapsed_ms,
+    exception_failure,
+    failed_result,
+    reason,
+    retryable_status,
+    scrub,
+    snippet,
+)
 from holdoff.notify.message import Message
 from holdoff.notify.templates import DEFAULT, Templates
 
@@ -51,7 +61,6 @@ KIND_HEADER = "X-Holdoff-Kind"
 RESERVED_HEADERS = frozenset({"content-type", "content-length", "host", "transfer-encoding", "connection"})
 """Headers Holdoff sets itself (``content_type`` chooses the Content-Type); ``X-Holdoff-*`` too."""
 
-_RETRYABLE_STATUS = frozenset({408, 425, 429})
 _BODY_SNIPPET_CHARS = 200
 _HEADER_NAME = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")
 _MIN_SCRUBBED = 4
@@ -152,17 +161,6 @@ def signature(secret: str | bytes, timestamp: int | str, body: bytes) -> str:
 # --------------------------------------------------------------------------- the channel
 
 
-def describe_host(url: str) -> str:
-    """``host[:port]`` of a URL, without credentials, path or query; ``"?"`` when there is none."""
-    try:
-        parts = urlsplit(url)
-        host = parts.hostname or "?"
-        port = parts.port
-    except ValueError:
-        return "?"
-    return f"{host}:{port}" if port is not None else host
-
-
 class WebhookChannel:
     """Sends each message as one HTTP request (POST or PUT) to a configured URL."""
 
@@ -206,14 +204,14 @@ class WebhookChannel:
             body = render_body(self._template, message, self._content_type)
         except BodyTemplateError as exc:
             return DeliveryResult(
-                ok=False, retryable=False, error=self._scrub(str(exc)), latency_ms=_elapsed_ms(started)
+                ok=False, retryable=False, error=self._scrub(str(exc)), latency_ms=elapsed_ms(started)
             )
         except Exception as exc:  # send never raises
             return DeliveryResult(
                 ok=False,
                 retryable=False,
-                error=f"could not build the webhook body: {self._reason(exc)}",
-                latency_ms=_elapsed_ms(started),
+                error=f"could not build the webhook body: {reason(exc, self._scrub)}",
+                latency_ms=elapsed_ms(started),
             )
         try:
             response = self._client.request(
@@ -243,14 +241,14 @@ class WebhookChannel:
     # --- results ---
 
     def _result_from_response(self, response: httpx.Response, started: float) -> DeliveryResult:
-        latency = _elapsed_ms(started)
+        latency = elapsed_ms(started)
         status = response.status_code
         if 200 <= status < 300:
             return DeliveryResult(ok=True, retryable=False, status_code=status, latency_ms=latency)
         where = f"HTTP {status} from webhook on {self.host}"
-        snippet = self._snippet(response)
-        detail = f": {snippet}" if snippet else ""
-        if status in _RETRYABLE_STATUS or status >= 500:
+        said = snippet(response, self._scrub, _BODY_SNIPPET_CHARS)
+        detail = f": {said}" if said else ""
+        if retryable_status(status):
             if status == 429:
                 retry_after = response.headers.get("Retry-After")
                 where += " (throttled" + (f", Retry-After {self._scrub(retry_after)}" if retry_after else "")
@@ -267,52 +265,26 @@ class WebhookChannel:
         )
 
     def _failure_from_exception(self, exc: Exception, started: float) -> DeliveryResult:
-        latency = _elapsed_ms(started)
         target = f"webhook on {self.host}"
-        timeout = f"{self._timeout:g}s"
-        retryable = True
-        if isinstance(exc, httpx.ConnectTimeout):
-            error = f"timed out after {timeout} connecting to {target}"
-        elif isinstance(exc, httpx.ReadTimeout):
+        if isinstance(exc, httpx.LocalProtocolError):
             error = (
-                f"timed out after {timeout} waiting for {target} to answer (it may have taken the message)"
+                f"the request to {target} could not be made (check the headers): {reason(exc, self._scrub)}"
             )
-        elif isinstance(exc, httpx.WriteTimeout):
-            error = f"timed out after {timeout} sending the message to {target}"
-        elif isinstance(exc, httpx.TimeoutException):
-            error = f"timed out after {timeout} talking to {target}"
-        elif isinstance(exc, httpx.UnsupportedProtocol | httpx.InvalidURL):
-            retryable = False
-            error = f"the webhook url is not a usable http(s) URL ({target}): {self._reason(exc)}"
-        elif isinstance(exc, httpx.LocalProtocolError):
-            retryable = False
-            error = f"the request to {target} could not be made (check the headers): {self._reason(exc)}"
-        elif isinstance(exc, httpx.ConnectError):
-            error = f"cannot connect to {target}: {self._reason(exc)}"
-        elif isinstance(exc, httpx.TransportError):
-            error = f"network error talking to {target}: {self._reason(exc)}"
-        else:
-            error = f"unexpected error sending to {target}: {self._reason(exc)}"
-        return DeliveryResult(ok=False, retryable=retryable, error=error, latency_ms=latency)
+            return failed_result(error, started, retryable=False)
+        return exception_failure(
+            exc,
+            target=target,
+            url_setting="the webhook url",
+            timeout_seconds=self._timeout,
+            scrub=self._scrub,
+            started=started,
+            after_read_timeout=" (it may have taken the message)",
+        )
 
     # --- keeping secrets out of error texts ---
 
-    def _reason(self, exc: Exception) -> str:
-        text = str(exc).strip() or "no details"
-        return f"{type(exc).__name__}: {self._scrub(text)}"
-
-    def _snippet(self, response: httpx.Response) -> str:
-        try:
-            text = response.text
-        except Exception:
-            return ""
-        # Scrub before cutting, so that no piece of a secret survives at the cut.
-        return " ".join(self._scrub(text[:20_000]).split())[:_BODY_SNIPPET_CHARS]
-
     def _scrub(self, text: str) -> str:
-        for secret in self._secrets:
-            text = text.replace(secret, "***")
-        return text
+        return scrub(text, self._secrets)
 
 
 def _hint(status: int) -> str:
@@ -354,10 +326,6 @@ def _secret_pieces(url: str, header_values: Any, secret: str | None) -> list[str
         candidates.add(secret)
     unique = {candidate for candidate in candidates if len(candidate) >= _MIN_SCRUBBED}
     return sorted(unique, key=len, reverse=True)
-
-
-def _elapsed_ms(started: float) -> float:
-    return round((time.perf_counter() - started) * 1000.0, 3)
 
 
 # --------------------------------------------------------------------------- configuration

@@ -11,6 +11,7 @@ from holdoff.mediate.model import AlertState
 from holdoff.store import alerts as alert_store
 from holdoff.store import incidents as incident_store
 from holdoff.store import outbox
+from holdoff.store.alert_search import AlertFilter
 from holdoff.store.db import Database
 
 
@@ -22,10 +23,15 @@ class AlertHistory:
 
 
 def list_alerts(
-    db: Database, *, states: Sequence[AlertState], limit: int, cursor: str | None
+    db: Database,
+    *,
+    states: Sequence[AlertState],
+    limit: int,
+    cursor: str | None,
+    where: AlertFilter | None = None,
 ) -> tuple[list[alert_store.StoredAlert], str | None]:
     with db.read() as conn:
-        return alert_store.page(conn, states=states, limit=limit, cursor=cursor)
+        return alert_store.page(conn, states=states, limit=limit, cursor=cursor, where=where)
 
 
 def alert_history(db: Database, alert_id: int) -> AlertHistory | None:

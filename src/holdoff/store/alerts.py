@@ -13,6 +13,7 @@ from sqlalchemy import ColumnElement, Connection, Row, Select, and_, bindparam, 
 from sqlalchemy.dialects import postgresql, sqlite
 
 from holdoff.mediate.model import AlertRecord, AlertState, Resolution, Severity, TimelineEntry
+from holdoff.store.alert_search import AlertFilter, matches_all
 from holdoff.store.tables import alert_events, alerts
 
 _RECORD_COLUMNS = (
@@ -285,8 +286,18 @@ class InvalidCursor(ValueError):
 
 
 def encode_cursor(alert: StoredAlert) -> str:
-    raw = f"{alert.updated_at.isoformat()}|{alert.id}".encode()
+    return encode_position(alert.updated_at, alert.id)
+
+
+def encode_position(updated_at: datetime, alert_id: int) -> str:
+    """An opaque cursor for the position (``updated_at``, ``id``) in the alert list or change feed."""
+    raw = f"{updated_at.isoformat()}|{alert_id}".encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> tuple[datetime, int]:
+    """The position in a cursor from :func:`encode_position`; :class:`InvalidCursor` if it is not one."""
+    return _decode_cursor(cursor)
 
 
 def _decode_cursor(cursor: str) -> tuple[datetime, int]:
@@ -299,12 +310,19 @@ def _decode_cursor(cursor: str) -> tuple[datetime, int]:
 
 
 def page(
-    conn: Connection, *, states: Sequence[AlertState] = (), limit: int = 50, cursor: str | None = None
+    conn: Connection,
+    *,
+    states: Sequence[AlertState] = (),
+    limit: int = 50,
+    cursor: str | None = None,
+    where: AlertFilter | None = None,
 ) -> tuple[list[StoredAlert], str | None]:
     """Alerts with the most recent activity first, and the cursor of the next page (None at the end)."""
     query = select(alerts).order_by(alerts.c.updated_at.desc(), alerts.c.id.desc()).limit(limit + 1)
     if states:
         query = query.where(alerts.c.state.in_([state.value for state in states]))
+    if where is not None and (matched := matches_all(where, conn.dialect.name)) is not None:
+        query = query.where(matched)
     if cursor is not None:
         stamp, last_id = _decode_cursor(cursor)
         query = query.where(

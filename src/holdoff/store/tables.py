@@ -244,3 +244,62 @@ used_action_tokens = Table(
     Column("used_at", UTCDateTime, nullable=False),
     Column("used_by", String(255)),
 )
+
+# --- access control (0011) ---
+
+# API tokens: ``hld_<id>_<secret>``, shown once; only the SHA-256 of the whole token is kept.
+api_tokens = Table(
+    "api_tokens",
+    metadata,
+    Column("id", String(16), primary_key=True),
+    Column("name", String(100), nullable=False),
+    Column("role", String(16), nullable=False),
+    Column("token_hash", String(64), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("last_used_at", UTCDateTime),
+    Column("revoked_at", UTCDateTime),
+)
+
+# Dashboard users: argon2 password hashes; ``locked_until`` after repeated failed logins.
+users = Table(
+    "users",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("name", String(64), nullable=False, unique=True),
+    Column("role", String(16), nullable=False),
+    Column("password_hash", Text, nullable=False),
+    Column("failed_logins", Integer, nullable=False),
+    Column("locked_until", UTCDateTime),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("last_login_at", UTCDateTime),
+)
+
+# Dashboard sessions: the SHA-256 of the cookie's random id, its CSRF token and both expiries.
+sessions = Table(
+    "sessions",
+    metadata,
+    Column("id_hash", String(64), primary_key=True),
+    Column("user_id", Id, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("csrf_token", String(64), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("last_seen_at", UTCDateTime, nullable=False),
+    Column("expires_at", UTCDateTime, nullable=False),
+    Index(None, "user_id"),
+    Index(None, "expires_at"),
+)
+
+# Who did what, when, and how it ended: every unsafe request of an authenticated principal, and logins.
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("at", UTCDateTime, nullable=False),
+    Column("who", String(255), nullable=False),
+    Column("via", String(64), nullable=False),
+    Column("role", String(16)),
+    Column("method", String(16), nullable=False),
+    Column("path", String(1024), nullable=False),
+    Column("target", String(64)),
+    Column("status", Integer, nullable=False),
+    Index(None, "target", "id"),
+)

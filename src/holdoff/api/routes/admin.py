@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, HTTPException
+from fastapi import APIRouter, Depends, HTTPException
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, Field
 
+from holdoff.api.auth import AUTH_RESPONSES, require
 from holdoff.api.deps import RuntimeDep
+from holdoff.auth.roles import Role
 from holdoff.config_file import ConfigError
 
-router = APIRouter(prefix="/admin", tags=["admin"])
+router = APIRouter(
+    prefix="/admin", tags=["admin"], dependencies=[Depends(require(Role.ADMIN))], responses=AUTH_RESPONSES
+)
 
 
 class ReloadOut(BaseModel):

@@ -4,19 +4,25 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Body, HTTPException, Path, Query
+from fastapi import APIRouter, Body, Depends, HTTPException, Path, Query
 from fastapi.concurrency import run_in_threadpool
 
+from holdoff.api.alert_filters import alert_filter
+from holdoff.api.auth import AUTH_RESPONSES, ByMethod, Principal, by_method
 from holdoff.api.deps import RuntimeDep
 from holdoff.api.presenters import accepted, alert_detail, alert_out
 from holdoff.api.schemas import Accepted, AlertDetail, AlertPage, OperatorAction
 from holdoff.mediate.model import Action, AlertState
 from holdoff.service import queries
+from holdoff.store.alert_search import AlertFilter
 
-router = APIRouter(prefix="/alerts", tags=["alerts"])
+router = APIRouter(
+    prefix="/alerts", tags=["alerts"], dependencies=[Depends(by_method)], responses=AUTH_RESPONSES
+)
 
 AlertId = Annotated[int, Path(ge=1, le=2**62, description="The alert's id, as in its URL.")]
 ActionBody = Annotated[OperatorAction | None, Body()]
+_NO_FILTER = AlertFilter()
 
 
 def _states(status: str | None) -> list[AlertState]:
@@ -42,11 +48,12 @@ async def list_alerts(
     cursor: Annotated[
         str | None, Query(max_length=200, description="next_cursor from the previous page.")
     ] = None,
+    where: Annotated[AlertFilter, Depends(alert_filter)] = _NO_FILTER,
 ) -> AlertPage:
-    """Alerts with the most recent activity first."""
+    """Alerts with the most recent activity first, narrowed by any of the filters."""
     states = _states(status)
     items, next_cursor = await run_in_threadpool(
-        queries.list_alerts, runtime.db, states=states, limit=limit, cursor=cursor
+        queries.list_alerts, runtime.db, states=states, limit=limit, cursor=cursor, where=where
     )
     now = runtime.clock()
     public_url = runtime.settings.resolved_public_url
@@ -62,8 +69,10 @@ async def get_alert(alert_id: AlertId, runtime: RuntimeDep) -> AlertDetail:
     return alert_detail(history, runtime.settings.resolved_public_url, runtime.clock())
 
 
-async def _act(runtime: RuntimeDep, alert_id: int, action: Action, body: OperatorAction | None) -> Accepted:
-    actor = (body.by if body else None) or "api"
+async def _act(
+    runtime: RuntimeDep, principal: Principal, alert_id: int, action: Action, body: OperatorAction | None
+) -> Accepted:
+    actor = principal.actor(body.by if body else None)
     note = body.note if body else None
     applied = await run_in_threadpool(runtime.mediator.apply_to, alert_id, action, actor=actor, note=note)
     return accepted(applied, runtime.settings.resolved_public_url)
@@ -76,18 +85,24 @@ _ACTION_RESPONSES: dict[int | str, dict[str, str]] = {
 
 
 @router.post("/{alert_id}/acknowledge", response_model=Accepted, responses=_ACTION_RESPONSES)
-async def acknowledge(alert_id: AlertId, runtime: RuntimeDep, body: ActionBody = None) -> Accepted:
+async def acknowledge(
+    alert_id: AlertId, runtime: RuntimeDep, principal: ByMethod, body: ActionBody = None
+) -> Accepted:
     """Someone is on it: stops the escalation of a pending alert."""
-    return await _act(runtime, alert_id, Action.ACKNOWLEDGED, body)
+    return await _act(runtime, principal, alert_id, Action.ACKNOWLEDGED, body)
 
 
 @router.post("/{alert_id}/suppress", response_model=Accepted, responses=_ACTION_RESPONSES)
-async def suppress(alert_id: AlertId, runtime: RuntimeDep, body: ActionBody = None) -> Accepted:
+async def suppress(
+    alert_id: AlertId, runtime: RuntimeDep, principal: ByMethod, body: ActionBody = None
+) -> Accepted:
     """Mute the alert until it resolves: stored and shown, never notified."""
-    return await _act(runtime, alert_id, Action.SUPPRESSED, body)
+    return await _act(runtime, principal, alert_id, Action.SUPPRESSED, body)
 
 
 @router.post("/{alert_id}/resolve", response_model=Accepted, responses=_ACTION_RESPONSES)
-async def resolve(alert_id: AlertId, runtime: RuntimeDep, body: ActionBody = None) -> Accepted:
+async def resolve(
+    alert_id: AlertId, runtime: RuntimeDep, principal: ByMethod, body: ActionBody = None
+) -> Accepted:
     """Resolve by hand, as if the source had sent a resolve."""
-    return await _act(runtime, alert_id, Action.RESOLVED, body)
+    return await _act(runtime, principal, alert_id, Action.RESOLVED, body)

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Body, HTTPException, Path, Query
+from fastapi import APIRouter, Body, Depends, HTTPException, Path, Query
 from fastapi.concurrency import run_in_threadpool
 
+from holdoff.api.auth import AUTH_RESPONSES, ByMethod, by_method
 from holdoff.api.deps import RuntimeDep
 from holdoff.api.presenters import incident_detail, incident_out
 from holdoff.api.schemas import IncidentAcknowledged, IncidentDetail, IncidentPage, OperatorAction
@@ -14,7 +15,9 @@ from holdoff.mediate.grouping import IncidentState
 from holdoff.service import queries
 from holdoff.service.mediation import IncidentNotFound
 
-router = APIRouter(prefix="/incidents", tags=["incidents"])
+router = APIRouter(
+    prefix="/incidents", tags=["incidents"], dependencies=[Depends(by_method)], responses=AUTH_RESPONSES
+)
 
 IncidentId = Annotated[int, Path(ge=1, le=2**62, description="The incident's id, as in its URL.")]
 
@@ -48,10 +51,13 @@ async def get_incident(incident_id: IncidentId, runtime: RuntimeDep) -> Incident
     responses={404: {"description": "No such incident"}},
 )
 async def acknowledge(
-    incident_id: IncidentId, runtime: RuntimeDep, body: Annotated[OperatorAction | None, Body()] = None
+    incident_id: IncidentId,
+    runtime: RuntimeDep,
+    principal: ByMethod,
+    body: Annotated[OperatorAction | None, Body()] = None,
 ) -> IncidentAcknowledged:
     """Someone is on it: acknowledges every firing alert of the incident (stopping their escalation chains)."""
-    actor = (body.by if body else None) or "api"
+    actor = principal.actor(body.by if body else None)
     try:
         done, unchanged = await run_in_threadpool(
             runtime.mediator.acknowledge_incident, incident_id, actor=actor

@@ -5,16 +5,19 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Path, Query
+from fastapi import APIRouter, Depends, HTTPException, Path, Query
 from fastapi.concurrency import run_in_threadpool
 
+from holdoff.api.auth import AUTH_RESPONSES, ByMethod, by_method
 from holdoff.api.deps import RuntimeDep
 from holdoff.api.schemas import MatcherOut, SilenceIn, SilenceOut, SilencePage
 from holdoff.mediate.durations import parse_duration
 from holdoff.service.silences import SilenceSpec
 from holdoff.store.silences import SilenceState, StoredSilence
 
-router = APIRouter(prefix="/silences", tags=["silences"])
+router = APIRouter(
+    prefix="/silences", tags=["silences"], dependencies=[Depends(by_method)], responses=AUTH_RESPONSES
+)
 
 SilenceId = Annotated[int, Path(ge=1, le=2**62, description="The silence's id.")]
 
@@ -40,7 +43,7 @@ def silence_out(stored: StoredSilence, now: datetime) -> SilenceOut:
     )
 
 
-def _spec(body: SilenceIn, now: datetime) -> SilenceSpec:
+def _spec(body: SilenceIn, now: datetime, created_by: str) -> SilenceSpec:
     ends_at = body.ends_at
     if body.duration is not None:
         try:
@@ -52,15 +55,16 @@ def _spec(body: SilenceIn, now: datetime) -> SilenceSpec:
         matchers=body.parsed_matchers(),
         starts_at=body.starts_at,
         ends_at=ends_at,
-        created_by=body.created_by,
+        created_by=created_by,
         comment=body.comment,
     )
 
 
 @router.post("", status_code=201, response_model=SilenceOut, responses=_REJECTED)
-async def create_silence(body: SilenceIn, runtime: RuntimeDep) -> SilenceOut:
+async def create_silence(body: SilenceIn, runtime: RuntimeDep, principal: ByMethod) -> SilenceOut:
     """Silence alerts matching every matcher from starts_at (default now) to ends_at or for duration."""
-    stored = await run_in_threadpool(runtime.silences.create, _spec(body, runtime.clock()))
+    spec = _spec(body, runtime.clock(), principal.actor(body.created_by))
+    stored = await run_in_threadpool(runtime.silences.create, spec)
     return silence_out(stored, runtime.clock())
 
 
@@ -90,7 +94,8 @@ async def get_silence(silence_id: SilenceId, runtime: RuntimeDep) -> SilenceOut:
 )
 async def update_silence(silence_id: SilenceId, body: SilenceIn, runtime: RuntimeDep) -> SilenceOut:
     """Change a pending or active silence (an active one keeps its start; created_by is kept)."""
-    stored = await run_in_threadpool(runtime.silences.update, silence_id, _spec(body, runtime.clock()))
+    spec = _spec(body, runtime.clock(), body.created_by)  # the service keeps the original on update
+    stored = await run_in_threadpool(runtime.silences.update, silence_id, spec)
     return silence_out(stored, runtime.clock())
 
 

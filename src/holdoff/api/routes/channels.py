@@ -1,0 +1,59 @@
+"""``GET /channels``: the configured channels and the health of their deliveries."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from fastapi import APIRouter, Depends
+from fastapi.concurrency import run_in_threadpool
+from pydantic import BaseModel, Field
+
+from holdoff.api.auth import AUTH_RESPONSES, by_method
+from holdoff.api.deps import RuntimeDep
+from holdoff.service.channel_status import Health, channel_statuses
+
+router = APIRouter(
+    prefix="/channels", tags=["channels"], dependencies=[Depends(by_method)], responses=AUTH_RESPONSES
+)
+
+
+class ChannelOut(BaseModel):
+    name: str
+    type: str = Field(description="teams, email, slack, pagerduty, opsgenie, webhook, msgraph, apprise ...")
+    kinds: list[str] | None = Field(description="Message kinds it takes; null: every kind.")
+    rate_per_second: float | None = Field(description="At most this many sends per second; null: no limit.")
+    health: Health = Field(description="ok: last attempt succeeded; failing: it failed; unknown: none yet.")
+    last_attempt_at: datetime | None
+    last_success_at: datetime | None
+    last_failure_at: datetime | None
+    last_error: str | None = Field(description="The error of the most recent failed attempt.")
+    failures_in_a_row: int = Field(description="Failed attempts since the last success.")
+    queued: int = Field(description="Messages waiting in the outbox for it.")
+
+
+class ChannelList(BaseModel):
+    items: list[ChannelOut]
+
+
+@router.get("", response_model=ChannelList)
+async def list_channels(runtime: RuntimeDep) -> ChannelList:
+    """Every configured channel with its type, the kinds it takes, its rate and its delivery health."""
+    found = await run_in_threadpool(channel_statuses, runtime.db, runtime.settings, runtime.channels)
+    return ChannelList(
+        items=[
+            ChannelOut(
+                name=status.name,
+                type=status.type,
+                kinds=status.kinds,
+                rate_per_second=status.rate_per_second,
+                health=status.health,
+                last_attempt_at=status.deliveries.last_attempt_at,
+                last_success_at=status.deliveries.last_success_at,
+                last_failure_at=status.deliveries.last_failure_at,
+                last_error=status.deliveries.last_error,
+                failures_in_a_row=status.deliveries.failures_in_a_row,
+                queued=status.deliveries.queued,
+            )
+            for status in found
+        ]
+    )

@@ -1,0 +1,224 @@
+"""The dashboard's HTML pages. Each handler reads through the services and renders one template."""
+
+from __future__ import annotations
+
+from pathlib import Path as FilePath
+from typing import Annotated, Any
+
+import jinja2
+from fastapi import APIRouter, Depends, FastAPI, Path, Query, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import HTMLResponse, Response
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+from starlette.types import Scope
+
+from holdoff import __version__
+from holdoff.api.auth import Principal, require_page
+from holdoff.api.deps import RuntimeDep
+from holdoff.api.presenters import alert_detail, alert_out, incident_detail
+from holdoff.api.routes.silences import silence_out
+from holdoff.api.schemas import AlertOut
+from holdoff.auth.roles import Role
+from holdoff.ingest.registry import SOURCES
+from holdoff.mediate.model import AlertState
+from holdoff.notify.registry import describe_channels
+from holdoff.policy_config import describe_policy, describe_routes
+from holdoff.runtime import Runtime
+from holdoff.service import queries, summary
+from holdoff.web import views
+
+HERE = FilePath(__file__).parent
+STATIC_MAX_AGE = 3600
+"""Seconds browsers may keep a static file; pages ask for ``?v=<version>``, so an upgrade is seen at once."""
+
+STATES = tuple(state.value for state in AlertState)
+SOURCE_NAMES = ("coralogix", *(source.name for source in SOURCES), "cloudwatch", "holdoff")
+
+router = APIRouter(include_in_schema=False, dependencies=[Depends(require_page(Role.VIEWER))])
+
+RecordId = Annotated[int, Path(ge=1, le=2**62)]
+
+
+def _environment() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(HERE / "templates"),
+        autoescape=True,  # every template, whatever its extension
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["duration"] = views.duration_text
+    env.filters["when"] = views.when_text
+    env.filters["web_link"] = views.web_link
+    return env
+
+
+templates = Jinja2Templates(env=_environment())
+
+
+def _security_headers(request: Request) -> dict[str, str]:
+    host = request.url.netloc
+    return {
+        "Content-Security-Policy": (
+            "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+            f"connect-src 'self' ws://{host} wss://{host}; base-uri 'none'; form-action 'self'; "
+            "frame-ancestors 'none'"
+        ),
+        "X-Content-Type-Options": "nosniff",
+        "Referrer-Policy": "same-origin",
+        "Cache-Control": "no-store",
+    }
+
+
+def render(request: Request, template: str, status_code: int = 200, **context: Any) -> HTMLResponse:
+    """A page in the base layout; ``csrf_token`` and ``user`` come from the auth layer when it set them."""
+    runtime: Runtime = request.app.state.runtime
+    principal: Principal | None = getattr(request.state, "principal", None)
+    base = {
+        "version": __version__,
+        "csrf_token": (principal.csrf_token if principal is not None else None) or "",
+        "user": principal.name if principal is not None and principal.how != "open" else None,
+        "open_mode": principal is not None and principal.how == "open",
+        "public_url": runtime.settings.resolved_public_url,
+        "nav": "",
+    }
+    response = templates.TemplateResponse(request, template, {**base, **context}, status_code=status_code)
+    response.headers.update(_security_headers(request))
+    return response
+
+
+def not_found(request: Request, what: str) -> HTMLResponse:
+    return render(request, "error.html.j2", 404, title="Not found", message=what)
+
+
+def wants_html(request: Request) -> bool:
+    """True for browsers (their Accept lists text/html); curl and API clients get JSON."""
+    return "text/html" in request.headers.get("accept", "").lower()
+
+
+def _alert_list(runtime: Runtime, filters: views.AlertFilters) -> tuple[list[AlertOut], dict[str, int]]:
+    items, _ = queries.list_alerts(runtime.db, states=filters.status, limit=views.LIST_LIMIT, cursor=None)
+    now = runtime.clock()
+    public_url = runtime.settings.resolved_public_url
+    shown = [
+        alert for alert in (alert_out(item, public_url, now) for item in items) if filters.matches(alert)
+    ]
+    return shown, summary.state_counts(runtime.db)
+
+
+async def dashboard(request: Request) -> Response:
+    """``/`` for a browser: summary cards, filters and the live alert list."""
+    runtime: Runtime = request.app.state.runtime
+    try:
+        filters = views.AlertFilters.parse(request.query_params)
+    except views.FilterError as exc:
+        return render(request, "error.html.j2", 400, title="Bad filter", message=str(exc))
+    alerts, counts = await run_in_threadpool(_alert_list, runtime, filters)
+    return render(
+        request,
+        "dashboard.html.j2",
+        nav="alerts",
+        alerts=alerts,
+        alerts_json=[alert.model_dump(mode="json") for alert in alerts],
+        counts=counts,
+        total=sum(counts[state] for state in STATES),
+        filters=filters,
+        states=STATES,
+        sources=SOURCE_NAMES,
+        curl=views.webhook_curl(runtime.settings.resolved_public_url),
+        ackable=views.ACKABLE,
+        suppressible=views.SUPPRESSIBLE,
+    )
+
+
+@router.get("/ui/alerts/{alert_id}", response_class=HTMLResponse)
+async def alert_page(alert_id: RecordId, request: Request, runtime: RuntimeDep) -> Response:
+    """One alert: state, labels, links, timeline, notification attempts and actions."""
+    history = await run_in_threadpool(queries.alert_history, runtime.db, alert_id)
+    if history is None:
+        return not_found(request, f"There is no alert with id {alert_id}.")
+    alert = alert_detail(history, runtime.settings.resolved_public_url, runtime.clock())
+    return render(
+        request,
+        "alert.html.j2",
+        nav="alerts",
+        alert=alert,
+        ackable=views.ACKABLE,
+        suppressible=views.SUPPRESSIBLE,
+        resolvable=views.RESOLVABLE,
+    )
+
+
+@router.get("/ui/incidents/{incident_id}", response_class=HTMLResponse)
+async def incident_page(incident_id: RecordId, request: Request, runtime: RuntimeDep) -> Response:
+    """One incident: its group labels, firing alerts and the messages sent about it."""
+    history = await run_in_threadpool(queries.incident_history, runtime.db, incident_id)
+    if history is None:
+        return not_found(request, f"There is no incident with id {incident_id}.")
+    incident = incident_detail(history, runtime.settings.resolved_public_url, runtime.clock())
+    return render(
+        request,
+        "incident.html.j2",
+        nav="alerts",
+        incident=incident,
+        ackable=views.ACKABLE,
+        suppressible=views.SUPPRESSIBLE,
+    )
+
+
+@router.get("/ui/silences", response_class=HTMLResponse)
+async def silences_page(
+    request: Request,
+    runtime: RuntimeDep,
+    from_alert: Annotated[int | None, Query(ge=1, le=2**62)] = None,
+) -> Response:
+    """Silences, newest first, and a form to create one (pre-filled from an alert's labels)."""
+    matchers, source_alert = "", None
+    if from_alert is not None:
+        history = await run_in_threadpool(queries.alert_history, runtime.db, from_alert)
+        if history is None:
+            return not_found(request, f"There is no alert with id {from_alert} to silence.")
+        matchers, source_alert = views.silence_matchers(history.alert.record), history.alert
+    stored = await run_in_threadpool(runtime.silences.listing, None, 200)
+    now = runtime.clock()
+    return render(
+        request,
+        "silences.html.j2",
+        nav="silences",
+        silences=[silence_out(item, now) for item in stored],
+        matchers=matchers,
+        source_alert=source_alert,
+    )
+
+
+@router.get("/ui/channels", response_class=HTMLResponse)
+async def channels_page(request: Request, runtime: RuntimeDep) -> Response:
+    """Channels with their health, and the running policy."""
+    settings = runtime.settings
+    return render(
+        request,
+        "channels.html.j2",
+        nav="channels",
+        channels=views.channel_rows(settings, runtime.channels),
+        notes=[line for line in describe_channels(settings) if "not configured" in line],
+        policy=describe_policy(runtime.mediator.policy),
+        routes=describe_routes(settings.routes),
+    )
+
+
+class CachedStaticFiles(StaticFiles):
+    """Static files with a ``Cache-Control`` header."""
+
+    async def get_response(self, path: str, scope: Scope) -> Response:
+        response = await super().get_response(path, scope)
+        if response.status_code == 200:
+            response.headers["Cache-Control"] = f"public, max-age={STATIC_MAX_AGE}"
+            response.headers["X-Content-Type-Options"] = "nosniff"
+        return response
+
+
+def install(app: FastAPI) -> None:
+    """Add the pages and serve the static files at ``/static`` (``/`` itself is wired in api/app.py)."""
+    app.include_router(router)
+    app.mount("/static", CachedStaticFiles(directory=HERE / "static"), name="static")
