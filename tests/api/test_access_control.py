@@ -299,3 +299,23 @@ def test_the_dashboard_sends_a_browser_without_credentials_to_the_login_page(sec
         assert response.headers["location"].startswith("/login?next=")
     index = secured.client.get("/")
     assert index.status_code == 200 and index.json()["service"] == "holdoff"
+
+
+def test_the_alert_detail_shows_its_audit_entries_refusals_included(secured: Secured) -> None:
+    alert_id = secured.alert()
+    refused = secured.client.post(f"/alerts/{alert_id}/acknowledge", headers=secured.auth(Role.VIEWER))
+    assert refused.status_code == 403
+    done = secured.client.post(f"/alerts/{alert_id}/acknowledge", headers=secured.auth(Role.OPERATOR))
+    assert done.status_code == 200
+    detail = secured.client.get(f"/alerts/{alert_id}", headers=secured.auth(Role.VIEWER)).json()
+    assert [(e["who"], e["role"], e["method"], e["status"]) for e in detail["audit"]] == [
+        ("token operator-bot", "operator", "POST", 200),
+        ("token viewer-bot", "viewer", "POST", 403),
+    ]
+    assert all(e["target"] == f"alert:{alert_id}" for e in detail["audit"])
+    page = secured.client.get(f"/ui/alerts/{alert_id}", headers=secured.auth(Role.VIEWER))
+    assert (
+        page.status_code == 200
+        and "token operator-bot" in page.text
+        and '<h2 id="audit-title">Audit</h2>' in page.text
+    )

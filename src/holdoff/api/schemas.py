@@ -114,9 +114,25 @@ class NotificationOut(BaseModel):
     attempts: list[AttemptOut]
 
 
+class AuditOut(BaseModel):
+    id: int
+    at: datetime
+    who: str = Field(description="alice, token ops-bot, anonymous (open mode), or the name tried at login.")
+    via: str = Field(description="session, token <id>, open, or login.")
+    role: str | None
+    method: str
+    path: str
+    target: str | None = Field(description="What it acted on, e.g. alert:12, silence:3.")
+    status: int = Field(description="The HTTP status it was answered with.")
+
+
 class AlertDetail(AlertOut):
     timeline: list[TimelineEvent]
     notifications: list[NotificationOut]
+    audit: list[AuditOut] = Field(
+        default_factory=list,
+        description="Requests made about this alert with credentials (newest first), refused ones included.",
+    )
 
 
 class IncidentOut(BaseModel):

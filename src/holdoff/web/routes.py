@@ -14,9 +14,11 @@ from fastapi.templating import Jinja2Templates
 from starlette.types import Scope
 
 from holdoff import __version__
-from holdoff.api.auth import Principal, require_page
+from holdoff.api.auth import Principal, access_of, require_page
 from holdoff.api.deps import RuntimeDep
 from holdoff.api.presenters import alert_detail, alert_out, incident_detail
+from holdoff.api.routes.alerts import AUDIT_SHOWN
+from holdoff.api.routes.audit import audit_out
 from holdoff.api.routes.silences import silence_out
 from holdoff.api.schemas import AlertOut
 from holdoff.auth.roles import Role
@@ -139,6 +141,10 @@ async def alert_page(alert_id: RecordId, request: Request, runtime: RuntimeDep) 
     if history is None:
         return not_found(request, f"There is no alert with id {alert_id}.")
     alert = alert_detail(history, runtime.settings.resolved_public_url, runtime.clock())
+    entries = await run_in_threadpool(
+        access_of(request).audit.listing, AUDIT_SHOWN, target=f"alert:{alert_id}"
+    )
+    alert = alert.model_copy(update={"audit": [audit_out(entry) for entry in entries]})
     return render(
         request,
         "alert.html.j2",

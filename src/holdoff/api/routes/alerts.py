@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Body, Depends, HTTPException, Path, Query
+from fastapi import APIRouter, Body, Depends, HTTPException, Path, Query, Request
 from fastapi.concurrency import run_in_threadpool
 
 from holdoff.api.alert_filters import alert_filter
-from holdoff.api.auth import AUTH_RESPONSES, ByMethod, Principal, by_method
+from holdoff.api.auth import AUTH_RESPONSES, ByMethod, Principal, access_of, by_method
 from holdoff.api.deps import RuntimeDep
 from holdoff.api.presenters import accepted, alert_detail, alert_out
+from holdoff.api.routes.audit import audit_out
 from holdoff.api.schemas import Accepted, AlertDetail, AlertPage, OperatorAction
 from holdoff.mediate.model import Action, AlertState
 from holdoff.service import queries
@@ -19,6 +20,9 @@ from holdoff.store.alert_search import AlertFilter
 router = APIRouter(
     prefix="/alerts", tags=["alerts"], dependencies=[Depends(by_method)], responses=AUTH_RESPONSES
 )
+
+AUDIT_SHOWN = 50
+"""Audit entries shown with an alert."""
 
 AlertId = Annotated[int, Path(ge=1, le=2**62, description="The alert's id, as in its URL.")]
 ActionBody = Annotated[OperatorAction | None, Body()]
@@ -61,12 +65,17 @@ async def list_alerts(
 
 
 @router.get("/{alert_id}", response_model=AlertDetail, responses={404: {"description": "No such alert"}})
-async def get_alert(alert_id: AlertId, runtime: RuntimeDep) -> AlertDetail:
-    """One alert with its timeline of events and every notification attempt."""
+async def get_alert(alert_id: AlertId, request: Request, runtime: RuntimeDep) -> AlertDetail:
+    """One alert with its timeline of events, every notification attempt, and the audit entries of the
+    requests made about it (who, with which role, when, and how they were answered)."""
     history = await run_in_threadpool(queries.alert_history, runtime.db, alert_id)
     if history is None:
         raise HTTPException(404, f"no alert with id {alert_id}")
-    return alert_detail(history, runtime.settings.resolved_public_url, runtime.clock())
+    detail = alert_detail(history, runtime.settings.resolved_public_url, runtime.clock())
+    entries = await run_in_threadpool(
+        access_of(request).audit.listing, AUDIT_SHOWN, target=f"alert:{alert_id}"
+    )
+    return detail.model_copy(update={"audit": [audit_out(entry) for entry in entries]})
 
 
 async def _act(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -10,22 +9,11 @@ from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, Field
 
 from holdoff.api.auth import AUTH_RESPONSES, access_of, require
+from holdoff.api.schemas import AuditOut
 from holdoff.auth.roles import Role
 from holdoff.store.audit import AuditEntry
 
 router = APIRouter(tags=["audit"], dependencies=[Depends(require(Role.ADMIN))], responses=AUTH_RESPONSES)
-
-
-class AuditOut(BaseModel):
-    id: int
-    at: datetime
-    who: str = Field(description="alice, token ops-bot, anonymous (open mode), or the name tried at login.")
-    via: str = Field(description="session, token <id>, open, or login.")
-    role: str | None
-    method: str
-    path: str
-    target: str | None = Field(description="What it acted on, e.g. alert:12, silence:3.")
-    status: int = Field(description="The HTTP status it was answered with.")
 
 
 class AuditPage(BaseModel):
@@ -33,7 +21,7 @@ class AuditPage(BaseModel):
     next_before: int | None = Field(description="Pass as ?before= for older entries; null at the end.")
 
 
-def _out(entry: AuditEntry) -> AuditOut:
+def audit_out(entry: AuditEntry) -> AuditOut:
     return AuditOut(
         id=entry.id,
         at=entry.at,
@@ -61,4 +49,4 @@ async def list_audit(
     """Audit entries, newest first: every change made through the API or dashboard, and every login."""
     entries = await run_in_threadpool(access_of(request).audit.listing, limit, target=target, before=before)
     next_before = entries[-1].id if len(entries) == limit else None
-    return AuditPage(items=[_out(entry) for entry in entries], next_before=next_before)
+    return AuditPage(items=[audit_out(entry) for entry in entries], next_before=next_before)
