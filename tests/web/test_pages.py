@@ -183,3 +183,11 @@ def test_pages_and_static_files_carry_their_headers(client: TestClient) -> None:
     script = client.get("/static/js/dashboard.js")
     assert script.status_code == 200 and "javascript" in script.headers["content-type"]
     assert client.get("/static/nothing.js").status_code == 404
+
+
+def test_the_first_paint_finds_a_match_older_than_the_newest_hundred(client: TestClient) -> None:
+    client.post("/coralogix/webhook", json=coralogix("old", "Needle In Haystack"))
+    for n in range(105):
+        client.post("/coralogix/webhook", json=coralogix(f"hay-{n}", f"Hay {n}"))
+    found = page(client, "/?q=needle")
+    assert "Needle In Haystack" in found and "Hay 104" not in found

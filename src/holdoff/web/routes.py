@@ -100,13 +100,12 @@ def wants_html(request: Request) -> bool:
 
 
 def _alert_list(runtime: Runtime, filters: views.AlertFilters) -> tuple[list[AlertOut], dict[str, int]]:
-    items, _ = queries.list_alerts(runtime.db, states=filters.status, limit=views.LIST_LIMIT, cursor=None)
+    items, _ = queries.list_alerts(
+        runtime.db, states=filters.status, limit=views.LIST_LIMIT, cursor=None, where=filters.to_store()
+    )
     now = runtime.clock()
     public_url = runtime.settings.resolved_public_url
-    shown = [
-        alert for alert in (alert_out(item, public_url, now) for item in items) if filters.matches(alert)
-    ]
-    return shown, summary.state_counts(runtime.db)
+    return [alert_out(item, public_url, now) for item in items], summary.state_counts(runtime.db)
 
 
 async def dashboard(request: Request) -> Response:

@@ -15,6 +15,7 @@ from holdoff.mediate.model import AlertRecord, AlertState, Severity
 from holdoff.mediate.silence import match_labels
 from holdoff.notify.channel import Channel
 from holdoff.settings import Settings
+from holdoff.store.alert_search import AlertFilter
 
 LIST_LIMIT = 100
 """Alerts on the first paint of the list (the live feed adds to it)."""
@@ -73,6 +74,15 @@ class AlertFilters(BaseModel):
     @property
     def active(self) -> bool:
         return bool(self.status or self.source or self.severity or self.q)
+
+    def to_store(self) -> AlertFilter:
+        """The same filters for the store's query (as ``GET /alerts`` applies them)."""
+        return AlertFilter(
+            states=self.status,
+            sources=(self.source,) if self.source else (),
+            severities=self.severity,
+            text=self.q or None,
+        )
 
     def matches(self, alert: AlertOut) -> bool:
         """The same test the browser applies to live updates (static/js/filters.js)."""
