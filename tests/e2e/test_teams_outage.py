@@ -7,9 +7,10 @@ from collections import Counter
 import pytest
 
 from tests.e2e import Api, quiet_period, service_env, teams_alert_id, teams_title
+from tests.support.net import poll
 from tests.support.server import StartHoldoff
 from tests.support.smtp_sink import SmtpSink
-from tests.support.teams_receiver import TeamsReceiver
+from tests.support.teams_receiver import ReceivedRequest, TeamsReceiver
 
 pytestmark = pytest.mark.e2e
 
@@ -43,11 +44,13 @@ def test_transient_messages_held_up_by_a_teams_outage_arrive_exactly_once_after_
         )
         ids.append(alert_id)
 
-    teams_receiver.wait_for(5, timeout=OUTAGE_SECONDS + 10)
-    quiet_period(1.5)
-
     # The outage also raises HoldoffChannelFailing (3 failures in a row); its own messages are not counted here.
-    delivered = [r for r in teams_receiver.received if "HoldoffChannelFailing" not in teams_title(r)]
+    def probes() -> list[ReceivedRequest]:
+        return [r for r in teams_receiver.received if "HoldoffChannelFailing" not in teams_title(r)]
+
+    poll(lambda: len(probes()) >= 5, OUTAGE_SECONDS + 10)
+    quiet_period(1.5)
+    delivered = probes()
     assert len(delivered) == 5, [request.describe() for request in teams_receiver.requests]
     assert Counter(teams_alert_id(request) for request in delivered) == Counter(ids)
     assert all(teams_title(request).startswith("Resolved on its own: Flaky Probe") for request in delivered)
