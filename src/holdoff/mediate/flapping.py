@@ -34,14 +34,9 @@ class FlapPolicy:
         return self.threshold > 0
 
 
-def note_retrigger(alert: AlertRecord, now: datetime, policy: FlapPolicy) -> AlertRecord:
-    """Remember a re-trigger; the alert starts flapping when there are enough of them in the window."""
-    changes = retrigger_changes(alert, now, policy)
-    return evolve(alert, **changes) if changes else alert
-
-
 def retrigger_changes(alert: AlertRecord, now: datetime, policy: FlapPolicy) -> dict[str, Any]:
-    """The fields :func:`note_retrigger` changes, to apply together with others."""
+    """Remember a re-trigger: the fields that change (recent re-trigger times, and when the alert started
+    flapping once there are enough of them in the window), to apply together with the new occurrence's."""
     if not policy.enabled:
         return {}
     earlier = tuple(t for t in alert.flap_times if now - t <= policy.window)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 
 from holdoff.mediate.model import NotificationKind
 
@@ -15,12 +15,6 @@ class ChannelSet:
 
     def __contains__(self, name: object) -> bool:
         return name in self._kinds
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._kinds)
-
-    def __len__(self) -> int:
-        return len(self._kinds)
 
     def takes(self, name: str, kind: NotificationKind) -> bool:
         """Whether ``name`` is configured and takes messages of ``kind``."""

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Row, func, select, update
+from sqlalchemy import Connection, Row, select, update
 
 from holdoff.mediate.grouping import IncidentRecord, IncidentState, Pending
 from holdoff.mediate.model import NotificationKind
@@ -132,7 +132,3 @@ def page(conn: Connection, *, state: IncidentState | None, limit: int) -> list[S
     if state is not None:
         query = query.where(incidents.c.state == state.value)
     return [_stored(row) for row in conn.execute(query)]
-
-
-def count_open(conn: Connection) -> int:
-    return int(conn.execute(select(func.count()).where(incidents.c.state == "open")).scalar_one())
