@@ -5,8 +5,10 @@ from __future__ import annotations
 from datetime import timedelta
 
 from holdoff.mediate.matchers import parse_matchers
+from holdoff.mediate.model import AlertRecord, AlertState, Notify
 from holdoff.mediate.model import NotificationKind as K
-from holdoff.mediate.routing import Route, plan
+from holdoff.mediate.policy import Policy
+from holdoff.mediate.routing import Route, matching, plan
 
 ROOT_CHANNELS = {
     K.ESCALATED: ("email", "teams"),
@@ -76,3 +78,41 @@ def test_continue_collects_several_routes_shortest_grace_and_all_channels() -> N
 def test_an_empty_channel_list_sends_nothing_of_that_kind() -> None:
     root = tree(route("quiet", '{team="batch"}', channels={K.TRANSIENT_RESOLVED: ()}))
     assert plan(root, {"team": "batch"}).channels[K.TRANSIENT_RESOLVED] == ()
+
+
+def test_matching_gives_paths_of_child_indices_and_continue_gives_several() -> None:
+    root = tree(
+        route("web", '{team="web"}'),
+        route("audit", '{env="prod"}', continue_matching=True, children=(route("eu", '{region="eu"}'),)),
+        route("payments", '{team="payments"}'),
+    )
+    assert matching(root, {"team": "web"}) == ((0,),)
+    assert matching(root, {"env": "prod", "region": "eu", "team": "payments"}) == ((1, 0), (2,))
+    assert matching(root, {"team": "ops"}) == ((),)
+
+
+def test_label_sets_that_match_the_same_routes_share_one_plan() -> None:
+    policy = Policy(
+        routes=(route("db", '{team="db"}', grace=timedelta(minutes=2)),),
+        noise_rules=(),
+    )
+    first = policy.facts(
+        AlertRecord("prometheus", "a", "DiskFull", AlertState.PENDING, 1, labels={"team": "db"})
+    )
+    second = policy.facts(
+        AlertRecord("prometheus", "b", "SlowQuery", AlertState.PENDING, 1, labels={"team": "db", "host": "x"})
+    )
+    other = policy.facts(AlertRecord("prometheus", "c", "CPU", AlertState.PENDING, 1, labels={"team": "web"}))
+    assert first.plan is second.plan
+    assert first.plan.grace == timedelta(minutes=2)
+    assert other.plan is not first.plan and other.plan.routes == ("default",)
+
+
+def test_plan_notify_names_the_channels_of_the_kind_and_marks_digests() -> None:
+    result = plan(tree(route("db", '{team="db"}', channels={K.ESCALATED: ("pager",)})), {"team": "db"})
+    assert result.notify(K.ESCALATED) == (Notify(K.ESCALATED, ("pager",)),)
+    assert result.notify(K.TRANSIENT_RESOLVED, digest=True) == (
+        Notify(K.TRANSIENT_RESOLVED, ("teams",), digest=True),
+    )
+    assert result.notify(K.REMINDER) == ()
+    assert result.notify(K.ESCALATED) is result.notify(K.ESCALATED)

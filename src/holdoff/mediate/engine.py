@@ -13,9 +13,10 @@ Life of an alert::
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
-from typing import Any
+from types import MappingProxyType
+from typing import Any, Final
 
 from holdoff.mediate import ended
 from holdoff.mediate.chain import start as chain_start
@@ -235,6 +236,26 @@ def _first_seen(event: AlertEvent, now: datetime, state: AlertState, **fields: A
     )
 
 
+_NEW_OCCURRENCE: Final[Mapping[str, Any]] = MappingProxyType(
+    {
+        "state": AlertState.PENDING,
+        "escalated_at": None,
+        "acknowledged_at": None,
+        "acknowledged_by": None,
+        "suppressed_at": None,
+        "resolved_at": None,
+        "resolution": None,
+        "repeat_count": 0,
+        "muted_by": None,
+        "inhibited_by": None,
+        "muted_until": None,
+        "muted_reason": None,
+        "chain_next_at": None,
+    }
+)
+"""What a new occurrence of a known alert starts without: the previous occurrence's progress."""
+
+
 def _triggered(record: AlertRecord | None, event: AlertEvent, now: datetime, policy: Policy) -> Outcome:
     if record is not None and record.is_open:
         if _same_or_older(event, record):
@@ -266,26 +287,14 @@ def _triggered(record: AlertRecord | None, event: AlertEvent, now: datetime, pol
     refreshed = _refresh(record, event)
     after = evolve(
         record,
+        **_NEW_OCCURRENCE,
         **refreshed,
         **retrigger_changes(record, now, policy.flapping),
-        state=AlertState.PENDING,
         occurrence=record.occurrence + 1,
         opened_at=now,
         last_seen_at=now,
-        escalated_at=None,
-        acknowledged_at=None,
-        acknowledged_by=None,
-        suppressed_at=None,
-        resolved_at=None,
-        resolution=None,
-        repeat_count=0,
         flap_count=record.flap_count + (1 if flapped else 0),
         source_started_at=event.starts_at,
-        muted_by=None,
-        inhibited_by=None,
-        muted_until=None,
-        muted_reason=None,
-        chain_next_at=None,
     )
     after, held = _hold(after, now, policy)
     summary = f"Triggered again after resolving (occurrence {after.occurrence}"
@@ -324,17 +333,15 @@ def _resolved(record: AlertRecord, event: AlertEvent, now: datetime, policy: Pol
     open_for = humanize(now - record.opened_at) if record.opened_at else "an unknown time"
     if record.state is AlertState.PENDING:
         resolution = Resolution.TRANSIENT
-        notifications = policy.notify(NotificationKind.TRANSIENT_RESOLVED, record)
+        plan = policy.plan(record)
+        notifications = plan.notify(NotificationKind.TRANSIENT_RESOLVED, digest=plan.transient_digest)
         summary = f"Resolved{by} inside the grace window after {open_for}; nobody was paged"
-        if notifications and policy.plan(record).transient_digest:
-            notifications = tuple(evolve(n, digest=True) for n in notifications)
+        if notifications and plan.transient_digest:
             summary += "; collected into the digest"
     elif record.muted_until is not None and record.muted_reason == QUIET_HOURS:
         # Nobody was woken for it, but it was a real problem for a while: the digest tells the morning.
         resolution = Resolution.AFTER_ESCALATION
-        notifications = tuple(
-            evolve(n, digest=True) for n in policy.notify(NotificationKind.RESOLVED, record)
-        )
+        notifications = policy.plan(record).notify(NotificationKind.RESOLVED, digest=True)
         summary = f"Resolved{by} after {open_for} during quiet hours; nobody was paged, noted in the digest"
     elif record.muted_by is not None or record.inhibited_by is not None or record.muted_until is not None:
         resolution = Resolution.AFTER_ESCALATION

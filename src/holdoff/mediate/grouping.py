@@ -148,22 +148,11 @@ def join(
             firing, joined = firing | {identity}, True
     elif identity in firing:
         firing = firing - {identity}
-    grouped = (
-        tuple(
-            Pending(
-                identity,
-                alert.name,
-                n.kind,
-                n.channels,
-                now,
-                alert.severity.value if alert.severity else None,
-            )
-            for n in outcome.notifications
-            if not n.digest and n.channels
-        )
-        if outcome.notifications
-        else ()
-    )
+    grouped: tuple[Pending, ...] = ()
+    for notify in outcome.notifications:
+        if not notify.digest and notify.channels:
+            severity = alert.severity.value if alert.severity else None
+            grouped += (Pending(identity, alert.name, notify.kind, notify.channels, now, severity),)
     if not grouped and firing is incident.firing:
         return incident  # nothing this incident needs to know
     pending = incident.pending + grouped

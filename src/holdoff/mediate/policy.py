@@ -97,6 +97,11 @@ class Policy:
     def _facts_by_labels(self) -> dict[frozenset[tuple[str, str]], Facts]:
         return {}
 
+    @cached_property
+    def _plans(self) -> dict[tuple[routing.Path, ...], Plan]:
+        """Plans by the routes that match: label sets that match the same routes share one plan."""
+        return {}
+
     def facts(self, alert: AlertRecord) -> Facts:
         """What the policy says about ``alert``'s labels, kept per label set: one event asks several
         times, and an alert's labels rarely change between events (an unchanged label set keeps its
@@ -121,7 +126,10 @@ class Policy:
         return facts
 
     def _work_out(self, labels: dict[str, str]) -> Facts:
-        plan = routing.plan(self.root, labels) if self.routes else self._flat
+        plan = self._flat
+        if self.routes:
+            paths = routing.matching(self.root, labels)
+            plan = self._plans.get(paths) or self._plans.setdefault(paths, routing.plan_of(self.root, paths))
         silencing = (NoiseAction.DROP, NoiseAction.DIGEST)
         rules = self.noise_rules
         return Facts(
@@ -161,5 +169,4 @@ class Policy:
         return (Notify(NotificationKind.ACKNOWLEDGED, channels),) if channels else ()
 
     def notify(self, kind: NotificationKind, alert: AlertRecord) -> tuple[Notify, ...]:
-        channels = self.plan(alert).channels.get(kind, ())
-        return (Notify(kind, channels),) if channels else ()
+        return self.plan(alert).notify(kind)

@@ -14,12 +14,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
+from functools import cached_property
 
 from holdoff.mediate.chain import EscalationChain
 from holdoff.mediate.grouping import Grouping
 from holdoff.mediate.maintenance import MaintenanceWindow
 from holdoff.mediate.matchers import Matcher, matches_all
-from holdoff.mediate.model import NotificationKind
+from holdoff.mediate.model import NotificationKind, Notify
 from holdoff.mediate.quiet import QuietHours
 
 
@@ -42,6 +43,20 @@ class Plan:
     transient_digest: bool = False
     """Collect "resolved on its own" posts into the digest (any matched route that says so)."""
     quiet_hours: tuple[QuietHours, ...] = ()
+
+    @cached_property
+    def _notices(self) -> dict[tuple[NotificationKind, bool], tuple[Notify, ...]]:
+        return {}
+
+    def notify(self, kind: NotificationKind, *, digest: bool = False) -> tuple[Notify, ...]:
+        """The message of ``kind`` on this plan's channels for it (none if it names none); ``digest``:
+        collected into the channels' digests. Kept per plan: many alerts share one."""
+        key = (kind, digest)
+        notices = self._notices.get(key)
+        if notices is None:
+            channels = self.channels.get(kind, ())
+            notices = self._notices[key] = (Notify(kind, channels, digest=digest),) if channels else ()
+        return notices
 
 
 @dataclass(frozen=True)
@@ -91,23 +106,41 @@ def _merge(
     return {**parent, **own}
 
 
-def _matching(route: Route, labels: Mapping[str, str]) -> list[Route]:
+Path = tuple[int, ...]
+"""A matched route as the child indices leading to it from the root (``()``: the root itself)."""
+
+
+def matching(root: Route, labels: Mapping[str, str]) -> tuple[Path, ...]:
+    """The routes that handle ``labels``, as paths from ``root``: many label sets share the same paths,
+    so what is worked out from them (:func:`plan_of`) can be kept per paths."""
+    return tuple(_matching(root, labels, ()))
+
+
+def _matching(route: Route, labels: Mapping[str, str], path: Path) -> list[Path]:
     """The routes that handle ``labels`` below (and including) an already matching ``route``."""
-    found: list[Route] = []
-    for child in route.children:
+    found: list[Path] = []
+    for index, child in enumerate(route.children):
         if not matches_all(child.matchers, labels):
             continue
-        found.extend(_matching(child.resolved(route), labels))
+        found.extend(_matching(child, labels, (*path, index)))
         if not child.continue_matching:
             break
-    return found or [route]
+    return found or [path]
 
 
-def plan(root: Route, labels: Mapping[str, str]) -> Plan:
-    """The grace window and channels for an alert with these labels."""
+def _resolve(root: Route, path: Path) -> Route:
+    """The route at ``path`` with every setting it leaves unset inherited from its ancestors."""
+    route = root
+    for index in path:
+        route = route.children[index].resolved(route)
+    return route
+
+
+def plan_of(root: Route, paths: tuple[Path, ...]) -> Plan:
+    """The grace window and channels when the routes at ``paths`` (from :func:`matching`) handle an alert."""
     if root.grace is None or root.channels is None:
         raise ValueError("the root route must set grace and channels")
-    matched = _matching(root, labels)
+    matched = [_resolve(root, path) for path in paths]
     channels: dict[NotificationKind, tuple[str, ...]] = {}
     for route in matched:
         assert route.channels is not None
@@ -130,3 +163,8 @@ def plan(root: Route, labels: Mapping[str, str]) -> Plan:
         transient_digest=any(route.transient_digest for route in matched),
         quiet_hours=tuple(route.quiet_hours for route in matched if route.quiet_hours is not None),
     )
+
+
+def plan(root: Route, labels: Mapping[str, str]) -> Plan:
+    """The grace window and channels for an alert with these labels."""
+    return plan_of(root, matching(root, labels))
