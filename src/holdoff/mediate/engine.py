@@ -93,10 +93,9 @@ def _mute(
         return evolve(
             outcome, notifications=(), timeline=evolve(outcome.timeline, summary=summary), held="dropped"
         )
-    escalation = any(n.kind is NotificationKind.ESCALATED for n in outcome.notifications)
     inhibitor = inhibiting(facts.inhibited_by_keys, inhibitors, outcome.alert)
     if inhibitor is not None:
-        alert = evolve(outcome.alert, inhibited_by=inhibitor.source) if escalation else outcome.alert
+        alert = evolve(outcome.alert, inhibited_by=inhibitor.source) if _escalates(outcome) else outcome.alert
         source = inhibitor.source.replace(IDENTITY_SEPARATOR, "/")
         rule_name = inhibitor.key.split(IDENTITY_SEPARATOR, 1)[0]
         summary = f"{outcome.timeline.summary}; muted: inhibited by firing alert {source} (rule {rule_name})"
@@ -112,7 +111,11 @@ def _mute(
     if maintenance is not None:
         window, ends = maintenance
         reason = f"maintenance window {window.name}"
-        alert = evolve(outcome.alert, muted_until=ends, muted_reason=reason) if escalation else outcome.alert
+        alert = (
+            evolve(outcome.alert, muted_until=ends, muted_reason=reason)
+            if _escalates(outcome)
+            else outcome.alert
+        )
         summary = (
             f"{outcome.timeline.summary}; muted: maintenance window {window.name} until {ends:%H:%M UTC}"
         )
@@ -135,7 +138,7 @@ def _mute(
                 held="digest",
             )
         return _quiet(outcome, now, plan.quiet_hours) if plan.quiet_hours else outcome
-    alert = evolve(outcome.alert, muted_by=silence.id) if escalation else outcome.alert
+    alert = evolve(outcome.alert, muted_by=silence.id) if _escalates(outcome) else outcome.alert
     summary = f"{outcome.timeline.summary}; muted by silence #{silence.id}"
     if silence.comment:
         summary += f" ({silence.comment})"
@@ -148,6 +151,11 @@ def _mute(
     )
 
 
+def _escalates(outcome: Outcome) -> bool:
+    """Whether the outcome pages people for the first time (what a hold-back must remember to send later)."""
+    return any(n.kind is NotificationKind.ESCALATED for n in outcome.notifications)
+
+
 def _quiet(outcome: Outcome, now: datetime, quiet_hours: Sequence[QuietHours]) -> Outcome:
     """Hold back pages of less urgent alerts during quiet hours; other messages go out as usual."""
     ends = max((t for q in quiet_hours if (t := q.holds_until(outcome.alert, now)) is not None), default=None)
@@ -156,7 +164,7 @@ def _quiet(outcome: Outcome, now: datetime, quiet_hours: Sequence[QuietHours]) -
     kept = tuple(n for n in outcome.notifications if n.kind not in PAGING_KINDS)
     alert = outcome.alert
     severity = alert.severity.value if alert.severity else "no severity"
-    if any(n.kind is NotificationKind.ESCALATED for n in outcome.notifications):
+    if _escalates(outcome):
         alert = evolve(alert, muted_until=ends, muted_reason=QUIET_HOURS)
         summary = (
             f"{outcome.timeline.summary}; page held back: quiet hours until {ends:%H:%M UTC} ({severity})"

@@ -69,8 +69,10 @@ def damp(outcome: Outcome, now: datetime, policy: FlapPolicy) -> Outcome:
         stable = evolve(alert, flapping_since=None, flap_notified_at=None)
         outcome = evolve(outcome, alert=stable, changed=outcome.changed or stable != alert)
         alert = stable
+    if not outcome.notifications or not is_flapping(alert, now, policy):
+        return outcome
     transient = [n for n in outcome.notifications if n.kind is NotificationKind.TRANSIENT_RESOLVED]
-    if not transient or not is_flapping(alert, now, policy):
+    if not transient:
         return outcome
     others = tuple(n for n in outcome.notifications if n.kind is not NotificationKind.TRANSIENT_RESOLVED)
     times = len(alert.flap_times)

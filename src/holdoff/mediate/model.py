@@ -190,7 +190,7 @@ class Notify:
     """Collect it into the channels' next digest instead of sending it on its own."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, init=False)
 class TimelineEntry:
     """One line of an alert's history, as the core describes it."""
 
@@ -200,8 +200,25 @@ class TimelineEntry:
     state_after: AlertState
     occurrence: int
 
+    def __init__(
+        self,
+        action: Action,
+        summary: str,
+        state_before: AlertState | None,
+        state_after: AlertState,
+        occurrence: int,
+    ) -> None:
+        # One per event: filled in directly (the generated frozen __init__ sets each field through
+        # object.__setattr__, twice as slow); tests/mediate/test_model.py holds it to the fields.
+        fields = self.__dict__
+        fields["action"] = action
+        fields["summary"] = summary
+        fields["state_before"] = state_before
+        fields["state_after"] = state_after
+        fields["occurrence"] = occurrence
 
-@dataclass(frozen=True)
+
+@dataclass(frozen=True, init=False)
 class Outcome:
     """What the core decided for one event."""
 
@@ -215,6 +232,25 @@ class Outcome:
     held: str | None = None
     """Why messages this event would have caused were not sent on their own: ``dropped``, ``digest``,
     ``inhibited``, ``maintenance``, ``silenced``, ``quiet_hours`` or ``flapping``; None: nothing held."""
+
+    def __init__(
+        self,
+        alert: AlertRecord,
+        notifications: tuple[Notify, ...],
+        timeline: TimelineEntry,
+        changed: bool,
+        noteworthy: bool = False,
+        held: str | None = None,
+    ) -> None:
+        # One per event: filled in directly (the generated frozen __init__ sets each field through
+        # object.__setattr__, twice as slow); tests/mediate/test_model.py holds it to the fields.
+        fields = self.__dict__
+        fields["alert"] = alert
+        fields["notifications"] = notifications
+        fields["timeline"] = timeline
+        fields["changed"] = changed
+        fields["noteworthy"] = noteworthy
+        fields["held"] = held
 
     @property
     def recorded(self) -> bool:
