@@ -21,7 +21,7 @@ from typing import Any, Final
 from holdoff.mediate import ended
 from holdoff.mediate.chain import start as chain_start
 from holdoff.mediate.durations import humanize
-from holdoff.mediate.evolve import evolve
+from holdoff.mediate.evolve import evolve, evolve_with
 from holdoff.mediate.flapping import damp, retrigger_changes
 from holdoff.mediate.grouping import PAGING_KINDS
 from holdoff.mediate.inhibit import IDENTITY_SEPARATOR, Inhibitor, inhibiting
@@ -202,7 +202,8 @@ def _decide(record: AlertRecord | None, event: AlertEvent, now: datetime, policy
 
 
 def _refresh(record: AlertRecord, event: AlertEvent) -> dict[str, Any]:
-    """The newest descriptive fields a source sent, keeping what it left out (for :func:`evolve`).
+    """The newest descriptive fields a source sent, keeping what it left out: a new dictionary of changes
+    for :func:`evolve_with`, which callers extend.
 
     Unchanged labels keep the record's own dict, so what is cached per label set (routing) stays valid.
     """
@@ -292,18 +293,14 @@ def _triggered(record: AlertRecord | None, event: AlertEvent, now: datetime, pol
 
     # Fired again after it had resolved: a new occurrence, and a flap unless it never was open.
     flapped = record.occurrence > 0
-    refreshed = _refresh(record, event)
-    after = evolve(
-        record,
-        **_NEW_OCCURRENCE,
-        **refreshed,
-        **retrigger_changes(record, now, policy.flapping),
-        occurrence=record.occurrence + 1,
-        opened_at=now,
-        last_seen_at=now,
-        flap_count=record.flap_count + (1 if flapped else 0),
-        source_started_at=event.starts_at,
-    )
+    changes = _refresh(record, event)
+    changes.update(_NEW_OCCURRENCE)
+    changes.update(retrigger_changes(record, now, policy.flapping))
+    changes["occurrence"] = record.occurrence + 1
+    changes["opened_at"] = changes["last_seen_at"] = now
+    changes["flap_count"] = record.flap_count + (1 if flapped else 0)
+    changes["source_started_at"] = event.starts_at
+    after = evolve_with(record, changes)
     after, held = _hold(after, now, policy)
     summary = f"Triggered again after resolving (occurrence {after.occurrence}"
     summary += f", flap {after.flap_count})" if flapped else ")"
@@ -318,6 +315,20 @@ def _hold(alert: AlertRecord, now: datetime, policy: Policy) -> tuple[AlertRecor
     if policy.routes:
         held += f" (route {', '.join(plan.routes)})"
     return evolve(alert, deadline_at=now + plan.grace), held
+
+
+_RESOLVED: Final[Mapping[str, Any]] = MappingProxyType(
+    {
+        "state": AlertState.RESOLVED,
+        "deadline_at": None,
+        "muted_by": None,
+        "inhibited_by": None,
+        "muted_until": None,
+        "muted_reason": None,
+        "chain_next_at": None,
+    }
+)
+"""What a resolved occurrence no longer has: timers and what held back its messages."""
 
 
 def _unmatched_resolve(event: AlertEvent, now: datetime) -> Outcome:
@@ -373,20 +384,11 @@ def _resolved(record: AlertRecord, event: AlertEvent, now: datetime, policy: Pol
         )
         notifications = ()
         summary = f"Resolved{by} while {record.state.value}; open for {open_for}; no message sent"
-    after = evolve(
-        record,
-        **_refresh(record, event),
-        state=AlertState.RESOLVED,
-        resolved_at=now,
-        last_seen_at=now,
-        resolution=resolution,
-        deadline_at=None,
-        muted_by=None,
-        inhibited_by=None,
-        muted_until=None,
-        muted_reason=None,
-        chain_next_at=None,
-    )
+    changes = _refresh(record, event)
+    changes.update(_RESOLVED)
+    changes["resolved_at"] = changes["last_seen_at"] = now
+    changes["resolution"] = resolution
+    after = evolve_with(record, changes)
     return Outcome(after, notifications, entry(Action.RESOLVED, summary, record, after), changed=True)
 
 

@@ -22,6 +22,12 @@ _set = object.__setattr__
 
 def evolve(record: T, **changes: Any) -> T:
     """``record`` with ``changes`` applied; ``record`` itself is left as it was."""
+    return evolve_with(record, changes)
+
+
+def evolve_with(record: T, changes: dict[str, Any]) -> T:
+    """:func:`evolve` with the changes in a mapping: where they are put together from several parts, this
+    spares building (and checking for repeated names) a keyword-argument dictionary."""
     old = record.__dict__
     merged = old | changes
     if len(merged) != len(old):

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from holdoff.mediate.model import Action
 from holdoff.mediate.policy import Policy
 from holdoff.replay.simulator import LATE_TOLERANCE, Message, Simulator, Sink
 from holdoff.replay.stream import StreamEvent, Truth
@@ -87,7 +88,7 @@ class _Scorer:
         truth = item.truth
         if truth is None:
             return
-        if item.event.action.value == "triggered":
+        if item.event.action is Action.TRIGGERED:
             self.current[key] = truth
             self.kinds[truth.kind] += 1
         if truth.kind != REAL or truth.incident is None:

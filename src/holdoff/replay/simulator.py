@@ -33,6 +33,7 @@ from holdoff.mediate.model import (
     Resolution,
 )
 from holdoff.mediate.policy import Policy
+from holdoff.mediate.routing import Plan
 from holdoff.mediate.silence import match_labels
 
 HELD_ON_PURPOSE = frozenset({"inhibited", "maintenance", "silenced", "quiet_hours"})
@@ -154,7 +155,8 @@ class Simulator:
             self._record(now, key, event.action, outcome)
             return
         self.records[key] = after
-        self._count(key, before, outcome, now)
+        facts = self.policy.facts(after)
+        self._count(key, before, outcome, facts.plan, now)
         # Durable timers of the service are these fields; arm each one that is new or moved.
         due = after.deadline_at
         if due is not None and (before is None or before.deadline_at != due):
@@ -168,18 +170,19 @@ class Simulator:
         if self.policy.inhibit_rules and (
             before is None or before.is_open != after.is_open or before.labels is not after.labels
         ):
-            self._sync_inhibitors(key, after, now)
+            self._sync_inhibitors(key, after, facts.inhibits_keys if after.is_open else frozenset(), now)
         if after.inhibited_by is not None:
             self._inhibited.setdefault(after.inhibited_by, set()).add(key)
         self._record(now, key, event.action, outcome)
-        self._deliver(key, outcome, now)
+        self._deliver(key, outcome, facts.plan, now)
 
-    def _count(self, key: str, before: AlertRecord | None, outcome: Outcome, now: datetime) -> None:
+    def _count(
+        self, key: str, before: AlertRecord | None, outcome: Outcome, plan: Plan, now: datetime
+    ) -> None:
         after = outcome.alert
         stats = self.stats
         if after.is_open and (before is None or not before.is_open):
             stats.occurrences += 1
-            plan = self.policy.plan(after)
             grouping = plan.grouping
             slack = max(grouping.wait, grouping.interval) if grouping is not None else timedelta(0)
             self._occurrences[key] = _Occurrence(now, plan.grace + slack)
@@ -223,8 +226,8 @@ class Simulator:
             ]
         return self._inhibitor_list
 
-    def _sync_inhibitors(self, key: str, alert: AlertRecord, now: datetime) -> None:
-        keys = self.policy.inhibitor_keys(alert)
+    def _sync_inhibitors(self, key: str, alert: AlertRecord, keys: frozenset[str], now: datetime) -> None:
+        """``keys``: the inhibit keys ``alert`` holds now (none once it is closed)."""
         previous = self._inhibits.get(key, frozenset())
         if keys == previous:
             return
@@ -243,8 +246,7 @@ class Simulator:
 
     # --- messages ----------------------------------------------------------------------------------
 
-    def _deliver(self, key: str, outcome: Outcome, now: datetime) -> None:
-        plan = self.policy.plan(outcome.alert)
+    def _deliver(self, key: str, outcome: Outcome, plan: Plan, now: datetime) -> None:
         if not outcome.notifications and plan.grouping is None:
             return
         for notify in outcome.notifications:
