@@ -11,7 +11,7 @@ from types import MappingProxyType
 
 from holdoff.mediate import routing
 from holdoff.mediate.flapping import FlapPolicy
-from holdoff.mediate.grouping import Grouping
+from holdoff.mediate.grouping import Grouping, group_key
 from holdoff.mediate.inhibit import InhibitRule
 from holdoff.mediate.model import AlertRecord, NotificationKind, Notify
 from holdoff.mediate.noise import NoiseAction, NoiseRule
@@ -44,6 +44,9 @@ class Facts:
     """Inhibit keys that, held by another open alert, mute this one."""
     inhibits_keys: frozenset[str]
     """Inhibit keys this alert holds while it is open."""
+    group_key: str | None = None
+    """The key of the incident group it joins (:func:`~holdoff.mediate.grouping.group_key`); None when its
+    route does not group."""
 
 
 @dataclass(frozen=True)
@@ -142,6 +145,7 @@ class Policy:
             inhibits_keys=frozenset(
                 key for rule in self.inhibit_rules if (key := rule.source_key_of(labels)) is not None
             ),
+            group_key=group_key(plan.group_route, plan.grouping.labels(labels)) if plan.grouping else None,
         )
 
     def plan(self, alert: AlertRecord) -> Plan:

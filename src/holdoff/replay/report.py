@@ -12,6 +12,7 @@ from typing import Any
 
 from holdoff.mediate.model import Action
 from holdoff.mediate.policy import Policy
+from holdoff.replay.collector import fewer_collections
 from holdoff.replay.simulator import LATE_TOLERANCE, Message, Simulator, Sink
 from holdoff.replay.stream import StreamEvent, Truth
 
@@ -169,15 +170,16 @@ def replay(
     simulator = Simulator(policy, decisions=decisions, on_message=scorer.message)
     started = time.perf_counter()
     feed = simulator.feed
-    for done, item in enumerate(stream, 1):
-        event = item.event
-        key = f"{event.source}\x1f{event.fingerprint}"
-        feed(item.at, event, key)
-        if item.truth is not None:
-            scorer.event(key, item, simulator)
-        if progress is not None and done % 1000 == 0:
-            progress(done)
-    simulator.finish()
+    with fewer_collections():
+        for done, item in enumerate(stream, 1):
+            event = item.event
+            key = f"{event.source}\x1f{event.fingerprint}"
+            feed(item.at, event, key)
+            if item.truth is not None:
+                scorer.event(key, item, simulator)
+            if progress is not None and done % 1000 == 0:
+                progress(done)
+        simulator.finish()
     seconds = time.perf_counter() - started
     if progress is not None:
         progress(simulator.stats.events)

@@ -16,14 +16,15 @@ from typing import Any
 from holdoff.mediate.engine import decide
 from holdoff.mediate.grouping import (
     PAGING_KINDS,
+    Grouping,
     IncidentRecord,
     flush,
-    group_key,
     join,
     open_incident,
 )
 from holdoff.mediate.inhibit import Inhibitor, identity
 from holdoff.mediate.model import (
+    OPEN_STATES,
     Action,
     AlertEvent,
     AlertRecord,
@@ -113,7 +114,6 @@ class Simulator:
         self._inhibited: dict[str, set[str]] = {}
         self._digests: dict[str, list[tuple[datetime, str]]] = {}
         self._occurrences: dict[str, _Occurrence] = {}
-        self._group_keys: dict[int, tuple[dict[str, str], str, str]] = {}
 
     # --- driving ----------------------------------------------------------------------------------
 
@@ -152,11 +152,14 @@ class Simulator:
         outcome = decide(before, event, now, self.policy, (), self._inhibitors())
         after = outcome.alert
         if not outcome.changed and not outcome.notifications:
-            self._record(now, key, event.action, outcome)
+            if self._sink is not None:
+                self._record(now, key, event.action, outcome)
             return
         self.records[key] = after
         facts = self.policy.facts(after)
-        self._count(key, before, outcome, facts.plan, now)
+        was_open = before is not None and before.state in OPEN_STATES
+        is_open = after.state in OPEN_STATES
+        self._count(key, before, was_open, is_open, outcome, facts.plan, now)
         # Durable timers of the service are these fields; arm each one that is new or moved.
         due = after.deadline_at
         if due is not None and (before is None or before.deadline_at != due):
@@ -168,27 +171,45 @@ class Simulator:
         if due is not None and (before is None or before.muted_until != due):
             self._push(due, "muted", key)
         if self.policy.inhibit_rules and (
-            before is None or before.is_open != after.is_open or before.labels is not after.labels
+            before is None or was_open != is_open or before.labels is not after.labels
         ):
-            self._sync_inhibitors(key, after, facts.inhibits_keys if after.is_open else frozenset(), now)
+            self._sync_inhibitors(key, after, facts.inhibits_keys if is_open else frozenset(), now)
         if after.inhibited_by is not None:
             self._inhibited.setdefault(after.inhibited_by, set()).add(key)
-        self._record(now, key, event.action, outcome)
-        self._deliver(key, outcome, facts.plan, now)
+        if self._sink is not None:
+            self._record(now, key, event.action, outcome)
+        if outcome.notifications:
+            self._digest(outcome, now)
+        plan = facts.plan
+        if plan.grouping is not None and facts.group_key is not None:
+            self._group(key, facts.group_key, outcome, plan.grouping, plan.group_route, now)
+            return
+        for notify in outcome.notifications:
+            if not notify.digest and notify.channels:
+                self._send(Message(now, notify.kind, notify.channels, (key,)))
 
     def _count(
-        self, key: str, before: AlertRecord | None, outcome: Outcome, plan: Plan, now: datetime
+        self,
+        key: str,
+        before: AlertRecord | None,
+        was_open: bool,
+        is_open: bool,
+        outcome: Outcome,
+        plan: Plan,
+        now: datetime,
     ) -> None:
         after = outcome.alert
         stats = self.stats
-        if after.is_open and (before is None or not before.is_open):
+        if is_open and not was_open:
             stats.occurrences += 1
             grouping = plan.grouping
             slack = max(grouping.wait, grouping.interval) if grouping is not None else timedelta(0)
             self._occurrences[key] = _Occurrence(now, plan.grace + slack)
-        if after.resolution is Resolution.TRANSIENT and (before is None or before.is_open):
+        elif was_open and not is_open and after.resolution is Resolution.TRANSIENT:
             stats.transients += 1
-        if after.state is AlertState.ESCALATED and before is not None and before.state is AlertState.PENDING:
+        elif (
+            after.state is AlertState.ESCALATED and before is not None and before.state is AlertState.PENDING
+        ):
             stats.escalations += 1
         if outcome.held is not None:
             stats.held[outcome.held] += 1
@@ -246,9 +267,8 @@ class Simulator:
 
     # --- messages ----------------------------------------------------------------------------------
 
-    def _deliver(self, key: str, outcome: Outcome, plan: Plan, now: datetime) -> None:
-        if not outcome.notifications and plan.grouping is None:
-            return
+    def _digest(self, outcome: Outcome, now: datetime) -> None:
+        """Queue the lines of ``outcome``'s digest messages on their channels' next digests."""
         for notify in outcome.notifications:
             if notify.digest:
                 for channel in notify.channels:
@@ -257,23 +277,10 @@ class Simulator:
                         self._push(now + self.policy.digest_interval, "digest", channel)
                     queue.append((now, f"{notify.kind.value}: {outcome.alert.name}"))
                     self.stats.digest_lines += 1
-        if plan.grouping is not None:
-            self._group(key, outcome, plan.grouping, plan.group_route, now)
-            return
-        for notify in outcome.notifications:
-            if not notify.digest and notify.channels:
-                self._send(Message(now, notify.kind, notify.channels, (key,)))
 
-    def _group(self, key: str, outcome: Outcome, grouping: Any, route: str, now: datetime) -> None:
-        labels = match_labels(outcome.alert)
-        cached = self._group_keys.get(id(labels))
-        if cached is not None and cached[0] is labels and cached[1] == route:
-            gkey = cached[2]
-        else:
-            gkey = group_key(route, grouping.labels(labels))
-            if len(self._group_keys) >= 16_384:
-                self._group_keys.clear()
-            self._group_keys[id(labels)] = (labels, route, gkey)
+    def _group(
+        self, key: str, gkey: str, outcome: Outcome, grouping: Grouping, route: str, now: datetime
+    ) -> None:
         current = self._incidents.get(gkey)
         if current is None:
             if not outcome.alert.is_open and not any(
@@ -281,6 +288,7 @@ class Simulator:
             ):
                 return
             self.stats.incidents += 1
+            labels = match_labels(outcome.alert)
             current = _OpenIncident(
                 self.stats.incidents, open_incident(grouping, route, outcome.alert, labels, now)
             )
