@@ -38,6 +38,7 @@ from holdoff.mediate.model import (
 from holdoff.mediate.noise import NoiseAction
 from holdoff.mediate.policy import Policy
 from holdoff.mediate.quiet import QUIET_HOURS, QuietHours
+from holdoff.mediate.routing import Plan
 from holdoff.mediate.silence import Silence, muting
 from holdoff.mediate.timeline import entry, ignored
 
@@ -58,9 +59,13 @@ def decide(
 
     ``silences`` are the silences in force; one that matches the alert mutes what would be sent.
     """
-    outcome = _override_severity(_decide(record, event, now, policy), policy)
-    outcome = damp(outcome, now, policy.flapping)
-    return _mute(outcome, now, silences, inhibitors, policy)
+    outcome = _decide(record, event, now, policy)
+    # Each step below changes nothing for most events; the checks spare their calls.
+    if policy.severity_rules and outcome.changed:
+        outcome = _override_severity(outcome, policy)
+    if outcome.notifications or outcome.alert.flapping_since is not None:
+        outcome = damp(outcome, now, policy.flapping)
+    return _mute(outcome, now, silences, inhibitors, policy) if outcome.notifications else outcome
 
 
 def _override_severity(outcome: Outcome, policy: Policy) -> Outcome:
@@ -300,8 +305,13 @@ def _triggered(record: AlertRecord | None, event: AlertEvent, now: datetime, pol
     changes["opened_at"] = changes["last_seen_at"] = now
     changes["flap_count"] = record.flap_count + (1 if flapped else 0)
     changes["source_started_at"] = event.starts_at
-    after = evolve_with(record, changes)
-    after, held = _hold(after, now, policy)
+    if changes["labels"] is record.labels and changes["name"] == record.name:
+        # Same labels: the same route, so the grace deadline goes in with the other changes.
+        plan = policy.plan(record)
+        changes["deadline_at"] = now + plan.grace
+        after, held = evolve_with(record, changes), _held(plan, policy)
+    else:
+        after, held = _hold(evolve_with(record, changes), now, policy)
     summary = f"Triggered again after resolving (occurrence {after.occurrence}"
     summary += f", flap {after.flap_count})" if flapped else ")"
     summary += f"; held for {held}"
@@ -311,10 +321,14 @@ def _triggered(record: AlertRecord | None, event: AlertEvent, now: datetime, pol
 def _hold(alert: AlertRecord, now: datetime, policy: Policy) -> tuple[AlertRecord, str]:
     """Start the grace timer the alert's route gives it; the record, and how long in words."""
     plan = policy.plan(alert)
-    held = humanize(plan.grace)
-    if policy.routes:
-        held += f" (route {', '.join(plan.routes)})"
-    return evolve(alert, deadline_at=now + plan.grace), held
+    return evolve(alert, deadline_at=now + plan.grace), _held(plan, policy)
+
+
+def _held(plan: Plan, policy: Policy) -> str:
+    """How long an alert is held, in words, with the routes that say so when the policy has routes."""
+    return (
+        f"{humanize(plan.grace)} (route {', '.join(plan.routes)})" if policy.routes else humanize(plan.grace)
+    )
 
 
 _RESOLVED: Final[Mapping[str, Any]] = MappingProxyType(
