@@ -67,6 +67,30 @@ def test_group_key_depends_on_route_and_group_labels_only() -> None:
     assert group_key("default", a) != group_key("default", {"cluster": "us-1"})
 
 
+def test_the_policy_gives_each_label_set_the_group_key_of_its_route() -> None:
+    routed = Policy(
+        grace=timedelta(minutes=5),
+        grouping=GROUPING,
+        routes=(
+            Route("payments", parse_matchers('{team="payments"}')),
+            Route("solo", parse_matchers('{team="solo"}'), grouping=Grouping(())),
+        ),
+    )
+
+    def alert(fingerprint: str, **labels: str) -> AlertRecord:
+        return decide(
+            None, AlertEvent("alertmanager", fingerprint, Action.TRIGGERED, labels=labels), T0, routed
+        ).alert
+
+    web = routed.facts(alert("a", cluster="eu-1", team="web"))
+    assert web.group_key == group_key("default", {"cluster": "eu-1"})
+    assert routed.facts(alert("b", cluster="eu-1", team="web", service="x")).group_key == web.group_key
+    assert routed.facts(alert("c", cluster="eu-1", team="payments")).group_key == group_key(
+        "payments", {"cluster": "eu-1"}
+    )
+    assert routed.facts(alert("d", cluster="eu-1", team="solo")).group_key is None
+
+
 def test_all_labels_groups_only_identical_label_sets() -> None:
     everything = Grouping(("...",))
     assert everything.labels({"b": "2", "a": "1"}) == {"a": "1", "b": "2"}
