@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from holdoff.mediate.grouping import Grouping
 from holdoff.mediate.matchers import parse_matchers
 from holdoff.mediate.model import AlertRecord, AlertState, Notify
 from holdoff.mediate.model import NotificationKind as K
@@ -116,3 +117,31 @@ def test_plan_notify_names_the_channels_of_the_kind_and_marks_digests() -> None:
     )
     assert result.notify(K.REMINDER) == ()
     assert result.notify(K.ESCALATED) is result.notify(K.ESCALATED)
+
+
+def test_label_sets_that_differ_only_in_labels_no_rule_reads_share_their_facts() -> None:
+    policy = Policy(
+        routes=(route("db", '{team="db"}', grace=timedelta(minutes=2)),),
+        grouping=Grouping(("cluster",)),
+    )
+
+    def facts(fingerprint: str, **labels: str) -> object:
+        return policy.facts(
+            AlertRecord("prometheus", fingerprint, "DiskFull", AlertState.PENDING, 1, labels=labels)
+        )
+
+    first = facts("a", team="db", cluster="eu-1", instance="10.0.0.1:9100")
+    assert facts("b", team="db", cluster="eu-1", instance="10.0.0.2:9100") is first
+    assert facts("c", team="db", cluster="us-1", instance="10.0.0.1:9100") is not first
+    assert facts("d", team="web", cluster="eu-1", instance="10.0.0.1:9100") is not first
+
+
+def test_grouping_by_every_label_makes_every_label_decide() -> None:
+    policy = Policy(grouping=Grouping(("...",)))
+    a = policy.facts(
+        AlertRecord("prometheus", "a", "DiskFull", AlertState.PENDING, 1, labels={"instance": "1"})
+    )
+    b = policy.facts(
+        AlertRecord("prometheus", "b", "DiskFull", AlertState.PENDING, 1, labels={"instance": "2"})
+    )
+    assert a.group_key is not None and a.group_key != b.group_key

@@ -11,7 +11,7 @@ from types import MappingProxyType
 
 from holdoff.mediate import routing
 from holdoff.mediate.flapping import FlapPolicy
-from holdoff.mediate.grouping import Grouping, group_key
+from holdoff.mediate.grouping import ALL_LABELS, Grouping, group_key
 from holdoff.mediate.inhibit import InhibitRule
 from holdoff.mediate.model import AlertRecord, NotificationKind, Notify
 from holdoff.mediate.noise import NoiseAction, NoiseRule
@@ -97,8 +97,29 @@ class Policy:
         return {}
 
     @cached_property
-    def _facts_by_labels(self) -> dict[frozenset[tuple[str, str]], Facts]:
+    def _facts_by_labels(self) -> dict[object, Facts]:
         return {}
+
+    @cached_property
+    def _deciding_labels(self) -> tuple[str, ...] | None:
+        """The labels any route, rule or grouping looks at: label sets that agree on these get the same
+        facts. None when some grouping uses every label (then the whole label set decides)."""
+        names: set[str] = set()
+        stack = [self.root]
+        while stack:
+            route = stack.pop()
+            if route.grouping is not None:
+                if ALL_LABELS in route.grouping.by:
+                    return None
+                names.update(route.grouping.by)
+            names.update(matcher.name for matcher in route.matchers)
+            stack.extend(route.children)
+        for rule in self.noise_rules:
+            names.update(matcher.name for matcher in rule.matchers)
+        for inhibit in self.inhibit_rules:
+            names.update(matcher.name for matcher in (*inhibit.source, *inhibit.target))
+            names.update(inhibit.equal)
+        return tuple(sorted(names))
 
     @cached_property
     def _plans(self) -> dict[tuple[routing.Path, ...], Plan]:
@@ -108,7 +129,9 @@ class Policy:
     def facts(self, alert: AlertRecord) -> Facts:
         """What the policy says about ``alert``'s labels, kept per label set: one event asks several
         times, and an alert's labels rarely change between events (an unchanged label set keeps its
-        dict, so the first lookup is by identity; the entry holds the dict, so its id is not reused)."""
+        dict, so the first lookup is by identity; the entry holds the dict, so its id is not reused).
+        Behind it, facts are kept by the values of the labels the policy looks at, so alerts that differ
+        only in other labels (instance, pod ...) share them."""
         labels = alert.labels
         cache = self._facts
         hit = cache.get(id(labels))
@@ -116,7 +139,12 @@ class Policy:
             return hit[3]
         matched = match_labels(alert)
         by_labels = self._facts_by_labels
-        key = frozenset(matched.items())
+        deciding = self._deciding_labels
+        key: object = (
+            tuple([matched.get(name, "") for name in deciding])
+            if deciding is not None
+            else frozenset(matched.items())
+        )
         facts = by_labels.get(key)
         if facts is None:
             facts = self._work_out(matched)
