@@ -22,7 +22,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from holdoff.mediate.evolve import evolve
+from holdoff.mediate.evolve import evolve, evolve_with
 from holdoff.mediate.model import AlertRecord, NotificationKind, Outcome
 
 ALL_LABELS = "..."
@@ -153,8 +153,14 @@ def join(
         if not notify.digest and notify.channels:
             severity = alert.severity.value if alert.severity else None
             grouped += (Pending(identity, alert.name, notify.kind, notify.channels, now, severity),)
-    if not grouped and firing is incident.firing:
-        return incident  # nothing this incident needs to know
+    if not grouped:
+        if firing is incident.firing:
+            return incident  # nothing this incident needs to know
+        # Only who fires changed (most events: an alert held off, or resolved on its own).
+        changes: dict[str, object] = {"firing": firing, "alerts": incident.alerts + (1 if joined else 0)}
+        if not firing and not incident.pending:
+            changes.update(state=IncidentState.RESOLVED, resolved_at=now, flush_at=None)
+        return evolve_with(incident, changes)
     pending = incident.pending + grouped
     flush_at = incident.flush_at
     if grouped and flush_at is None:
