@@ -57,7 +57,9 @@ def serve(
         typer.echo(f"holdoff: {refusal}", err=True)
         raise typer.Exit(2)
     server.serve(
-        settings, reload_settings=lambda: load_settings(env_file=env_file, config_file=config, **given_values)
+        settings,
+        reload_settings=lambda: load_settings(env_file=env_file, config_file=config, **given_values),
+        candidate_settings=lambda path: load_settings(env_file=env_file, config_file=path, **given_values),
     )
 
 

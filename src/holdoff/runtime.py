@@ -11,6 +11,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
+from pathlib import Path
 
 from holdoff.clock import Clock, system_clock
 from holdoff.config_file import ConfigError
@@ -55,9 +56,13 @@ class Runtime:
         channels: dict[str, Channel] | None = None,
         run_workers: bool = True,
         reload_settings: Callable[[], Settings] | None = None,
+        candidate_settings: Callable[[Path], Settings] | None = None,
     ) -> None:
         self.settings = settings
         self.reload_settings = reload_settings
+        self.candidate_settings = candidate_settings
+        """Reads a candidate configuration file with this process's env file and command-line values
+        (None: the process environment and /etc/holdoff.env, as ``holdoff check-config`` would)."""
         self.clock = clock
         self.db = Database(settings.resolved_database_url)
         self.channels = channels if channels is not None else build_channels(settings)

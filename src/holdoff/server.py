@@ -16,6 +16,7 @@ import socket
 import threading
 import time
 from collections.abc import Callable
+from pathlib import Path
 from types import FrameType
 
 import uvicorn
@@ -33,10 +34,14 @@ RESTART_PAUSE_SECONDS = 1.0
 
 
 SettingsLoader = Callable[[], Settings]
+CandidateLoader = Callable[[Path], Settings]
+"""Reads a candidate configuration file as this process would (its env file and command-line values)."""
 
 
-def _server(settings: Settings, reload_settings: SettingsLoader | None) -> uvicorn.Server:
-    runtime = Runtime(settings, reload_settings=reload_settings)
+def _server(
+    settings: Settings, reload_settings: SettingsLoader | None, candidate_settings: CandidateLoader | None
+) -> uvicorn.Server:
+    runtime = Runtime(settings, reload_settings=reload_settings, candidate_settings=candidate_settings)
     _reload_on_sighup(runtime)
     config = uvicorn.Config(
         create_app(runtime),
@@ -62,12 +67,17 @@ def _reload_on_sighup(runtime: Runtime) -> None:
     signal.signal(signal.SIGHUP, lambda _signum, _frame: threading.Thread(target=reload, daemon=True).start())
 
 
-def serve(settings: Settings, reload_settings: SettingsLoader | None = None) -> None:
-    """Serve until told to stop. ``reload_settings`` reads the configuration again (SIGHUP, admin API)."""
+def serve(
+    settings: Settings,
+    reload_settings: SettingsLoader | None = None,
+    candidate_settings: CandidateLoader | None = None,
+) -> None:
+    """Serve until told to stop. ``reload_settings`` reads the configuration again (SIGHUP, admin API);
+    ``candidate_settings`` reads a candidate file the same way (``POST /policy/validate``)."""
     if settings.workers == 1:
-        _server(settings, reload_settings).run()
+        _server(settings, reload_settings, candidate_settings).run()
         return
-    _serve_workers(settings, reload_settings)
+    _serve_workers(settings, reload_settings, candidate_settings)
 
 
 def _bind(settings: Settings) -> socket.socket:
@@ -80,13 +90,20 @@ def _bind(settings: Settings) -> socket.socket:
     return sock
 
 
-def _run_worker(settings: Settings, sock: socket.socket, reload_settings: SettingsLoader | None) -> None:
+def _run_worker(
+    settings: Settings,
+    sock: socket.socket,
+    reload_settings: SettingsLoader | None,
+    candidate_settings: CandidateLoader | None,
+) -> None:
     for name in (signal.SIGTERM, signal.SIGINT):
         signal.signal(name, signal.SIG_DFL)  # uvicorn installs its own handlers
-    _server(settings, reload_settings).run(sockets=[sock])
+    _server(settings, reload_settings, candidate_settings).run(sockets=[sock])
 
 
-def _serve_workers(settings: Settings, reload_settings: SettingsLoader | None) -> None:
+def _serve_workers(
+    settings: Settings, reload_settings: SettingsLoader | None, candidate_settings: CandidateLoader | None
+) -> None:
     sock = _bind(settings)
     db = Database(settings.resolved_database_url)
     try:
@@ -105,7 +122,7 @@ def _serve_workers(settings: Settings, reload_settings: SettingsLoader | None) -
         if pid == 0:  # pragma: no cover - runs in the child
             code = 0
             try:
-                _run_worker(settings, sock, reload_settings)
+                _run_worker(settings, sock, reload_settings, candidate_settings)
             except BaseException:
                 log.exception("worker %d crashed", slot)
                 code = 1

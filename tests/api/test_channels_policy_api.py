@@ -189,6 +189,49 @@ def test_unknown_settings_are_named(env: Env) -> None:
     assert "grace_second (line 1)" in str(body["detail"])
 
 
+CANDIDATE_WITH_SECRET = """\
+channels:
+  - name: ops-slack
+    type: slack
+    webhook_url: ${VALIDATE_SLACK_HOOK}
+routes:
+  - name: db
+    match: '{team="db"}'
+    channels: {escalated: [ops-slack]}
+"""
+
+
+def test_a_candidate_is_read_with_the_env_file_the_service_was_started_with(
+    database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("VALIDATE_SLACK_HOOK", raising=False)
+    env_file = tmp_path / "holdoff.env"
+    env_file.write_text(
+        "VALIDATE_SLACK_HOOK=https://hooks.slack.test/services/T0/B0/secret\n", encoding="utf-8"
+    )
+    overrides = {"database_url": database_url}
+    settings = load_settings(env_file=env_file, **overrides)
+    headers = {"Content-Type": "text/yaml"}
+    # As `holdoff serve --env-file` starts it: the candidate's ${VAR} comes from that file.
+    served = Runtime(
+        settings,
+        channels={},
+        run_workers=False,
+        candidate_settings=lambda path: load_settings(env_file=env_file, config_file=path, **overrides),
+    )
+    with TestClient(create_app(served)) as client:
+        response = client.post("/policy/validate", content=CANDIDATE_WITH_SECRET.encode(), headers=headers)
+        assert response.status_code == 200, response.text
+        assert response.json()["summary"]["route_count"] == 1
+        assert "secret" not in response.text
+    # Without it (a process started without --env-file) the same text names the missing variable.
+    bare = Runtime(settings, channels={}, run_workers=False)
+    with TestClient(create_app(bare)) as client:
+        response = client.post("/policy/validate", content=CANDIDATE_WITH_SECRET.encode(), headers=headers)
+        assert response.status_code == 422
+        assert "${VALIDATE_SLACK_HOOK} is not set" in response.json()["detail"]
+
+
 def test_validate_wants_yaml(env: Env) -> None:
     response = env.client.post("/policy/validate", json={"grace_seconds": 60})
     assert response.status_code == 415

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -92,14 +93,17 @@ def describe(settings: Settings, policy: Policy) -> PolicyView:
     )
 
 
-def validate_yaml(text: str) -> PolicyView:
-    """Check a configuration file's text as ``holdoff serve --config`` would read it (with this process's
-    environment); raises :class:`ConfigError` naming each problem and its line. Nothing is applied."""
+def validate_yaml(text: str, load: Callable[[Path], Settings] | None = None) -> PolicyView:
+    """Check a configuration file's text as ``holdoff serve --config`` would read it; raises
+    :class:`ConfigError` naming each problem and its line. Nothing is applied.
+
+    ``load`` reads a configuration file as the running service does (its ``--env-file`` and command-line
+    values); without it, the process environment and /etc/holdoff.env apply."""
     with tempfile.TemporaryDirectory(prefix="holdoff-validate-") as directory:
         path = Path(directory) / CANDIDATE_NAME
         path.write_text(text, encoding="utf-8")
         try:
-            settings = load_settings(config_file=path)
+            settings = load(path) if load is not None else load_settings(config_file=path)
             policy = build_policy(settings)
         except ConfigError as exc:
             raise ConfigError(str(exc).replace(str(path), CANDIDATE_NAME)) from exc

@@ -123,9 +123,9 @@ _YAML_BODY: dict[str, Any] = {
         422: {"model": PolicyInvalid, "description": "The configuration does not validate"},
     },
 )
-async def validate_policy(request: Request) -> PolicyValid | JSONResponse:
+async def validate_policy(request: Request, runtime: RuntimeDep) -> PolicyValid | JSONResponse:
     """Check a configuration file without applying it: the policy it would run, or every problem with
-    its line number. Environment variables of this process apply, as they would at start."""
+    its line number. It is read as the service reads its own (environment, ``--env-file`` secrets)."""
     content_type = request.headers.get("content-type", "")
     if content_type.split(";", 1)[0].strip().lower() not in YAML_TYPES:
         raise HTTPException(
@@ -139,7 +139,7 @@ async def validate_policy(request: Request) -> PolicyValid | JSONResponse:
     if "\x00" in text:
         raise HTTPException(400, "request body contains a NUL character")
     try:
-        view = await run_in_threadpool(validate_yaml, text)
+        view = await run_in_threadpool(validate_yaml, text, runtime.candidate_settings)
     except ConfigError as exc:
         detail = str(exc)
         errors = detail.removeprefix("invalid configuration: ").split("; ")
