@@ -66,6 +66,7 @@ def test_every_page_renders_on_an_empty_database(client: TestClient) -> None:
     assert "curl -X POST https://holdoff.test/coralogix/webhook" in home
     assert '<meta name="csrf-token" content="">' in home
     assert "No silences." in page(client, "/ui/silences")
+    assert "No incidents yet." in page(client, "/ui/incidents")
     channels = page(client, "/ui/channels")
     assert "ops-pager" in channels and "escalated" in channels and "2/s" in channels
     assert "grouping: by cluster" in channels
@@ -129,6 +130,44 @@ def test_incident_page_lists_its_firing_alerts(client: TestClient) -> None:
     html = page(client, f"/ui/incidents/{incident['id']}")
     assert "NodeDown" in html and "HighErrorRate" in html and "(cluster=eu-1)" in html
     assert f'data-url="/incidents/{incident["id"]}/acknowledge"' in html
+
+
+def test_incidents_page_lists_incidents_by_state_with_links(client: TestClient) -> None:
+    assert "No incidents yet." in page(client, "/ui/incidents")
+    for cluster, names in (("eu-1", ("NodeDown", "HighErrorRate")), ("us-1", ("DiskFull",))):
+        alerts = [
+            {"status": "firing", "labels": {"alertname": name, "cluster": cluster}, "annotations": {}}
+            for name in names
+        ]
+        webhook = {"version": "4", "status": "firing", "receiver": "holdoff", "alerts": alerts}
+        assert client.post("/webhooks/alertmanager", json=webhook).status_code == 202
+    resolved = {
+        "version": "4",
+        "status": "resolved",
+        "receiver": "holdoff",
+        "alerts": [
+            {"status": "resolved", "labels": {"alertname": "DiskFull", "cluster": "us-1"}, "annotations": {}}
+        ],
+    }
+    assert client.post("/webhooks/alertmanager", json=resolved).status_code == 202
+    runtime: Runtime = client.app.state.runtime
+    runtime.clock.advance(60)  # type: ignore[attr-defined]  # FakeClock; past group_wait: the transient message goes out
+    runtime.mediator.fire_due()
+    by_title = {item["title"]: item for item in client.get("/incidents").json()["items"]}
+    eu, us = by_title["NodeDown (cluster=eu-1)"], by_title["DiskFull (cluster=us-1)"]
+    everything = page(client, "/ui/incidents")
+    assert (
+        f'href="/ui/incidents/{eu["id"]}"' in everything and f'href="/ui/incidents/{us["id"]}"' in everything
+    )
+    assert "2 of 2" in everything and "nobody paged" in everything
+    assert 'aria-current="page">Incidents<' in everything
+    open_only = page(client, "/ui/incidents?state=open")
+    assert "NodeDown (cluster=eu-1)" in open_only and "DiskFull (cluster=us-1)" not in open_only
+    resolved_only = page(client, "/ui/incidents?state=resolved")
+    assert "DiskFull (cluster=us-1)" in resolved_only and "NodeDown" not in resolved_only
+    assert client.get("/ui/incidents?state=bogus", headers=HTML).status_code == 422
+    detail = page(client, f"/ui/incidents/{eu['id']}")
+    assert '<a href="/ui/incidents">Incidents</a>' in detail
 
 
 def test_silence_form_is_prefilled_with_matchers_that_select_the_alert(client: TestClient) -> None:

@@ -16,13 +16,14 @@ from starlette.types import Scope
 from holdoff import __version__
 from holdoff.api.auth import Principal, access_of, require_page
 from holdoff.api.deps import RuntimeDep
-from holdoff.api.presenters import alert_detail, alert_out, incident_detail
+from holdoff.api.presenters import alert_detail, alert_out, incident_detail, incident_out
 from holdoff.api.routes.alerts import AUDIT_SHOWN
 from holdoff.api.routes.audit import audit_out
 from holdoff.api.routes.silences import silence_out
 from holdoff.api.schemas import AlertOut
 from holdoff.auth.roles import Role
 from holdoff.ingest.registry import SOURCES
+from holdoff.mediate.grouping import IncidentState
 from holdoff.mediate.model import AlertState
 from holdoff.notify.registry import describe_channels
 from holdoff.policy_config import describe_policy, describe_routes
@@ -155,6 +156,29 @@ async def alert_page(alert_id: RecordId, request: Request, runtime: RuntimeDep) 
     )
 
 
+INCIDENTS_SHOWN = 100
+
+
+@router.get("/ui/incidents", response_class=HTMLResponse)
+async def incidents_page(
+    request: Request,
+    runtime: RuntimeDep,
+    state: Annotated[IncidentState | None, Query(description="open or resolved; both when left out.")] = None,
+) -> Response:
+    """Incidents with the most recent activity first: what is open, and who was paged about it."""
+    stored = await run_in_threadpool(queries.list_incidents, runtime.db, state=state, limit=INCIDENTS_SHOWN)
+    public_url = runtime.settings.resolved_public_url
+    return render(
+        request,
+        "incidents.html.j2",
+        nav="incidents",
+        incidents=[incident_out(item, public_url) for item in stored],
+        state=state.value if state is not None else "",
+        states=[value.value for value in IncidentState],
+        limit=INCIDENTS_SHOWN,
+    )
+
+
 @router.get("/ui/incidents/{incident_id}", response_class=HTMLResponse)
 async def incident_page(incident_id: RecordId, request: Request, runtime: RuntimeDep) -> Response:
     """One incident: its group labels, firing alerts and the messages sent about it."""
@@ -165,7 +189,7 @@ async def incident_page(incident_id: RecordId, request: Request, runtime: Runtim
     return render(
         request,
         "incident.html.j2",
-        nav="alerts",
+        nav="incidents",
         incident=incident,
         ackable=views.ACKABLE,
         suppressible=views.SUPPRESSIBLE,
