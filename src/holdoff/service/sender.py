@@ -16,6 +16,9 @@ from holdoff.store.db import Database
 
 log = logging.getLogger(__name__)
 
+ORPHAN_CHECK = timedelta(minutes=1)
+"""How often the sender looks for messages addressed to channels no longer configured."""
+
 
 @dataclass(frozen=True)
 class RetryPolicy:
@@ -60,6 +63,9 @@ class OutboxSender:
         self._wake = wake
         """Set when a rate-limited message's slot comes, so the sender loop does not sleep past it."""
         self._next_slot: dict[str, datetime] = {}
+        """Per rate-limited channel: when this process may send its next message."""
+        self._timer_due: datetime | None = None
+        self._orphans_at: datetime | None = None
         self.channels = channels
         self.retry = retry
         self.owner = owner
@@ -69,44 +75,57 @@ class OutboxSender:
         self._random = random.Random()
 
     def run_once(self) -> int:
-        """Send one batch of due messages; returns how many were attempted."""
+        """Send one batch of due messages; returns how many were attempted.
+
+        Messages are claimed channel by channel, each channel's oldest first: a rate-limited channel
+        gives as many as it may send now (none while it waits for its next slot, whose messages stay in
+        the outbox as they are, untouched and not counted as attempts). Messages for channels that are
+        no longer configured are picked up at most once a minute, to record why they are not sent.
+        """
+        now = self.clock()
+        claimed: list[outbox.Claimed] = []
         with self.db.transaction() as conn:
-            claimed = outbox.claim(
-                conn, owner=self.owner, now=self.clock(), lease=self.lease, limit=self.batch
-            )
-        earliest: datetime | None = None
+            for name in self.channels:
+                room = self.batch - len(claimed)
+                allowance = min(room, self._allowance(name, now))
+                if allowance <= 0:
+                    continue
+                taken = outbox.claim(
+                    conn, owner=self.owner, now=now, lease=self.lease, limit=allowance, channel=name
+                )
+                self._take_slots(name, len(taken), now)
+                claimed += taken
+            room = self.batch - len(claimed)
+            if room > 0 and (self._orphans_at is None or now >= self._orphans_at):
+                self._orphans_at = now + ORPHAN_CHECK
+                claimed += outbox.claim(
+                    conn, owner=self.owner, now=now, lease=self.lease, limit=room, not_in=list(self.channels)
+                )
         for item in claimed:
-            slot = self._slot(item.channel)
-            if slot is not None:
-                with self.db.transaction() as conn:
-                    outbox.defer(conn, item, until=slot)
-                earliest = slot if earliest is None else min(earliest, slot)
-                continue
-            result = self._send(item)
-            now = self.clock()
-            retry_at = None
-            if not result.ok and result.retryable:
-                retry_at = self.retry.next_attempt(
-                    item.attempts + 1, now, item.created_at, self._random.uniform(-0.1, 0.1)
-                )
-            with self.db.transaction() as conn:
-                status = outbox.record_attempt(
-                    conn, item, owner=self.owner, result=result, now=now, retry_at=retry_at
-                )
-                if result.ok and result.ref is not None:
-                    channel_refs.put(conn, item.channel, item.message.key, result.ref, now)
-            self._log(item, result, status, retry_at)
-            if self._health is not None and item.channel in self.channels:
-                try:
-                    self._health(item.channel, result.ok, result.error)
-                except Exception:  # reporting a broken channel must not stop delivery
-                    log.exception("could not record the health of channel %s", item.channel)
-        if earliest is not None and self._wake is not None:
-            delay = max((earliest - self.clock()).total_seconds(), 0.0)
-            timer = threading.Timer(delay, self._wake.set)
-            timer.daemon = True
-            timer.start()
+            self._deliver(item)
+        self._wake_at_next_slot(now)
         return len(claimed)
+
+    def _deliver(self, item: outbox.Claimed) -> None:
+        result = self._send(item)
+        now = self.clock()
+        retry_at = None
+        if not result.ok and result.retryable:
+            retry_at = self.retry.next_attempt(
+                item.attempts + 1, now, item.created_at, self._random.uniform(-0.1, 0.1)
+            )
+        with self.db.transaction() as conn:
+            status = outbox.record_attempt(
+                conn, item, owner=self.owner, result=result, now=now, retry_at=retry_at
+            )
+            if result.ok and result.ref is not None:
+                channel_refs.put(conn, item.channel, item.message.key, result.ref, now)
+        self._log(item, result, status, retry_at)
+        if self._health is not None and item.channel in self.channels:
+            try:
+                self._health(item.channel, result.ok, result.error)
+            except Exception:  # reporting a broken channel must not stop delivery
+                log.exception("could not record the health of channel %s", item.channel)
 
     def _send(self, item: outbox.Claimed) -> DeliveryResult:
         channel = self.channels.get(item.channel)
@@ -126,18 +145,36 @@ class OutboxSender:
                 ok=False, retryable=True, error=f"internal error in {item.channel}: {exc!r}"
             )
 
-    def _slot(self, name: str) -> datetime | None:
-        """None if ``name`` may send now (its next slot is then taken); else when it may send next."""
+    def _interval(self, name: str) -> timedelta | None:
+        """Time between two messages of channel ``name`` from this process; None: no rate limit."""
         channel = self.channels.get(name)
         rate = channel.rate_per_second if channel is not None else None
-        if not rate:
-            return None
-        now = self.clock()
-        free = self._next_slot.get(name, now)
-        if free > now:
-            return free
-        self._next_slot[name] = now + timedelta(seconds=self._rate_share / rate)
-        return None
+        return timedelta(seconds=self._rate_share / rate) if rate else None
+
+    def _allowance(self, name: str, now: datetime) -> int:
+        """How many messages channel ``name`` may send now: one when its next slot has come, none before."""
+        if self._interval(name) is None:
+            return self.batch
+        return 1 if self._next_slot.get(name, now) <= now else 0
+
+    def _take_slots(self, name: str, sent: int, now: datetime) -> None:
+        interval = self._interval(name)
+        if interval is not None and sent:
+            self._next_slot[name] = now + interval * sent
+
+    def _wake_at_next_slot(self, now: datetime) -> None:
+        """Wake the sender loop when the earliest waiting channel may send again, so it does not sleep
+        past it (one timer at a time)."""
+        waiting = [slot for slot in self._next_slot.values() if slot > now]
+        if not waiting or self._wake is None:
+            return
+        due = min(waiting)
+        if self._timer_due is not None and now < self._timer_due <= due:
+            return  # an earlier (or the same) wake-up is already set
+        self._timer_due = due
+        timer = threading.Timer((due - now).total_seconds(), self._wake.set)
+        timer.daemon = True
+        timer.start()
 
     def _log(
         self, item: outbox.Claimed, result: DeliveryResult, status: outbox.Status, retry_at: datetime | None

@@ -8,7 +8,7 @@ runs out and another sender (or the same service after a restart) claims the row
 from __future__ import annotations
 
 import enum
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -99,6 +99,8 @@ _DUE = (
     .limit(bindparam("limit"))
     .with_for_update(skip_locked=True)
 )
+_DUE_IN_CHANNEL = _DUE.where(notifications.c.channel == bindparam("channel"))
+_DUE_ELSEWHERE = _DUE.where(notifications.c.channel.not_in(bindparam("known", expanding=True)))
 _LEASE = (
     update(notifications)
     .where(notifications.c.id.in_(bindparam("ids", expanding=True)))
@@ -112,9 +114,24 @@ _SETTLE = (
 )
 
 
-def claim(conn: Connection, *, owner: str, now: datetime, lease: timedelta, limit: int) -> list[Claimed]:
-    """Due pending messages not leased by a live sender, now leased to ``owner``."""
-    rows = conn.execute(_DUE, {"now": now, "limit": limit}).all()
+def claim(
+    conn: Connection,
+    *,
+    owner: str,
+    now: datetime,
+    lease: timedelta,
+    limit: int,
+    channel: str | None = None,
+    not_in: Collection[str] | None = None,
+) -> list[Claimed]:
+    """Due pending messages not leased by a live sender, oldest first, now leased to ``owner``: those of
+    ``channel``, or of channels not in ``not_in`` (messages for channels no longer configured), or any."""
+    if channel is not None:
+        rows = conn.execute(_DUE_IN_CHANNEL, {"now": now, "limit": limit, "channel": channel}).all()
+    elif not_in:
+        rows = conn.execute(_DUE_ELSEWHERE, {"now": now, "limit": limit, "known": list(not_in)}).all()
+    else:
+        rows = conn.execute(_DUE, {"now": now, "limit": limit}).all()
     if not rows:
         return []
     conn.execute(_LEASE, {"ids": [row.id for row in rows], "owner": owner, "until": now + lease})
@@ -128,15 +145,6 @@ def claim(conn: Connection, *, owner: str, now: datetime, lease: timedelta, limi
         )
         for row in rows
     ]
-
-
-def defer(conn: Connection, claimed: Claimed, *, until: datetime) -> None:
-    """Put a claimed message back, untried, to be sent at ``until`` (its channel's rate limit)."""
-    conn.execute(
-        update(notifications)
-        .where(notifications.c.id == claimed.id)
-        .values(next_attempt_at=until, lease_owner=None, lease_expires_at=None)
-    )
 
 
 def record_attempt(

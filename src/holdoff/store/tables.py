@@ -165,6 +165,7 @@ notifications = Table(
     Column("delivered_at", UTCDateTime),
     Column("last_error", Text),
     Index(None, "status", "next_attempt_at"),
+    Index(None, "channel", "status", "next_attempt_at"),
     Index(None, "alert_id"),
     Index(None, "incident_id"),
 )
