@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Connection
 from sqlalchemy.exc import IntegrityError
 
-from holdoff.mediate.grouping import Grouping, IncidentRecord, flush, group_key, join, open_incident
+from holdoff.mediate.grouping import Grouping, IncidentRecord, flush, join, open_incident
 from holdoff.mediate.inhibit import identity
 from holdoff.mediate.model import AlertRecord, NotificationKind, Notify, Outcome
 from holdoff.mediate.silence import match_labels
@@ -39,6 +39,8 @@ class Grouped:
     outcome: Outcome
     grouping: Grouping
     route: str
+    key: str
+    """The incident group it joins (the policy's :attr:`~holdoff.mediate.policy.Facts.group_key`)."""
 
 
 @dataclass
@@ -59,11 +61,8 @@ def fold(
 ) -> list[dict[str, Any]]:
     """Fold the alerts' outcomes into their open incidents (opening them as needed); returns the outbox
     rows of messages already due (a zero ``group_wait``)."""
-    keyed = []
-    for item in items:
-        labels = match_labels(item.outcome.alert)
-        keyed.append((group_key(item.route, item.grouping.labels(labels)), labels, item))
-    stored = incident_store.lock_open(conn, {key for key, _, _ in keyed})
+    keyed = [(item.key, match_labels(item.outcome.alert), item) for item in items]
+    stored = incident_store.lock_open(conn, {item.key for item in items})
     slots: list[_Slot] = [_Slot(s.id, s.record) for s in stored.values()]
     current = {slot.record.key: slot for slot in slots}
     for key, labels, item in keyed:

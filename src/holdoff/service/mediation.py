@@ -373,9 +373,16 @@ class Mediator:
             queued = 0
             if outcome.changed and not step.inserted:
                 changes.append((step.alert_id, outcome.alert))
-            plan = self.policy.plan(outcome.alert)
-            if plan.grouping is not None and (outcome.changed or step.inserted):
-                grouped.append(Grouped(step.alert_id, outcome, plan.grouping, plan.group_route))
+            facts = self.policy.facts(outcome.alert)
+            plan = facts.plan
+            if (
+                plan.grouping is not None
+                and facts.group_key is not None
+                and (outcome.changed or step.inserted)
+            ):
+                grouped.append(
+                    Grouped(step.alert_id, outcome, plan.grouping, plan.group_route, facts.group_key)
+                )
             if outcome.recorded or step.inserted:
                 skipped: list[str] = []
                 for decision in outcome.notifications:

@@ -93,7 +93,8 @@ class OutboxSender:
                 taken = outbox.claim(
                     conn, owner=self.owner, now=now, lease=self.lease, limit=allowance, channel=name
                 )
-                self._take_slots(name, len(taken), now)
+                if taken:
+                    self._take_slot(name, now)
                 claimed += taken
             room = self.batch - len(claimed)
             if room > 0 and (self._orphans_at is None or now >= self._orphans_at):
@@ -157,10 +158,11 @@ class OutboxSender:
             return self.batch
         return 1 if self._next_slot.get(name, now) <= now else 0
 
-    def _take_slots(self, name: str, sent: int, now: datetime) -> None:
+    def _take_slot(self, name: str, now: datetime) -> None:
+        """Channel ``name`` sends a message now: its next one waits for the interval (if it has a limit)."""
         interval = self._interval(name)
-        if interval is not None and sent:
-            self._next_slot[name] = now + interval * sent
+        if interval is not None:
+            self._next_slot[name] = now + interval
 
     def _wake_at_next_slot(self, now: datetime) -> None:
         """Wake the sender loop when the earliest waiting channel may send again, so it does not sleep
