@@ -108,7 +108,6 @@ class Runtime:
             lease=timedelta(seconds=settings.lease_seconds),
             clock=clock,
             batch=OUTBOX_BATCH,
-            rate_share=settings.workers,
             health=ChannelHealth(self.mediator, threshold=settings.channel_failure_threshold).record,
             wake=self.outbox_signal,
         )

@@ -145,3 +145,28 @@ def test_messages_for_a_channel_no_longer_configured_are_recorded_as_not_sent(
         assert teams_receiver.requests == []
     finally:
         rt.stop()
+
+
+def test_two_processes_share_a_channel_rate_limit(
+    database_url: str, teams_receiver: TeamsReceiver, smtp_sink: SmtpSink, clock: FakeClock
+) -> None:
+    settings = make_settings(database_url, teams_receiver, smtp_sink)
+    one = Runtime(settings, clock=clock, run_workers=False)
+    two = Runtime(settings, clock=clock, run_workers=False)
+    one.start()
+    two.start()
+    try:
+        for n in range(3):
+            one.mediator.apply(trigger(f"blip-{n}"))
+            one.mediator.apply(trigger(f"blip-{n}", Action.RESOLVED))
+        assert one.sender.run_once() == 1
+        assert two.sender.run_once() == 0  # the other process sent through Teams this very moment
+        clock.advance(0.25)
+        assert two.sender.run_once() == 1
+        assert one.sender.run_once() == 0
+        clock.advance(0.25)
+        assert one.sender.run_once() + two.sender.run_once() == 1
+        assert len(teams_receiver.wait_for(3)) == 3
+    finally:
+        two.stop()
+        one.stop()

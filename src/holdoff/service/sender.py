@@ -9,9 +9,11 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from sqlalchemy import Connection
+
 from holdoff.clock import Clock
 from holdoff.notify.channel import Channel, DeliveryResult
-from holdoff.store import channel_refs, outbox
+from holdoff.store import channel_refs, channel_slots, outbox
 from holdoff.store.db import Database
 
 log = logging.getLogger(__name__)
@@ -51,19 +53,16 @@ class OutboxSender:
         lease: timedelta,
         clock: Clock,
         batch: int = 20,
-        rate_share: int = 1,
         health: Callable[[str, bool, str | None], None] | None = None,
         wake: threading.Event | None = None,
     ) -> None:
-        """``rate_share``: how many processes send through the same channels; each takes that share
-        of a channel's rate limit."""
         self.db = db
-        self._rate_share = rate_share
         self._health = health
         self._wake = wake
         """Set when a rate-limited message's slot comes, so the sender loop does not sleep past it."""
         self._next_slot: dict[str, datetime] = {}
-        """Per rate-limited channel: when this process may send its next message."""
+        """Per rate-limited channel: when it may send next, as this process last saw it (the database's
+        ``channel_slots`` decide; this spares asking before then)."""
         self._timer_due: datetime | None = None
         self._orphans_at: datetime | None = None
         self.channels = channels
@@ -87,14 +86,20 @@ class OutboxSender:
         with self.db.transaction() as conn:
             for name in self.channels:
                 room = self.batch - len(claimed)
-                allowance = min(room, self._allowance(name, now))
-                if allowance <= 0:
+                interval = self._interval(name)
+                if room <= 0 or (interval is not None and self._next_slot.get(name, now) > now):
                     continue
                 taken = outbox.claim(
-                    conn, owner=self.owner, now=now, lease=self.lease, limit=allowance, channel=name
+                    conn,
+                    owner=self.owner,
+                    now=now,
+                    lease=self.lease,
+                    limit=room if interval is None else 1,
+                    channel=name,
                 )
-                if taken:
-                    self._take_slot(name, now)
+                if taken and interval is not None and not self._take_slot(conn, name, now, interval):
+                    outbox.release(conn, taken)  # another process sent through it this very moment
+                    continue
                 claimed += taken
             room = self.batch - len(claimed)
             if room > 0 and (self._orphans_at is None or now >= self._orphans_at):
@@ -147,22 +152,19 @@ class OutboxSender:
             )
 
     def _interval(self, name: str) -> timedelta | None:
-        """Time between two messages of channel ``name`` from this process; None: no rate limit."""
+        """Time between two messages of channel ``name`` (from all processes); None: no rate limit."""
         channel = self.channels.get(name)
         rate = channel.rate_per_second if channel is not None else None
-        return timedelta(seconds=self._rate_share / rate) if rate else None
+        return timedelta(seconds=1 / rate) if rate else None
 
-    def _allowance(self, name: str, now: datetime) -> int:
-        """How many messages channel ``name`` may send now: one when its next slot has come, none before."""
-        if self._interval(name) is None:
-            return self.batch
-        return 1 if self._next_slot.get(name, now) <= now else 0
-
-    def _take_slot(self, name: str, now: datetime) -> None:
-        """Channel ``name`` sends a message now: its next one waits for the interval (if it has a limit)."""
-        interval = self._interval(name)
-        if interval is not None:
+    def _take_slot(self, conn: Connection, name: str, now: datetime, interval: timedelta) -> bool:
+        """Take channel ``name``'s slot in the database (shared by every process); remember when it is
+        free next either way, so this process does not ask again before then."""
+        if channel_slots.take(conn, name, now, now + interval):
             self._next_slot[name] = now + interval
+            return True
+        self._next_slot[name] = channel_slots.next_free(conn, name) or now + interval
+        return False
 
     def _wake_at_next_slot(self, now: datetime) -> None:
         """Wake the sender loop when the earliest waiting channel may send again, so it does not sleep

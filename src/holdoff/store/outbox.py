@@ -147,6 +147,12 @@ def claim(
     ]
 
 
+def release(conn: Connection, claimed: Sequence[Claimed]) -> None:
+    """Give claimed messages back untried (in the transaction that claimed them): no lease, no attempt."""
+    for item in claimed:
+        conn.execute(_SETTLE, {"notification_id": item.id})
+
+
 def record_attempt(
     conn: Connection,
     claimed: Claimed,

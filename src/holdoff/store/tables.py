@@ -181,6 +181,14 @@ channel_refs = Table(
     Column("updated_at", UTCDateTime, nullable=False),
 )
 
+# Per rate-limited channel: when the next message may go out, whichever process sends it.
+channel_slots = Table(
+    "channel_slots",
+    metadata,
+    Column("channel", String(64), primary_key=True),
+    Column("next_at", UTCDateTime, nullable=False),
+)
+
 # Every delivery attempt, successful or not: what the timeline shows and what operators debug with.
 delivery_attempts = Table(
     "delivery_attempts",
