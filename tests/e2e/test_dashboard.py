@@ -130,15 +130,23 @@ def test_keyboard_and_phone_width(dashboard: Dashboard, server: HoldoffProcess) 
     page = dashboard.page
     api = Api(server.url)
     api.webhook("kb-1", "TRIGGERED", "Disk Full")
-    api.webhook("kb-2", "TRIGGERED", "Node Down")
+    node_down = api.webhook("kb-2", "TRIGGERED", "Node Down")
     page.set_viewport_size({"width": 390, "height": 844})
     dashboard.open()
     expect(page.locator("#alert-table tbody tr")).to_have_count(2)
+    expect(page.locator("#live-status")).to_have_text("live", timeout=WAIT_MS)
     page.keyboard.press("j")
-    first = page.locator("#alert-table tbody tr").first
-    expect(first).to_have_class(re.compile(r"\bcurrent\b"))
+    selected = page.locator("#alert-table tbody tr.current")
+    expect(selected).to_have_attribute("data-state", "pending")
+    expect(selected).to_contain_text("Node Down")  # the newest alert is on top
+    # Acknowledged elsewhere: the live feed redraws its row, and the selection stays on it.
+    assert api.request("POST", f"/alerts/{node_down['alert_id']}/acknowledge", json={"by": "bob"}).is_success
+    expect(selected).to_have_attribute("data-state", "acknowledged", timeout=WAIT_MS)
+    expect(selected).to_contain_text("Node Down")
+    page.keyboard.press("j")
+    expect(selected).to_contain_text("Disk Full")
     page.keyboard.press("a")  # acknowledges the current row
-    expect(dashboard.card("acknowledged")).to_have_text("1", timeout=WAIT_MS)
+    expect(dashboard.card("acknowledged")).to_have_text("2", timeout=WAIT_MS)
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 390, f"the page scrolls sideways on a phone ({width}px wide)"
     dashboard.shot("phone")

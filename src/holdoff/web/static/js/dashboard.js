@@ -64,8 +64,10 @@ function show(alert) {
   }
   const row = buildRow(alert);
   const hadFocus = old && old.contains(document.activeElement);
+  const wasCurrent = old && old.classList.contains("current");
   if (old) old.remove();
   place(row, alert);
+  if (wasCurrent) row.classList.add("current"); // the keyboard selection (j/k) stays on its alert
   if (hadFocus) row.querySelector("a").focus();
   while (tbody.rows.length > MAX_ROWS) tbody.rows[tbody.rows.length - 1].remove();
   const empty = document.getElementById("empty-state");
@@ -127,9 +129,17 @@ function frame(message) {
   }
   if (data.cursor) cursor = data.cursor;
   if (data.type === "snapshot") {
+    // A snapshot redraws the list: keep the keyboard selection (and focus) on the alert it was on.
+    const selected = tbody.querySelector("tr.current");
+    const focused = selected !== null && selected.contains(document.activeElement);
     alerts.clear();
     tbody.replaceChildren();
     apply(data.alerts || [], false);
+    const again = selected ? tbody.querySelector(`tr[data-id="${selected.dataset.id}"]`) : null;
+    if (again) {
+      again.classList.add("current");
+      if (focused) again.querySelector("a").focus();
+    }
     if (data.summary) applySummary(data.summary);
     refreshSummary();
   } else if (data.type === "delta") {
