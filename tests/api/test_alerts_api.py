@@ -168,11 +168,16 @@ def test_openapi_documents_the_webhook_body(client: TestClient) -> None:
     assert client.get("/docs").status_code == 200
 
 
-def test_nul_character_in_alert_id_is_a_422_on_every_backend(client: TestClient) -> None:
-    response = client.post("/coralogix/webhook", json={"alert_id": "a\u0000b", "alert_action": "TRIGGERED"})
-    assert response.status_code == 422
-    assert "alert_id" in response.json()["detail"]
-    assert client.get("/alerts").json()["items"] == []
+def test_nul_and_lone_surrogates_are_kept_as_replacement_characters_on_every_backend(
+    client: TestClient,
+) -> None:
+    body = '{"alert_id": "a\\u0000b", "alert_action": "TRIGGERED", "description": "d\\ud800"}'
+    response = client.post("/coralogix/webhook", content=body, headers={"Content-Type": "application/json"})
+    assert response.status_code == 202, response.text
+    (item,) = client.get("/alerts").json()["items"]
+    assert item["fingerprint"] == "a\ufffdb"
+    assert item["annotations"]["description"] == "d\ufffd"
+    assert client.get(f"/alerts/{item['id']}").status_code == 200
 
 
 def test_malformed_json_in_an_operator_action_is_a_400(client: TestClient) -> None:

@@ -198,18 +198,6 @@ INVALID = [
         id="10000-labels",
     ),
     pytest.param(
-        lambda payload: first_alert(payload)["labels"].update(service="check\x00out"),
-        ("alerts", 0, "labels", "service"),
-        "NUL character",
-        id="label-value-nul",
-    ),
-    pytest.param(
-        lambda payload: first_alert(payload).update(dashboardURL="http://g/\x00"),
-        ("alerts", 0, "dashboardURL"),
-        "NUL character",
-        id="dashboard-url-nul",
-    ),
-    pytest.param(
         lambda payload: first_alert(payload).update(valueString=["B=1"]),
         ("alerts", 0, "valueString"),
         "valid string",
@@ -222,9 +210,6 @@ INVALID = [
         id="values-list",
     ),
     pytest.param(lambda payload: payload.update(orgId="one"), ("orgId",), "valid integer", id="org-id-text"),
-    pytest.param(
-        lambda payload: payload.update(message="a\x00"), ("message",), "NUL character", id="message-nul"
-    ),
 ]
 
 
@@ -237,6 +222,17 @@ def test_invalid_input_names_the_field(change: Any, loc: tuple[str | int, ...], 
     errors = caught.value.errors()
     assert [error["loc"] for error in errors] == [loc], errors
     assert message in errors[0]["msg"]
+
+
+def test_text_no_database_can_store_is_replaced() -> None:
+    payload = sample()
+    first_alert(payload)["labels"]["service"] = "check\x00out"
+    first_alert(payload)["dashboardURL"] = "http://g/\ud800"
+    payload["message"] = "a\x00"
+    event = grafana.parse(payload)[0]
+    assert event.labels["service"] == "check\ufffdout"
+    assert "\x00" not in repr(event)
+    assert "\ud800" not in repr(event)
 
 
 def test_too_many_alerts() -> None:

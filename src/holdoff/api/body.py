@@ -7,13 +7,27 @@ from typing import Any
 
 from fastapi import HTTPException, Request
 
+from holdoff.edge import InputRefused, parse_json
+
 
 def _media_type(content_type: str) -> str:
     return content_type.split(";", 1)[0].strip().lower()
 
 
 def _is_json_media_type(media: str) -> bool:
-    return media in ("", "application/json", "text/json") or media.endswith("+json")
+    return media in ("application/json", "text/json") or media.endswith("+json")
+
+
+def parse_body(text: str) -> Any:
+    """JSON text under Holdoff's rule for input (:mod:`holdoff.edge`), or a 400 saying what is wrong."""
+    try:
+        return parse_json(text)
+    except json.JSONDecodeError as exc:
+        raise HTTPException(
+            400, f"malformed JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}"
+        ) from exc
+    except InputRefused as exc:
+        raise HTTPException(400, str(exc)) from exc
 
 
 async def read_json_object(request: Request, *, also_accept: tuple[str, ...] = ()) -> dict[str, Any]:
@@ -26,6 +40,8 @@ async def read_json_object(request: Request, *, also_accept: tuple[str, ...] = (
     media = _media_type(content_type)
     if not _is_json_media_type(media) and media not in also_accept:
         accepted = " or ".join(("application/json", *also_accept))
+        if not media:
+            raise HTTPException(415, f"the request has no Content-Type: send {accepted}")
         raise HTTPException(415, f"Content-Type {content_type!r} is not supported: send {accepted}")
     body = await request.body()
     if not body.strip():
@@ -34,14 +50,7 @@ async def read_json_object(request: Request, *, also_accept: tuple[str, ...] = (
         text = body.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise HTTPException(400, f"request body is not valid UTF-8 (byte {exc.start})") from exc
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise HTTPException(
-            400, f"malformed JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}"
-        ) from exc
-    except RecursionError as exc:
-        raise HTTPException(400, "malformed JSON: nested too deeply") from exc
+    data = parse_body(text)
     if not isinstance(data, dict):
         raise HTTPException(422, f"expected a JSON object, got {type(data).__name__}")
     return data

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 
 from holdoff.api.schemas import (
@@ -13,11 +14,14 @@ from holdoff.api.schemas import (
     NotificationOut,
     TimelineEvent,
 )
+from holdoff.edge import clean_text
 from holdoff.notify.message import alert_url
 from holdoff.service.mediation import Applied
 from holdoff.service.queries import AlertHistory, IncidentHistory
 from holdoff.store.alerts import StoredAlert
 from holdoff.store.incidents import StoredIncident
+
+log = logging.getLogger(__name__)
 
 
 def accepted(applied: Applied, public_url: str) -> Accepted:
@@ -32,6 +36,47 @@ def accepted(applied: Applied, public_url: str) -> Accepted:
 
 
 def alert_out(stored: StoredAlert, public_url: str, now: datetime) -> AlertOut:
+    """The alert as the API shows it; an alert that cannot be shown becomes an error item for itself
+    only, so one bad row never breaks a list, a snapshot or a page."""
+    try:
+        return _alert_out(stored, public_url, now)
+    except Exception as exc:
+        log.exception("alert %s cannot be shown", stored.id)
+        return _unshowable(stored, public_url, exc)
+
+
+def _unshowable(stored: StoredAlert, public_url: str, exc: Exception) -> AlertOut:
+    r = stored.record
+    return AlertOut(
+        id=stored.id,
+        source=clean_text(str(r.source)),
+        fingerprint=clean_text(str(r.fingerprint)),
+        name=f"(alert {stored.id} could not be shown)",
+        state=r.state,
+        severity=None,
+        occurrence=r.occurrence,
+        repeat_count=0,
+        flap_count=0,
+        resolution=None,
+        labels={},
+        annotations={},
+        links={},
+        opened_at=None,
+        deadline_at=None,
+        escalated_at=None,
+        acknowledged_at=None,
+        acknowledged_by=None,
+        suppressed_at=None,
+        resolved_at=None,
+        last_seen_at=None,
+        updated_at=stored.updated_at,
+        open_seconds=0.0,
+        url=alert_url(public_url, stored.id),
+        render_error=clean_text(f"{type(exc).__name__}: {exc}")[:500],
+    )
+
+
+def _alert_out(stored: StoredAlert, public_url: str, now: datetime) -> AlertOut:
     r = stored.record
     return AlertOut(
         id=stored.id,
@@ -63,11 +108,18 @@ def alert_out(stored: StoredAlert, public_url: str, now: datetime) -> AlertOut:
 
 def alert_detail(history: AlertHistory, public_url: str, now: datetime) -> AlertDetail:
     base = alert_out(history.alert, public_url, now)
-    return AlertDetail(
-        **base.model_dump(),
-        timeline=[TimelineEvent.model_validate(event) for event in history.timeline],
-        notifications=[NotificationOut.model_validate(delivery) for delivery in history.deliveries],
-    )
+    try:
+        return AlertDetail(
+            **base.model_dump(),
+            timeline=[TimelineEvent.model_validate(event) for event in history.timeline],
+            notifications=[NotificationOut.model_validate(delivery) for delivery in history.deliveries],
+        )
+    except Exception as exc:
+        log.exception("the history of alert %s cannot be shown", history.alert.id)
+        error = base.render_error or clean_text(f"history: {type(exc).__name__}: {exc}")[:500]
+        return AlertDetail(
+            **base.model_dump(exclude={"render_error"}), timeline=[], notifications=[], render_error=error
+        )
 
 
 def incident_out(stored: StoredIncident, public_url: str) -> IncidentOut:

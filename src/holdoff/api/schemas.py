@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 from typing import Annotated, Any, get_args
 
 from pydantic import (
+    AfterValidator,
     AwareDatetime,
     BaseModel,
     BeforeValidator,
@@ -17,6 +18,7 @@ from pydantic import (
 )
 from pydantic.config import JsonDict
 
+from holdoff.edge import utc_in_range
 from holdoff.ingest.text import Text
 from holdoff.mediate.durations import parse_duration
 from holdoff.mediate.matchers import Matcher, MatchType, parse_matchers
@@ -68,6 +70,11 @@ class AlertOut(BaseModel):
     updated_at: datetime
     open_seconds: float
     url: str
+    render_error: str | None = Field(
+        default=None,
+        description="Set when this alert could not be shown (its other fields are then mostly empty); "
+        "the rest of the list is unaffected.",
+    )
 
 
 class AlertPage(BaseModel):
@@ -131,7 +138,10 @@ class AlertDetail(AlertOut):
     notifications: list[NotificationOut]
     audit: list[AuditOut] = Field(
         default_factory=list,
-        description="Requests made about this alert with credentials (newest first), refused ones included.",
+        description=(
+            "Admins only (empty for other roles): requests made about this alert with credentials "
+            "(newest first), refused ones included."
+        ),
     )
 
 
@@ -171,8 +181,10 @@ class IncidentAcknowledged(BaseModel):
 class OperatorAction(BaseModel):
     """Optional body of acknowledge / suppress / resolve."""
 
-    by: str | None = Field(default=None, max_length=255, description="Who is acting (shown in the timeline).")
-    note: str | None = Field(default=None, max_length=2000)
+    by: Text | None = Field(
+        default=None, max_length=255, description="Who is acting (shown in the timeline)."
+    )
+    note: Text | None = Field(default=None, max_length=2000)
 
 
 class Health(BaseModel):
@@ -183,11 +195,13 @@ class Health(BaseModel):
 
 # --- silences ---
 
-_NO_NUL = get_args(Text)[1:]  # Text's own validators
-LabelName = Annotated[str, StringConstraints(min_length=1, max_length=255), *_NO_NUL]
-LabelValue = Annotated[str, StringConstraints(max_length=4096), *_NO_NUL]
-CreatedBy = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=255), *_NO_NUL]
-Comment = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000), *_NO_NUL]
+AwareMoment = Annotated[AwareDatetime, AfterValidator(utc_in_range)]
+"""A time with its zone, in the range Holdoff accepts (:mod:`holdoff.edge`)."""
+_CLEAN = get_args(Text)[1:]  # Text's own validator: the rule for input text
+LabelName = Annotated[str, StringConstraints(min_length=1, max_length=255), *_CLEAN]
+LabelValue = Annotated[str, StringConstraints(max_length=4096), *_CLEAN]
+CreatedBy = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=255), *_CLEAN]
+Comment = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000), *_CLEAN]
 
 
 class MatcherIn(BaseModel):
@@ -234,10 +248,10 @@ class SilenceIn(BaseModel):
         '{alertname="HighCPU", instance=~"web-.*"}. An alert is silenced when every matcher matches.',
         json_schema_extra=_list_or_text,
     )
-    starts_at: AwareDatetime | None = Field(
+    starts_at: AwareMoment | None = Field(
         default=None, description="When the silence starts (ISO 8601 with a time zone); default now."
     )
-    ends_at: AwareDatetime | None = Field(default=None, description="When it ends; or give duration.")
+    ends_at: AwareMoment | None = Field(default=None, description="When it ends; or give duration.")
     duration: str | None = Field(
         default=None,
         max_length=64,

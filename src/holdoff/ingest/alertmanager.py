@@ -67,14 +67,14 @@ _ACTIONS = {"firing": Action.TRIGGERED, "resolved": Action.RESOLVED}
 
 # ``Text`` plus a length limit. The constraint goes before Text's validator: after it, pydantic would
 # report "at most N items" instead of "at most N characters".
-_NO_NUL = get_args(Text)[1:]  # Text's own validators
-LabelName = Annotated[str, StringConstraints(min_length=1, max_length=MAX_LABEL_NAME), *_NO_NUL]
-LabelValue = Annotated[str, StringConstraints(max_length=MAX_LABEL_VALUE), *_NO_NUL]
+_CLEAN = get_args(Text)[1:]  # Text's own validator: the rule for input text
+LabelName = Annotated[str, StringConstraints(min_length=1, max_length=MAX_LABEL_NAME), *_CLEAN]
+LabelValue = Annotated[str, StringConstraints(max_length=MAX_LABEL_VALUE), *_CLEAN]
 Labels = Annotated[dict[LabelName, LabelValue], Field(max_length=MAX_LABELS)]
-AnnotationValue = Annotated[str, StringConstraints(max_length=MAX_ANNOTATION_VALUE), *_NO_NUL]
+AnnotationValue = Annotated[str, StringConstraints(max_length=MAX_ANNOTATION_VALUE), *_CLEAN]
 Annotations = Annotated[dict[LabelName, AnnotationValue], Field(max_length=MAX_ANNOTATIONS)]
-Url = Annotated[str, StringConstraints(max_length=MAX_URL), *_NO_NUL]
-Fingerprint = Annotated[str, StringConstraints(max_length=MAX_FINGERPRINT), *_NO_NUL]
+Url = Annotated[str, StringConstraints(max_length=MAX_URL), *_CLEAN]
+Fingerprint = Annotated[str, StringConstraints(max_length=MAX_FINGERPRINT), *_CLEAN]
 
 
 def _status(value: str) -> str:

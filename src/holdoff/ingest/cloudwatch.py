@@ -25,6 +25,7 @@ from urllib.parse import quote
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from holdoff.edge import InputRefused, parse_json
 from holdoff.ingest.errors import PayloadError
 from holdoff.ingest.identity import stable_fingerprint
 from holdoff.ingest.text import Text
@@ -139,14 +140,14 @@ def load_message(message: Any) -> dict[str, Any]:
     if not isinstance(message, str):
         raise PayloadError(f"Message: expected a JSON string, got {type(message).__name__}")
     try:
-        data = json.loads(message)
+        data = parse_json(message)
     except json.JSONDecodeError as exc:
         raise PayloadError(
             f"Message: not JSON ({exc.msg} at line {exc.lineno}, column {exc.colno}); "
             "expected a CloudWatch alarm"
         ) from None
-    except RecursionError:
-        raise PayloadError("Message: JSON nested too deeply") from None
+    except InputRefused as exc:
+        raise PayloadError(f"Message: {exc}") from None
     if not isinstance(data, dict):
         raise PayloadError(f"Message: expected a JSON object, got {type(data).__name__}")
     return data

@@ -17,6 +17,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from holdoff.edge import clean_text
 from holdoff.ingest.errors import PayloadError
 from holdoff.mediate.model import Action, AlertEvent, Severity
 
@@ -185,10 +186,7 @@ def _alert(alert: dict[str, Any], mapping: GenericMapping, where: str) -> AlertE
             return None
         if isinstance(value, dict | list):
             raise fail(field, path, f"expected text or a number, found {_kind(value)}")
-        rendered = _render(value)
-        if "\x00" in rendered:
-            raise fail(field, path, "must not contain the NUL character (\\u0000)")
-        return rendered
+        return _render(value)
 
     identity = _lookup(alert, mapping.id)
     if identity is _MISSING or identity is None:
@@ -255,9 +253,7 @@ def _labels(alert: dict[str, Any], path: str | None, where: str) -> dict[str, st
             raise PayloadError(f"{field}: a label name must be 1 to {MAX_LABEL_KEY} characters")
         if len(rendered) > MAX_LABEL_VALUE:
             raise PayloadError(f"{field}: a label value must be at most {MAX_LABEL_VALUE} characters")
-        if "\x00" in key or "\x00" in rendered:
-            raise PayloadError(f"{field}: must not contain the NUL character (\\u0000)")
-        labels[key] = rendered
+        labels[clean_text(key)] = rendered
     return labels
 
 
@@ -303,9 +299,10 @@ def _lookup(document: Any, path: str) -> Any:
 
 
 def _render(value: Any) -> str:
+    """A value as label text, under the rule for input text (:func:`holdoff.edge.clean_text`)."""
     if isinstance(value, bool):
         return "true" if value else "false"
-    return str(value)
+    return clean_text(str(value))
 
 
 def _kind(value: Any) -> str:

@@ -24,6 +24,7 @@ from typing import IO, TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from holdoff.edge import parse_json
 from holdoff.ingest.registry import BY_NAME
 from holdoff.mediate.model import Action, AlertEvent, Severity
 
@@ -107,7 +108,7 @@ def parse_lines(
         if not text or text.startswith("#"):
             continue
         try:
-            raw = json.loads(text)
+            raw = parse_json(text)
             if not isinstance(raw, dict):
                 raise StreamError("not a JSON object")
             events = _webhook(raw, settings) if "webhook" in raw else [_event(raw)]

@@ -13,12 +13,27 @@ from collections.abc import Callable, Sequence
 
 from starlette.concurrency import run_in_threadpool
 
+from holdoff.edge import InputRefused, utc_in_range
+from holdoff.ingest.errors import PayloadError
 from holdoff.mediate.model import AlertEvent
 from holdoff.service.mediation import Applied
 
 MAX_BATCH_EVENTS = 200
 
 ApplyGroups = Callable[[Sequence[Sequence[AlertEvent]]], list[list[Applied] | Exception]]
+
+
+def check_times(events: Sequence[AlertEvent]) -> None:
+    """:class:`PayloadError` (422) when a source gave a time outside the range Holdoff can add to;
+    checked once here for every source, before anything is queued."""
+    for event in events:
+        for what, moment in (("starts_at", event.starts_at), ("ends_at", event.ends_at)):
+            if moment is None:
+                continue
+            try:
+                utc_in_range(moment, what)
+            except InputRefused as exc:
+                raise PayloadError(f"alert {event.name or event.fingerprint!r}: {exc}") from None
 
 
 class IngestQueue:
@@ -34,6 +49,7 @@ class IngestQueue:
         """Commit one webhook's events together; what each did, in order."""
         if not events:
             return []
+        check_times(events)
         future: asyncio.Future[list[Applied]] = asyncio.get_running_loop().create_future()
         self._waiting.append((events, future))
         if self._writer is None or self._writer.done():

@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Connection, Row, Select, and_, bindparam, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
+from holdoff.edge import utc_in_range
 from holdoff.mediate.model import AlertRecord, AlertState, Resolution, Severity, TimelineEntry
 from holdoff.store.alert_search import AlertFilter, matches_all
 from holdoff.store.tables import alert_events, alerts
@@ -303,8 +304,11 @@ def decode_cursor(cursor: str) -> tuple[datetime, int]:
 def _decode_cursor(cursor: str) -> tuple[datetime, int]:
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        stamp, alert_id = raw.rsplit("|", 1)
-        return datetime.fromisoformat(stamp), int(alert_id)
+        stamp, number = raw.rsplit("|", 1)
+        moment, alert_id = datetime.fromisoformat(stamp), int(number)
+        if moment.tzinfo is None or not 0 <= alert_id < 2**62:
+            raise ValueError("not a position this server makes")
+        return utc_in_range(moment), alert_id
     except (binascii.Error, UnicodeDecodeError, ValueError) as exc:
         raise InvalidCursor("cursor is not one this server returned; start again without it") from exc
 

@@ -20,6 +20,8 @@ from sqlalchemy import Connection, Engine, create_engine, event, make_url
 from sqlalchemy.engine import URL
 from sqlalchemy.pool import ConnectionPoolEntry
 
+from holdoff import edge
+
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 
 
@@ -35,7 +37,12 @@ class Database:
             self.read_engine = self._sqlite_engine(immediate=False)
         else:
             self.engine = create_engine(
-                self.url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True
+                self.url,
+                pool_size=pool_size,
+                max_overflow=pool_size,
+                pool_pre_ping=True,
+                json_serializer=edge.dumps,
+                json_deserializer=edge.loads,
             )
             self.read_engine = self.engine
         self._write_lock = threading.Lock() if self.dialect == "sqlite" else None
@@ -62,6 +69,8 @@ class Database:
             connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000},
             pool_size=8,
             max_overflow=8,
+            json_serializer=edge.dumps,
+            json_deserializer=edge.loads,
         )
 
         @event.listens_for(engine, "connect")

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Query
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, Field
 
+from holdoff.api.alert_filters import query_time
 from holdoff.api.auth import AUTH_RESPONSES, by_method
 from holdoff.api.deps import RuntimeDep
 from holdoff.service import summary
@@ -72,12 +73,9 @@ async def get_summary(
     """Counts per state, alerts received vs pages sent, transient ratio, MTTA and MTTR, and the
     per-hour series of alerts in vs pages out."""
     now = runtime.clock()
-    if since is not None:
-        since = since.replace(tzinfo=UTC) if since.tzinfo is None else since.astimezone(UTC)
-        if since > now:
-            raise HTTPException(400, f"since {since.isoformat()} is in the future")
-        if since.year < 1970:
-            raise HTTPException(400, "since must be in 1970 or later")
+    since = query_time(since, "since")
+    if since is not None and since > now:
+        raise HTTPException(400, f"since {since.isoformat()} is in the future")
     done = await run_in_threadpool(summary.summarize, runtime.db, now, since)
     period = done.period
     return SummaryOut(
