@@ -88,7 +88,9 @@ def test_the_markdown_body_is_real_markdown_with_links(
     text = webhook_receiver.wait_for(1)[0].json["message"]
     assert text.startswith(f"**{sent.title}**\n\n{sent.summary}\n\n")
     assert "- **Alert:** CPU Spike Test\n- **Source:** coralogix\n" in text
-    assert text.endswith("[Open in Holdoff](http://holdoff.local/alerts/42) · [Acknowledge](http://h/ack/t1)")
+    assert text.endswith(
+        "[Open in Holdoff](http://holdoff.local/ui/alerts/42) · [Acknowledge](http://h/ack/t1)"
+    )
 
 
 @pytest.mark.parametrize(("fmt", "template_format"), [("text", "txt"), ("html", "html")])
@@ -156,20 +158,33 @@ def test_templates_can_be_overridden_per_channel_type(
     assert resolved.json["message"] == DEFAULT.render("apprise", message(NotificationKind.RESOLVED), "md")
 
 
-def test_a_template_that_fails_is_not_retried(webhook_receiver: WebhookReceiver, tmp_path: Path) -> None:
+def test_a_template_that_fails_gives_way_to_holdoffs_own_and_the_message_goes_out(
+    webhook_receiver: WebhookReceiver, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     (tmp_path / "apprise").mkdir()
     (tmp_path / "apprise" / "message.md.j2").write_text("{{ message.no_such_field }}")
     chat = _config(_json_url(webhook_receiver)).build(Templates(tmp_path))
+    sent = message()
     try:
-        result = chat.send(message())
+        result = chat.send(sent)
     finally:
         chat.close()
 
-    assert (result.ok, result.retryable) == (False, False)
-    assert result.error is not None
-    assert result.error.startswith("could not render the apprise message: UndefinedError")
-    assert "no_such_field" in result.error
-    assert webhook_receiver.requests == []
+    assert (result.ok, result.error) == (True, None)
+    assert webhook_receiver.wait_for(1)[0].json["message"] == DEFAULT.render("apprise", sent, "md")
+    [logged] = [r.getMessage() for r in caplog.records if r.levelname == "ERROR"]
+    assert "apprise/message.md.j2 failed" in logged and "no_such_field" in logged
+
+
+def test_alert_text_cannot_make_markdown_links_or_emphasis(
+    webhook_receiver: WebhookReceiver, channel: AppriseChannel
+) -> None:
+    sent = message(name="[x](javascript:alert(1)) *bold*")
+
+    assert channel.send(sent).ok
+    text = webhook_receiver.wait_for(1)[0].json["message"]
+    assert "- **Alert:** \\[x\\](javascript:alert(1)) \\*bold\\*\n" in text
+    assert "[x](javascript" not in text and "*bold*" not in text
 
 
 # --- apprise's own throttling is off ---

@@ -81,11 +81,11 @@ def test_the_email_has_a_text_part_and_an_html_alternative_saying_the_same(smtp_
     text, html = _parts(mail.message)
     assert text.startswith(sent.summary + "\n\n")
     assert "Alert: CPU Spike Test\nSource: coralogix\nSeverity: high\nOpen for: 3m 12s\n" in text
-    assert text.rstrip().endswith("Open in Holdoff: http://holdoff.local/alerts/42")
+    assert text.rstrip().endswith("Open in Holdoff: http://holdoff.local/ui/alerts/42")
     assert sent.title in html
     assert sent.summary in html
     assert "<th" in html and ">Open for</th>" in html and ">3m 12s</td>" in html
-    assert '<a href="http://holdoff.local/alerts/42">Open in Holdoff</a>' in html
+    assert '<a href="http://holdoff.local/ui/alerts/42">Open in Holdoff</a>' in html
 
 
 def test_everything_in_the_html_part_is_escaped(smtp_sink: SmtpSink) -> None:

@@ -23,7 +23,7 @@ from holdoff.notify.opsgenie import (
     build_create,
     build_update,
 )
-from holdoff.notify.templates import Templates
+from holdoff.notify.templates import DEFAULT, Templates
 from tests.notify.samples import message
 from tests.support.net import unused_port
 from tests.support.pager_receiver import OpsgenieReceiver, opsgenie_receiver
@@ -45,7 +45,7 @@ Team: payments
 Env: prod
 Description: CPU above 90% on api-1
 
-http://holdoff.local/alerts/42"""
+http://holdoff.local/ui/alerts/42"""
 
 
 @pytest.fixture
@@ -290,29 +290,29 @@ def test_the_description_comes_from_the_opsgenie_template_override(
     [request] = opsgenie_receiver.wait_for(1)
     assert (
         request.json["description"]
-        == "CPU Spike Test needs a human: http://holdoff.local/alerts/42 | Acknowledge"
+        == "CPU Spike Test needs a human: http://holdoff.local/ui/alerts/42 | Acknowledge"
     )
 
 
-def test_a_broken_template_still_pages_with_the_plain_layout(
-    opsgenie_receiver: OpsgenieReceiver, tmp_path: Path
+def test_a_broken_template_gives_way_to_holdoffs_own_and_still_pages(
+    opsgenie_receiver: OpsgenieReceiver, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     (tmp_path / "opsgenie").mkdir()
     (tmp_path / "opsgenie" / "message.txt.j2").write_text("{{ message.no_such_field }}")
     genie = OpsgenieChannel(
         opsgenie_receiver.api_key, api_url=opsgenie_receiver.url, templates=Templates(tmp_path)
     )
+    sent = message()
     try:
-        result = genie.send(message())
+        result = genie.send(sent)
     finally:
         genie.close()
 
     assert result.ok, result.error
     [request] = opsgenie_receiver.wait_for(1)
-    description = request.json["description"]
-    assert description.startswith("ESCALATED: CPU Spike Test is still firing after 3m 12s\n\n")
-    assert "Alert: CPU Spike Test" in description and "http://holdoff.local/alerts/42" in description
-    assert "opsgenie text template failed" in description and "no_such_field" in description
+    assert request.json["description"] == DEFAULT.render("opsgenie", sent, "txt")
+    [logged] = [r.getMessage() for r in caplog.records if r.levelname == "ERROR"]
+    assert "opsgenie/message.txt.j2 failed" in logged and "no_such_field" in logged
 
 
 @pytest.mark.parametrize("kind", [NotificationKind.TRANSIENT_RESOLVED, NotificationKind.DIGEST])

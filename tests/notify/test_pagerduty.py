@@ -27,7 +27,7 @@ from tests.support.pager_receiver import PagerDutyReceiver, pagerduty_receiver
 _FIXTURES = (pagerduty_receiver,)
 
 KEY = "holdoff-alert-42-1"
-ALERT_URL = "http://holdoff.local/alerts/42"
+ALERT_URL = "http://holdoff.local/ui/alerts/42"
 FACTS = {
     "Alert": "CPU Spike Test",
     "Source": "coralogix",

@@ -151,7 +151,9 @@ def test_channels_built_from_settings_deliver_to_teams_and_email(
 
     assert {name: result.ok for name, result in results.items()} == {"teams": True, "email": True}
     [request] = teams_receiver.wait_for(1)
-    assert request.json["attachments"][0]["content"]["actions"][0]["url"] == "http://holdoff.local/alerts/42"
+    assert (
+        request.json["attachments"][0]["content"]["actions"][0]["url"] == "http://holdoff.local/ui/alerts/42"
+    )
     [mail] = smtp_sink.wait_for(1)
     assert mail.rcpt_tos == ["oncall@example.com"]
 

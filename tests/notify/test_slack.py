@@ -22,7 +22,6 @@ from holdoff.notify.slack_blocks import (
     build_blocks,
     build_payload,
     encode,
-    fallback_text,
 )
 from holdoff.notify.templates import DEFAULT, Templates
 from tests.notify.samples import message
@@ -101,8 +100,13 @@ def test_webhook_escalation_is_one_post_with_text_header_summary_facts_link_and_
         "type": "header",
         "text": {"type": "plain_text", "text": f"🟠 [HIGH] {sent.title}", "emoji": True},
     }
-    assert blocks[1] == {"type": "section", "text": {"type": "mrkdwn", "text": sent.summary}}
-    assert blocks[2]["fields"] == [{"type": "mrkdwn", "text": f"*{f.name}*\n{f.value}"} for f in sent.facts]
+    assert blocks[1] == {
+        "type": "section",
+        "text": {"type": "plain_text", "text": sent.summary, "emoji": True},
+    }
+    assert blocks[2]["fields"] == [
+        {"type": "plain_text", "text": f"{f.name}: {f.value}", "emoji": True} for f in sent.facts
+    ]
     assert blocks[3] == {
         "type": "context",
         "elements": [
@@ -144,17 +148,38 @@ def test_a_webhook_ignores_a_ref_it_cannot_use_and_posts_anew(
     assert "thread_ts" not in request.json
 
 
-def test_mrkdwn_markup_in_alert_data_is_escaped_so_it_cannot_ping_or_link() -> None:
-    sent = message(name="<!channel> disk & <http://evil|click>")
+def test_alert_text_is_plain_text_in_the_blocks_so_it_cannot_ping_link_or_format(
+    slack_receiver: SlackReceiver, webhook: SlackChannel
+) -> None:
+    name = "<!channel> [x](javascript:alert(1)) *bold* _it_ <http://evil|click>"
+    sent = with_actions(message(name=name, annotations={"description": "`code` ~gone~ & <@U123>"}))
 
-    blocks = build_blocks(sent)
+    assert webhook.send(sent).ok
 
-    assert "<!channel>" not in json.dumps(blocks[1:])
-    assert blocks[1]["text"]["text"].startswith("&lt;!channel&gt; disk &amp; &lt;http://evil|click&gt; from")
-    assert "*Alert*\n&lt;!channel&gt; disk &amp; &lt;http://evil|click&gt;" in _fields(blocks)
-    # a header is plain text: Slack does not parse it, so it stays as written
-    assert "<!channel> disk & <http://evil|click>" in _header(blocks)
-    assert "<!channel>" not in fallback_text(sent)
+    body = slack_receiver.requests[0].json
+    blocks = body["blocks"]
+    # Every block that carries alert text is plain_text: Slack shows it as written, no markup at all.
+    assert blocks[1] == {
+        "type": "section",
+        "text": {"type": "plain_text", "text": sent.summary, "emoji": True},
+    }
+    assert sent.summary.startswith(name)
+    assert {"type": "plain_text", "text": f"Alert: {name}", "emoji": True} in blocks[2]["fields"]
+    assert {"type": "plain_text", "text": "Description: `code` ~gone~ & <@U123>", "emoji": True} in blocks[2][
+        "fields"
+    ]
+    # The only mrkdwn is Holdoff's own line, whose one link is Holdoff's.
+    mrkdwn_texts = [
+        text["text"]
+        for block in blocks
+        for text in [block.get("text") or {}, *block.get("fields", []), *block.get("elements", [])]
+        if isinstance(text, dict) and text.get("type") == "mrkdwn"
+    ]
+    assert mrkdwn_texts == [f"Severity: *HIGH* · escalated · <{sent.url}|Open in Holdoff>"]
+    assert [b["url"] for b in blocks[-1]["elements"]] == [a.url for a in ACTIONS]
+    # The notification text is mrkdwn-escaped: no mention, no link of the alert's own.
+    assert "<!channel>" not in body["text"] and "<http://evil|click>" not in body["text"]
+    assert "&lt;!channel&gt;" in body["text"] and "&lt;http://evil|click&gt;" in body["text"]
 
 
 def test_the_kinds_a_webhook_and_a_bot_take(slack_receiver: SlackReceiver) -> None:
@@ -705,16 +730,16 @@ def test_long_facts_are_cut_within_slacks_limits_keeping_the_essentials(
     assert len(header) == 150 and header.endswith(TRUNCATION_MARK)
     section = blocks[1]["text"]["text"]
     assert len(section) <= 3000
-    assert section.startswith("*ESCALATED: very-long-alert-name-very-long-alert-name-")
-    assert "&amp; &lt;noisy&gt;" in section
+    assert section.startswith("ESCALATED: very-long-alert-name-very-long-alert-name-")
+    assert "& <noisy>" in section
     field_sections = [block for block in blocks if "fields" in block]
     assert all(len(block["fields"]) <= 10 for block in field_sections)
     fields = _fields(blocks)
     assert all(len(text) <= 2000 for text in fields)
-    assert "*Alert*\nCPU Spike Test" in fields
-    assert "*Source*\ncoralogix" in fields
-    assert "*Open for*\n3m 12s" in fields
-    assert "*Severity*\nhigh" in fields
+    assert "Alert: CPU Spike Test" in fields
+    assert "Source: coralogix" in fields
+    assert "Open for: 3m 12s" in fields
+    assert "Severity: high" in fields
     assert sum(len(text) for text in fields) + len(section) + len(header) <= MAX_BLOCKS_CHARS
     assert any(text.endswith(TRUNCATION_MARK) for text in fields)
     assert blocks[-2]["elements"][0]["text"].endswith(f"<{big.url}|Open in Holdoff>")
@@ -731,8 +756,8 @@ def test_more_than_thirty_facts_keep_the_essentials_and_count_the_rest() -> None
     fields = _fields(build_blocks(many))
 
     assert len(fields) == 30
-    assert fields[-1] == f"*More*\n{40 + len(base.facts) - 29} more fact(s) in Holdoff"
-    for essential in ("*Alert*\nCPU Spike Test", "*Source*\ncoralogix", "*Open for*\n3m 12s"):
+    assert fields[-1] == f"More: {40 + len(base.facts) - 29} more fact(s) in Holdoff"
+    for essential in ("Alert: CPU Spike Test", "Source: coralogix", "Open for: 3m 12s"):
         assert essential in fields
 
 
@@ -786,7 +811,9 @@ def test_a_custom_slack_template_sets_the_notification_text(
     assert second.startswith("*RESOLVED: CPU Spike Test")
 
 
-def test_a_broken_template_still_sends_the_title(slack_receiver: SlackReceiver, tmp_path: Path) -> None:
+def test_a_broken_template_gives_way_to_holdoffs_own(
+    slack_receiver: SlackReceiver, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     (tmp_path / "slack").mkdir()
     (tmp_path / "slack" / "message.md.j2").write_text("{{ message.no_such_field }}")
     channel = SlackChannel(webhook_url=slack_receiver.webhook_url, templates=Templates(tmp_path))
@@ -796,8 +823,8 @@ def test_a_broken_template_still_sends_the_title(slack_receiver: SlackReceiver, 
         channel.close()
 
     assert result.ok
-    sent = message()
-    assert slack_receiver.requests[0].json["text"] == f"*{sent.title}*\n{sent.summary}"
+    assert slack_receiver.requests[0].json["text"] == DEFAULT.render("slack", message(), "md")
+    assert any("slack/message.md.j2 failed" in r.getMessage() for r in caplog.records)
 
 
 # --- configuration ---

@@ -11,7 +11,7 @@ import pytest
 
 from holdoff.mediate.model import NotificationKind
 from holdoff.notify.channel import DeliveryResult
-from holdoff.notify.message import Fact, Message
+from holdoff.notify.message import ActionLink, Fact, Message
 from holdoff.notify.teams import (
     MAX_BODY_BYTES,
     TRUNCATION_MARK,
@@ -34,6 +34,20 @@ def channel(teams_receiver: TeamsReceiver) -> Iterator[TeamsChannel]:
     teams = TeamsChannel(teams_receiver.url, timeout_seconds=5.0)
     yield teams
     teams.close()
+
+
+def _text(block: dict[str, Any]) -> str:
+    """What a RichTextBlock shows."""
+    return "".join(run["text"] for run in block["inlines"])
+
+
+def _facts(card: dict[str, Any]) -> dict[str, str]:
+    """The card's facts by name (each a RichTextBlock of "Name: " and the value)."""
+    [container] = [block for block in card["body"] if block["type"] == "Container"]
+    return {
+        item["inlines"][0]["text"].removesuffix(": "): item["inlines"][1]["text"]
+        for item in container["items"]
+    }
 
 
 def _card(request_json: Any) -> Any:
@@ -78,17 +92,28 @@ def test_each_kind_is_posted_as_one_adaptive_card_in_the_workflows_envelope(
     assert card["version"] == "1.4"
     assert card["$schema"] == "http://adaptivecards.io/schemas/adaptive-card.json"
     assert card["msteams"] == {"width": "Full"}
-    title, summary, factset = card["body"]
+    title, summary, facts = card["body"]
+    # Plain text runs: Adaptive Cards render Markdown in TextBlocks and FactSets, never in a TextRun.
     assert title == {
-        "type": "TextBlock",
-        "text": sent.title,
-        "weight": "Bolder",
-        "size": "Medium",
-        "color": colour,
-        "wrap": True,
+        "type": "RichTextBlock",
+        "inlines": [
+            {"type": "TextRun", "text": sent.title, "weight": "Bolder", "size": "Medium", "color": colour}
+        ],
     }
-    assert summary == {"type": "TextBlock", "text": sent.summary, "wrap": True}
-    assert factset == {"type": "FactSet", "facts": [{"title": f.name, "value": f.value} for f in sent.facts]}
+    assert summary == {"type": "RichTextBlock", "inlines": [{"type": "TextRun", "text": sent.summary}]}
+    assert facts == {
+        "type": "Container",
+        "items": [
+            {
+                "type": "RichTextBlock",
+                "inlines": [
+                    {"type": "TextRun", "text": f"{f.name}: ", "weight": "Bolder"},
+                    {"type": "TextRun", "text": f.value},
+                ],
+            }
+            for f in sent.facts
+        ],
+    }
     assert card["actions"] == [{"type": "Action.OpenUrl", "title": "Open in Holdoff", "url": sent.url}]
 
 
@@ -104,6 +129,31 @@ def test_the_body_is_compact_utf8_json_exactly_as_build_payload_encodes_it(
     assert int(request.headers["content-length"]) == len(request.body)
 
 
+def test_alert_text_reaches_the_card_only_as_plain_text_runs_and_the_only_links_are_holdoffs(
+    teams_receiver: TeamsReceiver, channel: TeamsChannel
+) -> None:
+    nasty = "[x](javascript:alert(1)) *bold* <http://evil|click>"
+    sent = message(name=nasty, annotations={"description": "[docs](http://evil.example) _it_"})
+    sent = sent.model_copy(
+        update={"actions": [ActionLink(action="acknowledge", label="Ack", url="http://h/a")]}
+    )
+
+    assert channel.send(sent).ok
+
+    card = _card(teams_receiver.wait_for(1)[0].json)
+    # No element that renders Markdown (TextBlock, FactSet) carries alert text: only TextRuns do.
+    assert {block["type"] for block in card["body"]} == {"RichTextBlock", "Container"}
+    assert "TextBlock" not in json.dumps(card["body"]).replace("RichTextBlock", "")
+    assert "FactSet" not in json.dumps(card)
+    assert _text(card["body"][0]) == sent.title and nasty in sent.title
+    assert _facts(card)["Alert"] == nasty
+    assert _facts(card)["Description"] == "[docs](http://evil.example) _it_"
+    assert card["actions"] == [
+        {"type": "Action.OpenUrl", "title": "Ack", "url": "http://h/a"},
+        {"type": "Action.OpenUrl", "title": "Open in Holdoff", "url": "http://holdoff.local/ui/alerts/42"},
+    ]
+
+
 def test_a_message_without_facts_has_no_empty_factset() -> None:
     bare = Message(
         kind=NotificationKind.RESOLVED,
@@ -116,7 +166,7 @@ def test_a_message_without_facts_has_no_empty_factset() -> None:
 
     card = build_card(bare)
 
-    assert [block["type"] for block in card["body"]] == ["TextBlock", "TextBlock"]
+    assert [block["type"] for block in card["body"]] == ["RichTextBlock", "RichTextBlock"]
 
 
 def test_latency_is_measured(teams_receiver: TeamsReceiver, channel: TeamsChannel) -> None:
@@ -360,14 +410,14 @@ def test_an_oversized_message_is_cut_below_28_kb_keeping_title_url_and_key_facts
     [request] = teams_receiver.wait_for(1)
     assert len(request.body) <= MAX_BODY_BYTES
     card = _card(request.json)
-    assert card["body"][0]["text"] == big.title
+    assert _text(card["body"][0]) == big.title
     assert card["actions"][0]["url"] == big.url
-    facts = {fact["title"]: fact["value"] for fact in card["body"][2]["facts"]}
+    facts = _facts(card)
     assert facts["Alert"] == "CPU Spike Test"
     assert facts["Source"] == "coralogix"
     assert facts["Open for"] == "3m 12s"
     assert facts["Log excerpt"].endswith(TRUNCATION_MARK)
-    assert card["body"][1]["text"].endswith(TRUNCATION_MARK)
+    assert _text(card["body"][1]).endswith(TRUNCATION_MARK)
 
 
 def test_a_gigantic_alert_name_still_fits_and_keeps_the_start_of_the_title_and_the_url() -> None:
@@ -380,9 +430,9 @@ def test_a_gigantic_alert_name_still_fits_and_keeps_the_start_of_the_title_and_t
 
     assert len(encode(payload)) <= MAX_BODY_BYTES
     card = payload["attachments"][0]["content"]
-    assert card["body"][0]["text"].startswith("ESCALATED: disk-full-disk-full-")
+    assert _text(card["body"][0]).startswith("ESCALATED: disk-full-disk-full-")
     assert card["actions"][0]["url"] == big.url
-    assert [fact["title"] for fact in card["body"][2]["facts"]] == ["Alert", "Source"]
+    assert list(_facts(card)) == ["Alert", "Source"]
 
 
 def test_a_normal_message_is_not_shortened() -> None:

@@ -5,12 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from holdoff.mediate.model import NotificationKind
 from holdoff.notify.email import build_email
+from holdoff.notify.fallback import plain_text
 from holdoff.notify.message import ActionLink, Fact, Message
 from holdoff.notify.teams import TeamsChannel
-from holdoff.notify.templates import DEFAULT, Templates
+from holdoff.notify.templates import DEFAULT, Templates, markdown
 from tests.support.teams_receiver import TeamsReceiver
 
 
@@ -54,11 +56,94 @@ def test_an_override_per_type_and_kind_wins_then_per_type_then_default(tmp_path:
     assert Templates().overridden("teams", message(), "md") is None
 
 
-def test_a_template_using_an_unknown_field_fails_loudly(tmp_path: Path) -> None:
+def _errors(caplog: pytest.LogCaptureFixture) -> list[str]:
+    return [record.getMessage() for record in caplog.records if record.levelname == "ERROR"]
+
+
+def test_a_template_using_an_unknown_field_is_logged_and_holdoffs_own_is_used(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     (tmp_path / "default").mkdir()
     (tmp_path / "default" / "message.txt.j2").write_text("{{ message.nope }}")
-    with pytest.raises(Exception, match="nope"):
-        Templates(tmp_path).render("webhook", message(), "txt")
+
+    text = Templates(tmp_path).render("webhook", message(), "txt")
+
+    assert text == DEFAULT.render("webhook", message(), "txt")
+    [logged] = _errors(caplog)
+    assert logged.startswith(f"template {tmp_path / 'default' / 'message.txt.j2'} failed, so this escalated")
+    assert "uses Holdoff's default template instead: UndefinedError" in logged and "nope" in logged
+
+
+def test_a_template_that_does_not_compile_is_logged_with_its_line_and_holdoffs_own_is_used(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    (tmp_path / "slack").mkdir()
+    (tmp_path / "slack" / "message.md.j2").write_text("fine\n{{ message.title ")
+
+    assert Templates(tmp_path).render("slack", message(), "md") == DEFAULT.render("slack", message(), "md")
+    [logged] = _errors(caplog)
+    assert "slack/message.md.j2 failed" in logged and "it does not compile" in logged and "(line 2)" in logged
+
+
+ESCAPES = [
+    "{{ cycler.__init__.__globals__.os.popen('id').read() }}",
+    "{{ message.__class__.__init__.__globals__['sys'].modules['os'].popen('id').read() }}",
+    "{{ ''.__class__.__mro__[1].__subclasses__() }}",
+    "{{ lipsum.__globals__['os'].popen('id').read() }}",
+    "{% set x = message.labels.update({'a': 'b'}) %}{{ message.labels }}",
+]
+
+
+@pytest.mark.parametrize("source", ESCAPES)
+def test_the_sandbox_refuses_every_way_out_of_a_templates_dir_template(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, source: str
+) -> None:
+    (tmp_path / "default").mkdir()
+    (tmp_path / "default" / "message.txt.j2").write_text(source)
+    sent = message()
+
+    text = Templates(tmp_path).render("webhook", sent, "txt")
+
+    assert text == DEFAULT.render("webhook", sent, "txt")
+    assert "uid=" not in text and sent.labels == {}
+    [logged] = _errors(caplog)
+    assert f"template {tmp_path / 'default' / 'message.txt.j2'} failed" in logged
+    assert "the sandbox refused it" in logged
+    assert "a template may read the message's fields and format them, nothing else" in logged
+
+
+def test_holdoffs_own_templates_are_sandboxed_too() -> None:
+    assert isinstance(DEFAULT._builtin, ImmutableSandboxedEnvironment)
+
+
+def test_when_even_holdoffs_own_template_fails_the_message_is_sent_as_plain_text(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    templates = Templates()
+    templates._builtin.filters["mrkdwn"] = _explode
+
+    text = templates.render("slack", message(), "md")
+
+    assert text == plain_text(message(), "md")
+    assert text.startswith("ESCALATED: <Disk> & more\n\nDisk is filling\n\nHost: db-1\n")
+    assert (
+        "Open in Holdoff: https://holdoff.test/alerts/7\nAcknowledge: https://holdoff.test/actions/t" in text
+    )
+    [logged] = _errors(caplog)
+    assert "Holdoff's own md template for a escalated message failed" in logged
+
+
+def _explode(text: str) -> str:
+    raise RuntimeError("boom")
+
+
+def test_the_markdown_filter_escapes_what_could_make_a_link_emphasis_or_a_heading() -> None:
+    assert markdown("[x](javascript:alert(1))") == "\\[x\\](javascript:alert(1))"
+    assert markdown("*bold* _it_ `code` ~s~ <b> a|b & c") == (
+        "\\*bold\\* \\_it\\_ \\`code\\` \\~s\\~ \\<b\\> a\\|b \\& c"
+    )
+    assert markdown("# head\n- item\n12. x\n  + y") == "\\# head\n\\- item\n12\\. x\n  \\+ y"
+    assert markdown("api-1 at 1.5 (ok)") == "api-1 at 1.5 (ok)"
 
 
 def test_mail_and_teams_use_overrides_from_the_templates_dir(

@@ -18,7 +18,7 @@ def test_a_test_message_reaches_the_channel_and_is_reported(teams_receiver: Team
     assert lines[0].startswith("teams: escalated delivered (HTTP 202, ")
     [request] = teams_receiver.wait_for(1)
     card = request.json["attachments"][0]["content"]
-    assert card["body"][0]["text"] == "Holdoff test message"
+    assert card["body"][0]["inlines"][0]["text"] == "Holdoff test message"
 
 
 def test_a_failing_channel_is_reported_with_the_error_and_exit_status_1(

@@ -17,8 +17,16 @@ from pydantic import ValidationError
 from holdoff import __version__
 from holdoff.mediate.model import NotificationKind
 from holdoff.notify.config import environment
+from holdoff.notify.fallback import plain_message
 from holdoff.notify.message import ActionLink, Message
-from holdoff.notify.webhook import WebhookChannel, WebhookConfig, default_body, encode, signature
+from holdoff.notify.webhook import (
+    DELIVERY_HEADER,
+    WebhookChannel,
+    WebhookConfig,
+    default_body,
+    encode,
+    signature,
+)
 from tests.notify.samples import message
 from tests.support.net import TcpBlackhole, unused_port
 from tests.support.webhook_receiver import WebhookReceiver, webhook_receiver
@@ -128,7 +136,8 @@ def test_each_kind_is_posted_as_the_documented_json_object(
         "source": "coralogix",
         "labels": {"team": "payments", "env": "prod"},
         "facts": [{"name": fact.name, "value": fact.value} for fact in sent.facts],
-        "url": "http://holdoff.local/alerts/42",
+        "url": "http://holdoff.local/ui/alerts/42",
+        "api_url": "http://holdoff.local/alerts/42",
         "actions": [
             {"action": "acknowledge", "label": "Acknowledge", "url": "http://holdoff.local/a/t1"},
             {"action": "resolve", "label": "Resolve", "url": "http://holdoff.local/a/t2"},
@@ -231,38 +240,90 @@ def test_a_template_with_a_text_content_type_sends_its_text_as_it_is(
     assert request.body == f"resolved: {message(NotificationKind.RESOLVED).title}".encode()
 
 
-def test_a_template_that_renders_invalid_json_fails_clearly_without_retry_or_request(
-    webhook_receiver: WebhookReceiver,
+def _logged_errors(caplog: pytest.LogCaptureFixture) -> list[str]:
+    return [record.getMessage() for record in caplog.records if record.levelname == "ERROR"]
+
+
+def test_a_template_that_renders_invalid_json_gives_way_to_the_default_body_and_says_why(
+    webhook_receiver: WebhookReceiver, caplog: pytest.LogCaptureFixture
 ) -> None:
     hook = _config(webhook_receiver, body_template='{"text": "{{ message.title }}"}').build()
+    sent = message(name='disk "full"')
     try:
-        result = hook.send(message(name='disk "full"'))
+        result = hook.send(sent)
     finally:
         hook.close()
 
-    assert (result.ok, result.retryable, result.status_code) == (False, False, None)
-    assert result.error is not None
-    assert result.error.startswith(
-        "body_template did not render valid JSON (content_type is application/json): Expecting"
-    )
-    assert "| tojson" in result.error
-    assert webhook_receiver.requests == []
+    assert (result.ok, result.error) == (True, None)
+    [request] = webhook_receiver.wait_for(1)
+    assert request.body == encode(default_body(plain_message(sent)))
+    assert request.headers["content-type"] == "application/json"
+    [logged] = _logged_errors(caplog)
+    assert "via ops-hook" in logged and "sending it as a plain message instead" in logged
+    assert "body_template did not render valid JSON (content_type is application/json): Expecting" in logged
+    assert "| tojson" in logged
 
 
-def test_a_template_that_fails_for_a_message_says_so_without_retry(
+def test_a_template_that_fails_for_a_message_gives_way_to_the_default_body(
+    webhook_receiver: WebhookReceiver, caplog: pytest.LogCaptureFixture
+) -> None:
+    hook = _config(
+        webhook_receiver,
+        body_template="{{ message.no_such_field | tojson }}",
+        content_type="text/plain",
+    ).build()
+    sent = message()
+    try:
+        result = hook.send(sent)
+    finally:
+        hook.close()
+
+    assert result.ok, result.error
+    [request] = webhook_receiver.wait_for(1)
+    # The plain message (no labels, cleaned text) in the documented JSON, labelled as JSON.
+    assert request.headers["content-type"] == "application/json"
+    assert request.json["title"] == sent.title and request.json["url"] == sent.url
+    [logged] = _logged_errors(caplog)
+    assert "body_template failed for this escalated message: UndefinedError" in logged
+    assert "no_such_field" in logged
+
+
+def test_a_body_template_reaching_for_python_internals_is_refused_by_the_sandbox(
+    webhook_receiver: WebhookReceiver, caplog: pytest.LogCaptureFixture
+) -> None:
+    hook = _config(
+        webhook_receiver,
+        body_template="{{ cycler.__init__.__globals__.os.popen('id').read() | tojson }}",
+    ).build()
+    try:
+        assert hook.send(message()).ok
+    finally:
+        hook.close()
+
+    [request] = webhook_receiver.wait_for(1)
+    assert b"uid=" not in request.body
+    assert request.json["version"] == "1"
+    [logged] = _logged_errors(caplog)
+    assert "SecurityError" in logged and "unsafe" in logged
+
+
+def test_each_delivery_carries_its_id_so_a_receiver_can_drop_a_repeat(
     webhook_receiver: WebhookReceiver,
 ) -> None:
-    hook = _config(webhook_receiver, body_template='{"x": {{ message.no_such_field | tojson }}}').build()
+    hook = _config(webhook_receiver).build()
+    sent = message().model_copy(update={"delivery_id": "17.20260114030000000000"})
     try:
-        result = hook.send(message())
+        assert hook.send(sent).ok
+        assert hook.send(sent).ok
+        assert hook.send(message()).ok
     finally:
         hook.close()
 
-    assert (result.ok, result.retryable) == (False, False)
-    assert result.error is not None
-    assert result.error.startswith("body_template failed for this escalated message: UndefinedError")
-    assert "no_such_field" in result.error
-    assert webhook_receiver.requests == []
+    first, again, untracked = webhook_receiver.wait_for(3)
+    header = DELIVERY_HEADER.lower()
+    assert first.headers[header] == again.headers[header] == "17.20260114030000000000"
+    assert DELIVERY_HEADER.lower() not in untracked.headers
+    assert "delivery_id" not in first.json
 
 
 def test_a_template_that_does_not_compile_is_refused_at_config_load() -> None:

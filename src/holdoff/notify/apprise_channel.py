@@ -41,6 +41,7 @@ from pydantic import ConfigDict, Field, SecretStr, field_validator
 from holdoff.mediate.model import NotificationKind
 from holdoff.notify.channel import ALL_BUT_ACKNOWLEDGED, DeliveryResult
 from holdoff.notify.config import ChannelConfig, Secret
+from holdoff.notify.fallback import build_or_plain
 from holdoff.notify.http_delivery import elapsed_ms, scrub
 from holdoff.notify.message import Message
 from holdoff.notify.templates import DEFAULT, Templates
@@ -208,8 +209,14 @@ class AppriseChannel:
 
     def send(self, message: Message, ref: str | None = None) -> DeliveryResult:
         started = time.perf_counter()
+        fmt = TEMPLATE_FORMATS[self._format]
         try:
-            body = self._templates.render("apprise", message, TEMPLATE_FORMATS[self._format])
+            title, body = build_or_plain(
+                lambda m: _encodable(m.title, self._templates.render("apprise", m, fmt)),
+                message,
+                self.name,
+                lambda m: _encodable(m.title, DEFAULT.render("apprise", m, fmt)),
+            )
         except Exception as exc:  # send never raises
             return DeliveryResult(
                 ok=False,
@@ -218,7 +225,7 @@ class AppriseChannel:
                 latency_ms=elapsed_ms(started),
             )
         notify_type = NOTIFY_TYPES.get(message.kind, NotifyType.INFO)
-        fingerprint = _fingerprint(message.title, body, notify_type)
+        fingerprint = _fingerprint(title, body, notify_type)
         with self._lock:
             already = self._delivered.get(fingerprint, frozenset())
         delivered = set(already)
@@ -226,7 +233,7 @@ class AppriseChannel:
         for target in self._targets:
             if target.index in delivered:
                 continue
-            problem = self._notify(target, message.title, body, notify_type)
+            problem = self._notify(target, title, body, notify_type)
             if problem is None:
                 delivered.add(target.index)
             else:
@@ -290,6 +297,13 @@ class AppriseChannel:
 
     def _scrub(self, text: str) -> str:
         return scrub(text, self._secrets)
+
+
+def _encodable(title: str, body: str) -> tuple[str, str]:
+    """Title and body, checked to encode as UTF-8 (what every apprise service sends)."""
+    title.encode("utf-8")
+    body.encode("utf-8")
+    return title, body
 
 
 def _fingerprint(title: str, body: str, notify_type: NotifyType) -> str:

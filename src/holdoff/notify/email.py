@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import email.policy
 import html
+import re
 import smtplib
 import socket
 import ssl
@@ -17,12 +18,14 @@ from collections.abc import Sequence
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from typing import TYPE_CHECKING, Literal
+from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, model_validator
 
 from holdoff.mediate.model import NotificationKind
 from holdoff.notify.channel import ALL_BUT_ACKNOWLEDGED, DeliveryResult
 from holdoff.notify.config import ChannelConfig, Expanded, Secret
+from holdoff.notify.fallback import build_or_plain
 from holdoff.notify.http_delivery import elapsed_ms, failed_result
 from holdoff.notify.message import Message
 from holdoff.notify.templates import DEFAULT, Templates
@@ -53,6 +56,26 @@ def _one_line(text: str) -> str:
 def _domain(address: str) -> str:
     domain = address.rpartition("@")[2].strip().strip(">")
     return domain or "holdoff"
+
+
+_ATOM = re.compile(r"[^A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]")
+_DOMAIN = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?$")
+
+
+def message_id(message: Message, sender: str) -> str:
+    """The ``Message-ID``: ``<holdoff.<delivery id>@<public_url's host>>`` when the outbox sender named
+    the delivery, the same on every attempt, so a message sent twice (a crash between sending and
+    recording it) is one message to mail systems that drop a repeated Message-ID; else a new unique
+    one (``holdoff test-channel``). The host is the sender's domain when public_url's is no domain."""
+    if not message.delivery_id:
+        return make_msgid(domain=_domain(sender))
+    try:
+        host = urlsplit(message.url).hostname or ""
+    except ValueError:
+        host = ""
+    domain = host if _DOMAIN.match(host) and ".." not in host else _domain(sender)
+    local = ".".join(part for part in _ATOM.sub("-", message.delivery_id).split(".") if part)
+    return f"<holdoff.{local}@{domain}>"
 
 
 def build_email(
@@ -184,9 +207,9 @@ class EmailChannel:
         stage = "building the email"
         smtp: smtplib.SMTP | None = None
         try:
-            mail = build_email(message, self.sender, self.recipients, self.templates)
-            mail["Date"] = formatdate(usegmt=True)
-            mail["Message-ID"] = make_msgid(domain=_domain(self.sender))
+            mail = build_or_plain(
+                lambda m: self._mail(m, self.templates), message, self.name, lambda m: self._mail(m, None)
+            )
             stage = "connecting to"
             smtp = self._connect()
             stage = "greeting"
@@ -224,6 +247,15 @@ class EmailChannel:
 
     def close(self) -> None:
         """Nothing to release: every send opens and closes its own connection."""
+
+    def _mail(self, message: Message, templates: Templates | None) -> EmailMessage:
+        """The email with its ``Date`` and ``Message-ID``, checked to serialise (so that a character
+        the mail cannot carry shows here, where the plain message can take over)."""
+        mail = build_email(message, self.sender, self.recipients, templates)
+        mail["Date"] = formatdate(usegmt=True)
+        mail["Message-ID"] = message_id(message, self.sender)
+        mail.as_bytes()
+        return mail
 
     def _connect(self) -> smtplib.SMTP:
         if self.use_ssl:

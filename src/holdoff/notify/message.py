@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from holdoff.mediate.durations import humanize
 from holdoff.mediate.grouping import IncidentNotify, IncidentRecord
@@ -40,6 +40,11 @@ class Message(BaseModel):
     summary: str
     facts: list[Fact]
     url: str
+    """Where a person looks: the dashboard page of the alert or incident (``/ui/alerts/7``), which
+    sends a browser through the login and back in protected mode."""
+    api_url: str | None = None
+    """The same thing in the API (``/alerts/7``), for programs that receive the message (the webhook
+    body carries both); None for a digest and for messages stored before it existed."""
     severity: str | None = None
     name: str | None = None
     """The alert's name (or the incident's title)."""
@@ -51,6 +56,11 @@ class Message(BaseModel):
     pagers keep their incident open."""
     thread_key: str | None = None
     """Overrides :attr:`key` (``holdoff test-channel`` uses its own)."""
+    delivery_id: str | None = Field(default=None, exclude=True)
+    """Names this one message to this one channel, the same on every attempt: set by the outbox
+    sender from the outbox row (never stored). A message sent twice (a crash between sending and
+    recording it) carries the same id both times, so a receiver that deduplicates (a mail system by
+    ``Message-ID``, a webhook receiver by ``X-Holdoff-Delivery``) sees one message."""
 
     @property
     def key(self) -> str:
@@ -72,7 +82,23 @@ class Message(BaseModel):
 
 
 def alert_url(public_url: str, alert_id: int) -> str:
+    """The alert in the API (JSON)."""
     return f"{public_url.rstrip('/')}/alerts/{alert_id}"
+
+
+def alert_page_url(public_url: str, alert_id: int) -> str:
+    """The alert's dashboard page: what a person opening a message's link should see."""
+    return f"{public_url.rstrip('/')}/ui/alerts/{alert_id}"
+
+
+def incident_url(public_url: str, incident_id: int) -> str:
+    """The incident in the API (JSON)."""
+    return f"{public_url.rstrip('/')}/incidents/{incident_id}"
+
+
+def incident_page_url(public_url: str, incident_id: int) -> str:
+    """The incident's dashboard page."""
+    return f"{public_url.rstrip('/')}/ui/incidents/{incident_id}"
 
 
 MAX_LISTED = 25
@@ -135,7 +161,8 @@ def render_incident(
         title=title,
         summary=summary,
         facts=facts,
-        url=f"{public_url.rstrip('/')}/incidents/{incident_id}",
+        url=incident_page_url(public_url, incident_id),
+        api_url=incident_url(public_url, incident_id),
         severity=severities[0] if severities else None,
         name=incident.title,
         labels=incident.labels,
@@ -156,7 +183,7 @@ def render_digest(channel: str, lines: list[tuple[datetime, str]], now: datetime
         title=title,
         summary=summary,
         facts=facts,
-        url=f"{public_url.rstrip('/')}/alerts",
+        url=f"{public_url.rstrip('/')}/",
     )
 
 
@@ -224,7 +251,8 @@ def render(
         title=title,
         summary=summary,
         facts=facts,
-        url=alert_url(public_url, alert_id),
+        url=alert_page_url(public_url, alert_id),
+        api_url=alert_url(public_url, alert_id),
         severity=alert.severity.value if alert.severity else None,
         name=alert.name,
         source=alert.source,

@@ -32,6 +32,7 @@ from holdoff import __version__
 from holdoff.mediate.model import NotificationKind
 from holdoff.notify.channel import ALL_BUT_ACKNOWLEDGED, DeliveryResult
 from holdoff.notify.config import ChannelConfig, Expanded, Secret
+from holdoff.notify.fallback import build_or_plain
 from holdoff.notify.http_delivery import elapsed_ms, failed_result, retryable_status
 from holdoff.notify.message import Message
 from holdoff.notify.msgraph_errors import (
@@ -313,16 +314,9 @@ class MsGraphChannel:
     def send(self, message: Message, ref: str | None = None) -> DeliveryResult:
         started = time.perf_counter()
         try:
-            body = json.dumps(
-                build_payload(
-                    message,
-                    self.recipients,
-                    save_to_sent_items=self.save_to_sent_items,
-                    templates=self._templates,
-                ),
-                ensure_ascii=False,
-                separators=(",", ":"),
-            ).encode("utf-8")
+            body = build_or_plain(
+                lambda m: self._body(m, self._templates), message, self.name, lambda m: self._body(m, DEFAULT)
+            )
         except Exception as exc:
             return self._failed(
                 started, f"cannot build the mail: {type(exc).__name__}: {exc}", retryable=False
@@ -349,6 +343,12 @@ class MsGraphChannel:
     def close(self) -> None:
         self._tokens.close()
         self._client.close()
+
+    def _body(self, message: Message, templates: Templates) -> bytes:
+        payload = build_payload(
+            message, self.recipients, save_to_sent_items=self.save_to_sent_items, templates=templates
+        )
+        return json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
     # --- results ---
 

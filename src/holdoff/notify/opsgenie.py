@@ -34,6 +34,7 @@ from holdoff.mediate.model import NotificationKind
 from holdoff.notify import _pager_http as http
 from holdoff.notify.channel import DeliveryResult
 from holdoff.notify.config import ChannelConfig, Expanded, Secret
+from holdoff.notify.fallback import build_or_plain
 from holdoff.notify.message import Message
 from holdoff.notify.templates import DEFAULT, Templates
 
@@ -201,10 +202,10 @@ class OpsgenieChannel:
             return http.not_taken("Opsgenie", self.name, message.kind, self._taken)
         started = time.perf_counter()
         try:
-            url, body = self.request_for(message)
+            url, content = build_or_plain(self._encoded_request, message, self.name)
             response = self._client.post(
                 url,
-                content=http.encode(body),
+                content=content,
                 headers={"Content-Type": "application/json", "Authorization": f"GenieKey {self._api_key}"},
             )
         except Exception as exc:  # send never raises: every failure becomes a result
@@ -215,16 +216,12 @@ class OpsgenieChannel:
         self._client.close()
 
     def _description(self, message: Message) -> str:
-        """The ``txt`` template for opsgenie; if an override fails, a plain layout saying so (a page
-        must not be lost to a template)."""
-        try:
-            return self._templates.render("opsgenie", message, "txt")
-        except Exception as exc:
-            reason = self._scrub(f"{type(exc).__name__}: {exc}")
-            return (
-                f"{fallback_description(message)}\n\n"
-                f"(Holdoff's opsgenie text template failed, so this is the plain layout: {reason})"
-            )
+        """The ``txt`` template for opsgenie (a failing one of ``templates_dir`` gives way to Holdoff's)."""
+        return self._templates.render("opsgenie", message, "txt")
+
+    def _encoded_request(self, message: Message) -> tuple[str, bytes]:
+        url, body = self.request_for(message)
+        return url, http.encode(body)
 
     # --- results ---
 

@@ -31,6 +31,7 @@ from holdoff.mediate.model import NotificationKind
 from holdoff.notify import _pager_http as http
 from holdoff.notify.channel import DeliveryResult
 from holdoff.notify.config import ChannelConfig, Expanded, Secret
+from holdoff.notify.fallback import build_or_plain
 from holdoff.notify.message import Fact, Message
 from holdoff.notify.templates import DEFAULT, Templates
 
@@ -212,7 +213,9 @@ class PagerDutyChannel:
                 ok=True, retryable=False, latency_ms=http.elapsed_ms(started), ref=dedup_key
             )
         try:
-            body = http.encode(build_event(message, self._routing_key, dedup_key))
+            body = build_or_plain(
+                lambda m: http.encode(build_event(m, self._routing_key, dedup_key)), message, self.name
+            )
             response = self._client.post(
                 self.events_url, content=body, headers={"Content-Type": "application/json"}
             )

@@ -28,6 +28,7 @@ from holdoff import __version__
 from holdoff.mediate.model import NotificationKind
 from holdoff.notify.channel import ALL_BUT_ACKNOWLEDGED, DeliveryResult
 from holdoff.notify.config import ChannelConfig, Expanded, Secret
+from holdoff.notify.fallback import build_or_plain
 from holdoff.notify.http_delivery import describe_host, elapsed_ms, exception_failure, retryable_status, scrub
 from holdoff.notify.http_delivery import snippet as body_snippet
 from holdoff.notify.message import Message
@@ -135,7 +136,12 @@ class SlackChannel:
     def _send_webhook(self, message: Message, started: float) -> DeliveryResult:
         target = f"Slack webhook on {self.host}"
         try:
-            body = encode(build_payload(message, self._templates))
+            body = build_or_plain(
+                lambda m: encode(build_payload(m, self._templates)),
+                message,
+                self.name,
+                lambda m: encode(build_payload(m, DEFAULT)),
+            )
             response = self._client.post(
                 self._webhook, content=body, headers={"Content-Type": "application/json; charset=utf-8"}
             )
@@ -179,8 +185,9 @@ class SlackChannel:
 
     def _send_bot(self, message: Message, ref: str | None, started: float) -> DeliveryResult:
         try:
-            text = fallback_text(message, self._templates)
-            blocks = build_blocks(message)
+            text, blocks = build_or_plain(
+                lambda m: _laid_out(m, self._templates), message, self.name, lambda m: _laid_out(m, DEFAULT)
+            )
         except Exception as exc:
             return self._failure_from_exception(exc, "the Slack message layout", "the message", started)
         about_one_thing = message.alert_id is not None or message.incident_id is not None
@@ -316,6 +323,14 @@ class SlackChannel:
 
     def _scrub(self, text: str) -> str:
         return scrub(text, self._secrets)
+
+
+def _laid_out(message: Message, templates: Templates) -> tuple[str, list[dict[str, Any]]]:
+    """The bot's ``text`` and ``blocks``, checked to encode (so a failure shows here, where the plain
+    message can take over, not when the request is sent)."""
+    text, blocks = fallback_text(message, templates), build_blocks(message)
+    encode({"text": text, "blocks": blocks})
+    return text, blocks
 
 
 def _with(result: DeliveryResult, *, ref: str | None) -> DeliveryResult:

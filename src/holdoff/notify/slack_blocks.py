@@ -8,15 +8,12 @@ and the lesser facts are cut (then dropped) before the protected facts are touch
 from __future__ import annotations
 
 import json
-import logging
 from dataclasses import dataclass
 from typing import Any
 
 from holdoff.mediate.model import NotificationKind
 from holdoff.notify.message import Fact, Message
 from holdoff.notify.templates import DEFAULT, Templates
-
-log = logging.getLogger(__name__)
 
 MAX_HEADER_CHARS = 150
 """A header block's plain text."""
@@ -61,23 +58,6 @@ def _cut(text: str, limit: int) -> str:
     if len(text) <= limit:
         return text
     return text[: max(limit - len(TRUNCATION_MARK), 0)] + TRUNCATION_MARK
-
-
-def _escaped_cut(text: str, limit: int) -> str:
-    """``text`` escaped for mrkdwn, at most ``limit`` characters after escaping, never cutting an entity."""
-    escaped = mrkdwn(text)
-    if len(escaped) <= limit:
-        return escaped
-    room = max(limit - len(TRUNCATION_MARK), 0)
-    kept: list[str] = []
-    used = 0
-    for char in text:
-        piece = mrkdwn(char)
-        if used + len(piece) > room:
-            break
-        kept.append(piece)
-        used += len(piece)
-    return "".join(kept) + TRUNCATION_MARK
 
 
 def _icon(message: Message) -> str:
@@ -137,19 +117,17 @@ def _layout(message: Message, limits: _Limits) -> list[dict[str, Any]]:
             "text": {"type": "plain_text", "text": _cut(header, MAX_HEADER_CHARS), "emoji": True},
         }
     ]
+    # Alert text goes in plain_text objects: mrkdwn cannot escape *bold*, _italic_ or `code`, and a
+    # plain_text object makes no links or mentions. Only Holdoff's own line (the context) is mrkdwn.
     section = ""
     if len(header) > MAX_HEADER_CHARS:
         # The header lost the end of the title: say it whole (or nearly) at the top of the section.
-        section = f"*{_escaped_cut(message.title, 1000)}*"
+        section = _cut(message.title, 1000)
     if message.summary:
         room = min(limits.summary, MAX_SECTION_CHARS - len(section) - 1)
-        section = (
-            f"{section}\n{_escaped_cut(message.summary, room)}"
-            if section
-            else _escaped_cut(message.summary, room)
-        )
+        section = f"{section}\n{_cut(message.summary, room)}" if section else _cut(message.summary, room)
     if section:
-        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": section}})
+        blocks.append({"type": "section", "text": {"type": "plain_text", "text": section, "emoji": True}})
     fields = _fields(message.facts, limits)
     for start in range(0, len(fields), MAX_FIELDS_PER_SECTION):
         blocks.append({"type": "section", "fields": fields[start : start + MAX_FIELDS_PER_SECTION]})
@@ -160,7 +138,7 @@ def _layout(message: Message, limits: _Limits) -> list[dict[str, Any]]:
     return blocks
 
 
-def _fields(facts: list[Fact], limits: _Limits) -> list[dict[str, str]]:
+def _fields(facts: list[Fact], limits: _Limits) -> list[dict[str, Any]]:
     kept = [
         fact
         for fact in facts
@@ -180,11 +158,11 @@ def _fields(facts: list[Fact], limits: _Limits) -> list[dict[str, str]]:
         kept = [*chosen, Fact(name="More", value=f"{left_out} more fact(s) in Holdoff")]
     fields = []
     for fact in kept:
-        name = f"*{_escaped_cut(fact.name, 100)}*\n" if fact.name else ""
+        name = f"{_cut(fact.name, 100)}: " if fact.name else ""
         protected = fact.name.lower() in PROTECTED_FACTS
         limit = limits.protected if protected else limits.lesser
-        value = _escaped_cut(fact.value, min(limit, MAX_FIELD_CHARS - len(name))) or "-"
-        fields.append({"type": "mrkdwn", "text": name + value})
+        value = _cut(fact.value, min(limit, MAX_FIELD_CHARS - len(name))) or "-"
+        fields.append({"type": "plain_text", "text": name + value, "emoji": True})
     return fields
 
 
@@ -237,17 +215,9 @@ def _text_size(blocks: list[dict[str, Any]]) -> int:
 
 def fallback_text(message: Message, templates: Templates = DEFAULT) -> str:
     """The ``text`` Slack shows in notifications (and where blocks cannot be shown): the ``slack``
-    Markdown template (mrkdwn-escaped), cut at a line end to :data:`MAX_TEXT_CHARS`."""
-    try:
-        text = templates.render("slack", message, "md")
-    except Exception as exc:  # a broken custom template must not stop a page
-        log.warning(
-            "the slack template for %s failed (%s: %s); sending the plain title",
-            message.kind.value,
-            type(exc).__name__,
-            exc,
-        )
-        text = f"*{mrkdwn(message.title)}*\n{mrkdwn(message.summary)}"
+    Markdown template (mrkdwn-escaped), cut at a line end to :data:`MAX_TEXT_CHARS`. A template of
+    ``templates_dir`` that fails gives way to Holdoff's own (see :mod:`holdoff.notify.templates`)."""
+    text = templates.render("slack", message, "md")
     if len(text) <= MAX_TEXT_CHARS:
         return text or mrkdwn(message.title) or message.kind.value
     room = MAX_TEXT_CHARS - len(TRUNCATION_MARK) - 1

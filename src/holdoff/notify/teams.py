@@ -19,6 +19,7 @@ from holdoff import __version__
 from holdoff.mediate.model import NotificationKind
 from holdoff.notify.channel import ALL_BUT_ACKNOWLEDGED, DeliveryResult
 from holdoff.notify.config import ChannelConfig, Secret
+from holdoff.notify.fallback import build_or_plain
 from holdoff.notify.http_delivery import describe_host as describe_host  # registry imports it from here
 from holdoff.notify.http_delivery import (
     elapsed_ms,
@@ -57,25 +58,40 @@ _COLOURS = {
 }
 
 
-def build_card(message: Message) -> dict[str, Any]:
-    """The Adaptive Card (version 1.4) for ``message``, without the Teams envelope."""
+def _plain(text: str, **style: Any) -> dict[str, Any]:
+    """A RichTextBlock of one TextRun: Adaptive Cards never read Markdown in a TextRun, so alert text
+    (``[x](javascript:…)``, ``*bold*``) shows as written and makes no link."""
+    return {"type": "RichTextBlock", "inlines": [{"type": "TextRun", "text": text, **style}]}
+
+
+def build_card(message: Message, summary_markdown: bool = False) -> dict[str, Any]:
+    """The Adaptive Card (version 1.4) for ``message``, without the Teams envelope.
+
+    Title, summary and facts are plain text runs (TextBlocks and FactSets render Markdown, which alert
+    text must not control); the only links are Holdoff's own, as actions. ``summary_markdown`` is for
+    a summary written by a ``teams/<kind>.md.j2`` template of the operator's, which is Markdown.
+    """
     colour = _COLOURS.get(message.kind, "Good")
     body: list[dict[str, Any]] = [
-        {
-            "type": "TextBlock",
-            "text": message.title,
-            "weight": "Bolder",
-            "size": "Medium",
-            "color": colour,
-            "wrap": True,
-        },
-        {"type": "TextBlock", "text": message.summary, "wrap": True},
+        _plain(message.title, weight="Bolder", size="Medium", color=colour),
+        {"type": "TextBlock", "text": message.summary, "wrap": True}
+        if summary_markdown
+        else _plain(message.summary),
     ]
     if message.facts:
         body.append(
             {
-                "type": "FactSet",
-                "facts": [{"title": fact.name, "value": fact.value} for fact in message.facts],
+                "type": "Container",
+                "items": [
+                    {
+                        "type": "RichTextBlock",
+                        "inlines": [
+                            {"type": "TextRun", "text": f"{fact.name}: ", "weight": "Bolder"},
+                            {"type": "TextRun", "text": fact.value},
+                        ],
+                    }
+                    for fact in message.facts
+                ],
             }
         )
     return {
@@ -91,22 +107,25 @@ def build_card(message: Message) -> dict[str, Any]:
     }
 
 
-def build_payload(message: Message, max_bytes: int = MAX_BODY_BYTES) -> dict[str, Any]:
+def build_payload(
+    message: Message, max_bytes: int = MAX_BODY_BYTES, summary_markdown: bool = False
+) -> dict[str, Any]:
     """The whole webhook body, shortened if needed so that :func:`encode` stays within ``max_bytes``.
 
     Shortening happens in steps until the body fits: first the summary and the lesser facts are cut
     shorter and shorter, then the lesser facts are dropped, and only as a last resort the title and
     the alert, source and open-for facts are cut (never dropped). The link is never touched.
     """
-    payload = _envelope(build_card(message))
+    payload = _envelope(build_card(message, summary_markdown))
     if len(encode(payload)) <= max_bytes:
         return payload
     for limit in (4000, 2000, 1000, 500, 200, 80):
-        payload = _envelope(build_card(_shorten(message, limit)))
+        payload = _envelope(build_card(_shorten(message, limit), summary_markdown))
         if len(encode(payload)) <= max_bytes:
             return payload
     for limit in (4000, 1000, 200):
-        payload = _envelope(build_card(_shorten(message, 80, drop_lesser=True, protected_limit=limit)))
+        shorter = _shorten(message, 80, drop_lesser=True, protected_limit=limit)
+        payload = _envelope(build_card(shorter, summary_markdown))
         if len(encode(payload)) <= max_bytes:
             return payload
     return payload
@@ -188,10 +207,8 @@ class TeamsChannel:
 
     def send(self, message: Message, ref: str | None = None) -> DeliveryResult:
         started = time.perf_counter()
-        if self.templates is not None and (text := self.templates.overridden("teams", message, "md")):
-            message = message.model_copy(update={"summary": text})  # a teams/<kind>.md.j2 of your own
         try:
-            body = encode(build_payload(message, self._max_body_bytes))
+            body = build_or_plain(self._body, message, self.name, self._plain_body)
             response = self._client.post(
                 self._url, content=body, headers={"Content-Type": "application/json; charset=utf-8"}
             )
@@ -201,6 +218,15 @@ class TeamsChannel:
 
     def close(self) -> None:
         self._client.close()
+
+    def _body(self, message: Message) -> bytes:
+        text = self.templates.overridden("teams", message, "md") if self.templates is not None else None
+        if text:  # a teams/<kind>.md.j2 of your own: Markdown, as you wrote it
+            message = message.model_copy(update={"summary": text})
+        return encode(build_payload(message, self._max_body_bytes, summary_markdown=bool(text)))
+
+    def _plain_body(self, message: Message) -> bytes:
+        return encode(build_payload(message, self._max_body_bytes))
 
     # --- results ---
 

@@ -30,13 +30,14 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 
 import httpx
 from jinja2 import StrictUndefined, Template, TemplateSyntaxError, Undefined
-from jinja2.sandbox import SandboxedEnvironment
+from jinja2.sandbox import ImmutableSandboxedEnvironment
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 
 from holdoff import __version__
 from holdoff.mediate.model import NotificationKind
 from holdoff.notify.channel import DeliveryResult
 from holdoff.notify.config import ChannelConfig, Expanded, Secret
+from holdoff.notify.fallback import build_or_plain
 from holdoff.notify.http_delivery import (
     describe_host,
     elapsed_ms,
@@ -57,6 +58,9 @@ TIMESTAMP_HEADER = "X-Holdoff-Timestamp"
 SIGNATURE_HEADER = "X-Holdoff-Signature"
 KEY_HEADER = "X-Holdoff-Key"
 KIND_HEADER = "X-Holdoff-Kind"
+DELIVERY_HEADER = "X-Holdoff-Delivery"
+"""The same on every attempt at one message to this channel: a receiver that keeps the ones it has seen
+can drop a message sent twice (a crash between sending and recording it)."""
 
 RESERVED_HEADERS = frozenset({"content-type", "content-length", "host", "transfer-encoding", "connection"})
 """Headers Holdoff sets itself (``content_type`` chooses the Content-Type); ``X-Holdoff-*`` too."""
@@ -84,6 +88,7 @@ def default_body(message: Message) -> dict[str, Any]:
         "labels": dict(message.labels),
         "facts": [{"name": fact.name, "value": fact.value} for fact in message.facts],
         "url": message.url,
+        "api_url": message.api_url,
         "actions": [
             {"action": action.action, "label": action.label, "url": action.url} for action in message.actions
         ],
@@ -111,7 +116,9 @@ def _tojson(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, default=_plain)
 
 
-_TEMPLATES = SandboxedEnvironment(autoescape=False, undefined=StrictUndefined, keep_trailing_newline=False)
+_TEMPLATES = ImmutableSandboxedEnvironment(
+    autoescape=False, undefined=StrictUndefined, keep_trailing_newline=False
+)
 _TEMPLATES.filters["tojson"] = _tojson
 
 
@@ -149,6 +156,10 @@ def render_body(template: Template | None, message: Message, content_type: str) 
                 'quote values with | tojson, e.g. {"text": {{ message.title | tojson }}}'
             ) from exc
     return text.encode("utf-8")
+
+
+def _default(message: Message) -> tuple[bytes, str]:
+    return encode(default_body(message)), "application/json"
 
 
 def signature(secret: str | bytes, timestamp: int | str, body: bytes) -> str:
@@ -201,11 +212,8 @@ class WebhookChannel:
     def send(self, message: Message, ref: str | None = None) -> DeliveryResult:
         started = time.perf_counter()
         try:
-            body = render_body(self._template, message, self._content_type)
-        except BodyTemplateError as exc:
-            return DeliveryResult(
-                ok=False, retryable=False, error=self._scrub(str(exc)), latency_ms=elapsed_ms(started)
-            )
+            # A body_template that fails for this message gives way to the default body (logged).
+            body, content_type = build_or_plain(self._body, message, self.name, _default)
         except Exception as exc:  # send never raises
             return DeliveryResult(
                 ok=False,
@@ -215,7 +223,10 @@ class WebhookChannel:
             )
         try:
             response = self._client.request(
-                self._method, self._url, content=body, headers=self._request_headers(message, body)
+                self._method,
+                self._url,
+                content=body,
+                headers=self._request_headers(message, body, content_type),
             )
         except Exception as exc:  # send never raises: every failure becomes a result
             return self._failure_from_exception(exc, started)
@@ -224,14 +235,19 @@ class WebhookChannel:
     def close(self) -> None:
         self._client.close()
 
-    def _request_headers(self, message: Message, body: bytes) -> dict[str, str]:
+    def _body(self, message: Message) -> tuple[bytes, str]:
+        return render_body(self._template, message, self._content_type), self._content_type
+
+    def _request_headers(self, message: Message, body: bytes, content_type: str) -> dict[str, str]:
         headers = {
             "User-Agent": f"holdoff/{__version__}",
             **self._headers,
-            "Content-Type": self._content_type,
+            "Content-Type": content_type,
             KEY_HEADER: message.key,
             KIND_HEADER: message.kind.value,
         }
+        if message.delivery_id:
+            headers[DELIVERY_HEADER] = message.delivery_id
         if self._secret:
             timestamp = int(self._clock())
             headers[TIMESTAMP_HEADER] = str(timestamp)

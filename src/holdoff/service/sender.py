@@ -13,6 +13,8 @@ from sqlalchemy import Connection
 
 from holdoff.clock import Clock
 from holdoff.notify.channel import Channel, DeliveryResult
+from holdoff.notify.fallback import encodable_message
+from holdoff.notify.message import Message
 from holdoff.store import channel_refs, channel_slots, outbox
 from holdoff.store.db import Database
 
@@ -38,6 +40,18 @@ class RetryPolicy:
             return None
         delay = min(self.base * (1 << min(max(attempts_made - 1, 0), 30)), self.cap)
         return now + delay * (1 + jitter)
+
+
+def delivery_id(item: outbox.Claimed) -> str:
+    """Names one outbox row, the same on every attempt: its id and the microsecond it was queued (so
+    a fresh database reusing the id does not make the same name)."""
+    return f"{item.id}.{item.created_at:%Y%m%d%H%M%S%f}"
+
+
+def outgoing(item: outbox.Claimed) -> Message:
+    """The message as a channel gets it: its text encodable (a lone surrogate or a NUL becomes U+FFFD,
+    so no channel fails on encoding it) and named by :func:`delivery_id`."""
+    return encodable_message(item.message).model_copy(update={"delivery_id": delivery_id(item)})
 
 
 class OutboxSender:
@@ -144,7 +158,7 @@ class OutboxSender:
         with self.db.read() as conn:
             ref = channel_refs.get(conn, item.channel, item.message.key)
         try:
-            return channel.send(item.message, ref)
+            return channel.send(outgoing(item), ref)
         except Exception as exc:  # a channel bug must not stop the sender; the attempt is recorded
             log.exception("channel %s raised while sending notification %s", item.channel, item.id)
             return DeliveryResult(
