@@ -65,11 +65,16 @@ def serve(
 
 @app.command("check-config")
 def check_config(env_file: EnvFile = None, config: ConfigFile = None) -> None:
-    """Validate the configuration and print what it sets up (secrets masked)."""
+    """Validate the configuration and print what it sets up (secrets masked), which alert sources are
+    open, and warnings."""
+    from holdoff.auth.access import credentials_in
+    from holdoff.config_warnings import config_warnings, source_access
     from holdoff.notify.registry import describe_channels
     from holdoff.policy_config import build_policy, describe_policy, describe_routes
 
     settings = _load(env_file, config)
+    found = credentials_in(settings)
+    credentials = found is not False  # unreadable database: report as protected mode would need
     typer.echo(f"configuration OK (holdoff {__version__})")
     typer.echo(
         f"  listen:   http://{settings.host}:{settings.port}  (links use {settings.resolved_public_url})"
@@ -82,6 +87,25 @@ def check_config(env_file: EnvFile = None, config: ConfigFile = None) -> None:
         typer.echo(f"  route     {line}")
     for line in describe_policy(build_policy(settings)):
         typer.echo(f"  policy    {line}")
+    typer.echo(f"  access:   {_access_line(settings.host, found)}")
+    for status in source_access(settings, credentials_exist=credentials):
+        typer.echo(f"  source    {status.describe()}")
+    for warning in config_warnings(settings, credentials_exist=credentials):
+        typer.echo(f"  warning   [{warning.code}] {warning.message}")
+        for line in warning.fix.splitlines():
+            typer.echo(f"            {line}")
+
+
+def _access_line(host: str, credentials: bool | None) -> str:
+    from holdoff.auth.access import is_loopback
+
+    if credentials is None:
+        return "unknown (the database could not be read): sources shown as protected mode needs them"
+    if credentials:
+        return "protected mode (API tokens or users exist)"
+    if not is_loopback(host):
+        return f"protected mode ({host} is not a loopback address); serve needs a token or user first"
+    return "open mode (loopback, no API token or user): every request acts as admin"
 
 
 def _masked_url(url: str) -> str:

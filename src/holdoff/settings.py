@@ -17,6 +17,8 @@ from dotenv import dotenv_values
 from pydantic import (
     AfterValidator,
     AliasChoices,
+    BaseModel,
+    ConfigDict,
     Field,
     ModelWrapValidatorHandler,
     SecretStr,
@@ -56,6 +58,17 @@ ENV_PREFIX = "HOLDOFF_"
 
 def _aliases(name: str, *legacy: str) -> AliasChoices:
     return AliasChoices(name, ENV_PREFIX + name.upper(), *legacy)
+
+
+class SourceConfig(BaseModel):
+    """Settings of one alert source (``sources.<name>`` in the YAML file)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    open: bool = Field(
+        default=False,
+        description="Accept this source's webhooks without a token in protected mode, on purpose.",
+    )
 
 
 class Settings(BaseSettings):
@@ -121,6 +134,15 @@ class Settings(BaseSettings):
         default_factory=dict,
         description='Shared token per source, e.g. {"alertmanager": "..."}; "*" applies to every source. '
         "A source without a token accepts webhooks without one.",
+    )
+    sources: dict[str, SourceConfig] = Field(
+        default_factory=dict,
+        description="Per-source settings by source name (YAML only), e.g. sources.generic.open: true.",
+    )
+    open_sources: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Sources that accept webhooks without a token in protected mode, on purpose "
+        "(comma-separated; the environment form of sources.<name>.open).",
     )
     sns_verify_signatures: bool = Field(
         default=True, description="Verify Amazon SNS message signatures (turn off only for tests)."
@@ -230,7 +252,7 @@ class Settings(BaseSettings):
     def _group_timer_bounds(cls, value: timedelta | None) -> timedelta | None:
         return GroupingFields.check_group_timer(value)
 
-    @field_validator("email_to", "sns_topic_arns", mode="before")
+    @field_validator("email_to", "sns_topic_arns", "open_sources", mode="before")
     @classmethod
     def _split_list(cls, value: Any) -> Any:
         if isinstance(value, str):
@@ -274,6 +296,18 @@ class Settings(BaseSettings):
                 raise ValueError(f"the token for {source!r} is shorter than 16 characters")
         return value
 
+    @field_validator("sources", "open_sources")
+    @classmethod
+    def _check_source_names(cls, value: dict[str, SourceConfig] | list[str]) -> Any:
+        from holdoff.ingest import KNOWN_SOURCES
+
+        for source in value:
+            if source not in KNOWN_SOURCES:
+                known = ", ".join(sorted(KNOWN_SOURCES))
+                each = " (name each open source; there is no '*' here)" if source == "*" else ""
+                raise ValueError(f"unknown source {source!r}{each}; known sources: {known}")
+        return value
+
     @model_validator(mode="after")
     def _check_combinations(self) -> Settings:
         if self.smtp_ssl and self.smtp_starttls:
@@ -292,6 +326,12 @@ class Settings(BaseSettings):
     @property
     def resolved_database_url(self) -> str:
         return self.database_url or f"sqlite:///{self.data_dir / 'holdoff.db'}"
+
+    @property
+    def open_on_purpose(self) -> frozenset[str]:
+        """Sources named open (``sources.<name>.open: true`` or ``HOLDOFF_OPEN_SOURCES``)."""
+        named = {name for name, config in self.sources.items() if config.open}
+        return frozenset(named | set(self.open_sources))
 
     @cached_property
     def resolved_public_url(self) -> str:
@@ -353,6 +393,7 @@ _YAML_ONLY = frozenset(
         "quiet_hours",
         "digest",
         "channels",
+        "sources",
     }
 )
 """Settings too structured for an environment variable: named by their path in the YAML file."""

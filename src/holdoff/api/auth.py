@@ -27,7 +27,7 @@ from fastapi.security import APIKeyCookie, HTTPAuthorizationCredentials, HTTPBea
 from starlette.requests import HTTPConnection
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from holdoff.auth.access import AccessControl
+from holdoff.auth.access import AccessControl, warn_now_protected
 from holdoff.auth.roles import Role
 from holdoff.auth.sessions import COOKIE
 from holdoff.runtime import Runtime
@@ -298,5 +298,10 @@ class AuditTrail:
 
 def install(app: FastAPI, runtime: Runtime) -> None:
     """Give the application its access control and audit trail (routes are included by the caller)."""
-    app.state.access = AccessControl(runtime.db, runtime.clock, host=runtime.settings.host)
+    app.state.access = AccessControl(
+        runtime.db,
+        runtime.clock,
+        host=runtime.settings.host,
+        on_protected=lambda: warn_now_protected(runtime.settings),  # credentials made while running
+    )
     app.add_middleware(AuditTrail)

@@ -3,7 +3,9 @@
 A sender presents its source's token as ``Authorization: Bearer <token>``, as ``X-Holdoff-Token``,
 or as ``?token=`` for senders that cannot set headers. Tokens are compared in constant time.
 Which sources must present one is configuration (``ingest_tokens``); a source with no token
-configured accepts webhooks without one.
+configured accepts webhooks without one. That is allowed in open mode, or for a source named open on
+purpose (``sources.<name>.open``); otherwise ``holdoff serve`` refuses to start (see
+:mod:`holdoff.config_warnings`).
 """
 
 from __future__ import annotations

@@ -22,6 +22,7 @@ from holdoff.api.routes.audit import audit_out
 from holdoff.api.routes.silences import silence_out
 from holdoff.api.schemas import AlertOut
 from holdoff.auth.roles import Role
+from holdoff.config_warnings import config_warnings, source_access
 from holdoff.ingest.registry import SOURCES
 from holdoff.mediate.grouping import IncidentState
 from holdoff.mediate.model import AlertState
@@ -223,8 +224,10 @@ async def silences_page(
 
 @router.get("/ui/channels", response_class=HTMLResponse)
 async def channels_page(request: Request, runtime: RuntimeDep) -> Response:
-    """Channels with their health, and the running policy."""
+    """Channels with their health, the running policy, how each alert source is authenticated, and
+    the configuration's warnings."""
     settings = runtime.settings
+    credentials = await run_in_threadpool(access_of(request).credentials_exist)
     return render(
         request,
         "channels.html.j2",
@@ -233,6 +236,8 @@ async def channels_page(request: Request, runtime: RuntimeDep) -> Response:
         notes=[line for line in describe_channels(settings) if "not configured" in line],
         policy=describe_policy(runtime.mediator.policy),
         routes=describe_routes(settings.routes),
+        warnings=config_warnings(settings, credentials_exist=credentials),
+        sources=source_access(settings, credentials_exist=credentials),
     )
 
 

@@ -1,15 +1,17 @@
-"""``GET /channels``: the configured channels and the health of their deliveries."""
+"""``GET /channels``: the configured channels and the health of their deliveries, with how each alert
+source is authenticated and the configuration's warnings (the dashboard's channels page shows the same)."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Request
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, Field
 
-from holdoff.api.auth import AUTH_RESPONSES, by_method
+from holdoff.api.auth import AUTH_RESPONSES, access_of, by_method
 from holdoff.api.deps import RuntimeDep
+from holdoff.config_warnings import SourceAuth, config_warnings, source_access
 from holdoff.service.channel_status import Health, channel_statuses
 
 router = APIRouter(
@@ -31,15 +33,44 @@ class ChannelOut(BaseModel):
     queued: int = Field(description="Messages waiting in the outbox for it.")
 
 
+class SourceOut(BaseModel):
+    name: str
+    endpoint: str = Field(description="The path its webhooks are posted to.")
+    auth: SourceAuth = Field(
+        description="token or sns: authenticated; open: open on purpose (sources.<name>.open); open-mode: "
+        "the whole service runs open; unauthenticated: no token in protected mode (serve refuses to start)."
+    )
+
+
+class WarningOut(BaseModel):
+    code: str = Field(
+        description="sns-signatures-off, public-url-loopback, public-url-unset, ingest-unauthenticated"
+    )
+    message: str = Field(description="What is wrong and what to do.")
+    fix: str = Field(description="The exact settings to write, when there are some; else empty.")
+
+
 class ChannelList(BaseModel):
     items: list[ChannelOut]
+    sources: list[SourceOut] = Field(description="How each alert source's webhooks are authenticated.")
+    warnings: list[WarningOut] = Field(description="Configuration warnings, as check-config prints them.")
 
 
 @router.get("", response_model=ChannelList)
-async def list_channels(runtime: RuntimeDep) -> ChannelList:
-    """Every configured channel with its type, the kinds it takes, its rate and its delivery health."""
+async def list_channels(request: Request, runtime: RuntimeDep) -> ChannelList:
+    """Every configured channel with its type, the kinds it takes, its rate and its delivery health;
+    how each alert source is authenticated; and the configuration's warnings."""
     found = await run_in_threadpool(channel_statuses, runtime.db, runtime.settings, runtime.channels)
+    credentials = await run_in_threadpool(access_of(request).credentials_exist)
     return ChannelList(
+        sources=[
+            SourceOut(name=status.name, endpoint=status.endpoint, auth=status.auth)
+            for status in source_access(runtime.settings, credentials_exist=credentials)
+        ],
+        warnings=[
+            WarningOut(code=warning.code, message=warning.message, fix=warning.fix)
+            for warning in config_warnings(runtime.settings, credentials_exist=credentials)
+        ],
         items=[
             ChannelOut(
                 name=status.name,
@@ -55,5 +86,5 @@ async def list_channels(runtime: RuntimeDep) -> ChannelList:
                 queued=status.deliveries.queued,
             )
             for status in found
-        ]
+        ],
     )
