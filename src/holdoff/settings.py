@@ -7,11 +7,13 @@ the YAML config file (``--config``), then the defaults below. Nothing here runs 
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from datetime import timedelta
 from functools import cached_property
 from pathlib import Path
 from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
 
 from dotenv import dotenv_values
 from pydantic import (
@@ -89,6 +91,17 @@ class Settings(BaseSettings):
     workers: int = Field(default=1, ge=1, le=64, description="Worker processes sharing the port.")
     public_url: str | None = Field(
         default=None, description="Base URL people use to reach Holdoff; used in message links."
+    )
+    allowed_hosts: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Host names Holdoff may be reached by (comma-separated), besides IP addresses, "
+        "localhost, the bind address and public_url's host; other Host headers get 400 (DNS rebinding). "
+        "'*': any. Bound to all addresses (0.0.0.0, ::), empty means any Host, with a warning at start.",
+    )
+    allowed_origins: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Other web origins (scheme://host[:port], comma-separated) whose pages may send "
+        "unsafe requests and open /ws/alerts; Holdoff's own origin and public_url's always may.",
     )
     action_links: bool = Field(
         default=True,
@@ -252,7 +265,9 @@ class Settings(BaseSettings):
     def _group_timer_bounds(cls, value: timedelta | None) -> timedelta | None:
         return GroupingFields.check_group_timer(value)
 
-    @field_validator("email_to", "sns_topic_arns", "open_sources", mode="before")
+    @field_validator(
+        "email_to", "sns_topic_arns", "open_sources", "allowed_hosts", "allowed_origins", mode="before"
+    )
     @classmethod
     def _split_list(cls, value: Any) -> Any:
         if isinstance(value, str):
@@ -265,6 +280,31 @@ class Settings(BaseSettings):
         for address in value:
             if "@" not in address:
                 raise ValueError(f"{address!r} is not an email address")
+        return value
+
+    @field_validator("allowed_hosts")
+    @classmethod
+    def _check_host_names(cls, value: list[str]) -> list[str]:
+        """Host names as the Host check compares them: lower case, no brackets or final dot."""
+        names = []
+        for entry in value:
+            name = entry.strip().lower().removeprefix("[").removesuffix("]").rstrip(".")
+            if not name or "/" in name or "@" in name or (":" in name and not _is_ip_address(name)):
+                raise ValueError(
+                    f"{entry!r} is not a host name: write it without scheme, port or path, "
+                    "e.g. holdoff.example.com"
+                )
+            names.append(name)
+        return names
+
+    @field_validator("allowed_origins")
+    @classmethod
+    def _check_origins(cls, value: list[str]) -> list[str]:
+        for entry in value:
+            if not _is_origin(entry):
+                raise ValueError(
+                    f"{entry!r} is not an origin: write scheme://host[:port], e.g. https://grafana.example.com"
+                )
         return value
 
     @field_validator("public_url", "database_url")
@@ -418,6 +458,30 @@ def describe_validation_error(error: ValidationError, yaml_config: YamlConfig | 
             name += f" ({yaml_config.path.name} line {line})" if line else f" ({yaml_config.path.name})"
         lines.append(f"{name}: {message}{shown}")
     return "invalid configuration: " + "; ".join(lines)
+
+
+def _is_ip_address(text: str) -> bool:
+    try:
+        ipaddress.ip_address(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _is_origin(text: str) -> bool:
+    """``scheme://host[:port]``, as a browser's Origin header has it (a final ``/`` is let pass)."""
+    try:
+        parts = urlsplit(text.strip())
+        port = parts.port  # raises ValueError for a port that is not one
+    except ValueError:
+        return False
+    return (
+        parts.scheme.lower() in ("http", "https")
+        and bool(parts.hostname)
+        and port != 0
+        and parts.path in ("", "/")
+        and not (parts.query or parts.fragment or "@" in parts.netloc)
+    )
 
 
 def _channel_names(raw: Any) -> frozenset[str]:

@@ -73,10 +73,16 @@ def secured_app(
     credentials: bool = True,
 ) -> Iterator[Secured]:
     clock = FakeClock()
-    settings = Settings(database_url=database_url, grace_seconds=600, public_url=public_url, host=host)
+    settings = Settings(
+        database_url=database_url,
+        grace_seconds=600,
+        public_url=public_url,
+        host=host,
+        allowed_hosts=["testserver"],  # Starlette's test client opens every WebSocket to ws://testserver
+    )
     runtime = Runtime(settings, channels={}, clock=clock, run_workers=False)
     app = create_app(runtime)
-    with TestClient(app, base_url="https://testserver") as client:
+    with TestClient(app, base_url=public_url) as client:  # reached at its public URL (the Host check)
         access: AccessControl = app.state.access
         access.users.hasher = FAST_HASHER
         secured = Secured(client, access, clock)

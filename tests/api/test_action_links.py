@@ -37,7 +37,7 @@ def runtime(
 
 @pytest.fixture
 def client(runtime: Runtime) -> Iterator[TestClient]:
-    with TestClient(create_app(runtime)) as test_client:
+    with TestClient(create_app(runtime), base_url="http://127.0.0.1") as test_client:
         yield test_client
 
 

@@ -22,7 +22,7 @@ def clock() -> FakeClock:
 def client(database_url: str, clock: FakeClock) -> Iterator[TestClient]:
     settings = Settings(database_url=database_url, grace_seconds=600, public_url="https://holdoff.test")
     runtime = Runtime(settings, channels={}, clock=clock, run_workers=False)
-    with TestClient(create_app(runtime)) as test_client:
+    with TestClient(create_app(runtime), base_url="http://127.0.0.1") as test_client:
         yield test_client
 
 

@@ -19,7 +19,9 @@ PAYLOADS = Path(__file__).resolve().parents[3] / "shared" / "reference" / "paylo
 @pytest.fixture
 def client(database_url: str) -> Iterator[TestClient]:
     settings = Settings(database_url=database_url, grace_seconds=600, public_url="https://holdoff.test")
-    with TestClient(create_app(Runtime(settings, channels={}, run_workers=False))) as test_client:
+    with TestClient(
+        create_app(Runtime(settings, channels={}, run_workers=False)), base_url="http://127.0.0.1"
+    ) as test_client:
         yield test_client
 
 

@@ -76,7 +76,7 @@ def env(database_url: str, tmp_path: Path) -> Iterator[Env]:
         ),
     }
     runtime = Runtime(load(), channels=channels, clock=clock, run_workers=False, reload_settings=load)  # type: ignore[arg-type]
-    with TestClient(create_app(runtime)) as client:
+    with TestClient(create_app(runtime), base_url="http://127.0.0.1") as client:
         yield Env(client, runtime, clock, channels, config)
 
 
@@ -219,14 +219,14 @@ def test_a_candidate_is_read_with_the_env_file_the_service_was_started_with(
         run_workers=False,
         candidate_settings=lambda path: load_settings(env_file=env_file, config_file=path, **overrides),
     )
-    with TestClient(create_app(served)) as client:
+    with TestClient(create_app(served), base_url="http://127.0.0.1") as client:
         response = client.post("/policy/validate", content=CANDIDATE_WITH_SECRET.encode(), headers=headers)
         assert response.status_code == 200, response.text
         assert response.json()["summary"]["route_count"] == 1
         assert "secret" not in response.text
     # Without it (a process started without --env-file) the same text names the missing variable.
     bare = Runtime(settings, channels={}, run_workers=False)
-    with TestClient(create_app(bare)) as client:
+    with TestClient(create_app(bare), base_url="http://127.0.0.1") as client:
         response = client.post("/policy/validate", content=CANDIDATE_WITH_SECRET.encode(), headers=headers)
         assert response.status_code == 422
         assert "${VALIDATE_SLACK_HOOK} is not set" in response.json()["detail"]

@@ -27,7 +27,7 @@ def client(database_url: str, clock: FakeClock) -> Iterator[TestClient]:
         group_by=["cluster"],  # type: ignore[arg-type]
     )
     runtime = Runtime(settings, channels={}, clock=clock, run_workers=False)
-    with TestClient(create_app(runtime)) as test_client:
+    with TestClient(create_app(runtime), base_url="http://127.0.0.1") as test_client:
         yield test_client
 
 

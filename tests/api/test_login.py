@@ -177,7 +177,7 @@ def test_a_websocket_needs_credentials_and_a_session_from_this_origin(secured: S
     secured.login(Role.VIEWER)
     cookie = f"{COOKIE}={secured.client.cookies[COOKIE]}"  # the test client sends no cookies to ws://
     with secured.client.websocket_connect(
-        "/test-ws", headers={"Origin": "https://testserver", "Cookie": cookie}
+        "/test-ws", headers={"Origin": "https://holdoff.test", "Cookie": cookie}
     ) as ws:
         assert ws.receive_json() == {"hello": "vera"}
     with (

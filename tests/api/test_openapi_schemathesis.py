@@ -38,6 +38,7 @@ def runtime(tmp_path: Path) -> Iterator[Runtime]:
         data_dir=tmp_path,
         grace_seconds=600,
         public_url="https://holdoff.test",
+        allowed_hosts=["testserver"],  # the Host schemathesis sends to an ASGI app
     )
     runtime = Runtime(settings, channels={}, run_workers=False)
     runtime.start()  # schemathesis calls the app without running its lifespan

@@ -42,7 +42,7 @@ def _api(settings: Settings, *, channels_from_settings: bool) -> Iterator[Api]:
         if channels_from_settings
         else Runtime(settings, channels={}, clock=clock, run_workers=False)
     )
-    with TestClient(create_app(runtime)) as client:
+    with TestClient(create_app(runtime), base_url="http://127.0.0.1") as client:
         yield Api(client, runtime, clock)
 
 

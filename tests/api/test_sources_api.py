@@ -50,7 +50,9 @@ def sample(name: str | None) -> dict[str, Any]:
 
 def make_client(database_url: str, **settings: Any) -> Iterator[TestClient]:
     config = Settings(database_url=database_url, **{"sns_verify_signatures": False, **settings})
-    with TestClient(create_app(Runtime(config, channels={}, run_workers=False))) as client:
+    with TestClient(
+        create_app(Runtime(config, channels={}, run_workers=False)), base_url="http://127.0.0.1"
+    ) as client:
         yield client
 
 

@@ -59,7 +59,7 @@ def env(database_url: str) -> Iterator[Env]:
     settings = Settings(database_url=database_url, grace_seconds=600, public_url="https://holdoff.test")
     channels = {"teams": FakeChannel("teams"), "email": FakeChannel("email", ok=False)}
     runtime = Runtime(settings, channels=channels, clock=clock, run_workers=False)  # type: ignore[arg-type]
-    with TestClient(create_app(runtime)) as client:
+    with TestClient(create_app(runtime), base_url="http://127.0.0.1") as client:
         yield Env(client, runtime, clock)
 
 

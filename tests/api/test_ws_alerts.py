@@ -29,14 +29,19 @@ def clock() -> FakeClock:
 
 @pytest.fixture
 def runtime(database_url: str, clock: FakeClock) -> Runtime:
-    settings = Settings(database_url=database_url, grace_seconds=600, public_url="https://holdoff.test")
+    settings = Settings(
+        database_url=database_url,
+        grace_seconds=600,
+        public_url="https://holdoff.test",
+        allowed_hosts=["testserver"],  # Starlette's test client opens every WebSocket to ws://testserver
+    )
     return Runtime(settings, channels={}, clock=clock, run_workers=False)
 
 
 @pytest.fixture
 def client(runtime: Runtime, monkeypatch: pytest.MonkeyPatch) -> Iterator[TestClient]:
     monkeypatch.setattr(ws, "HEARTBEAT_SECONDS", 0.5)  # a receive never waits long for something
-    with TestClient(create_app(runtime)) as test_client:
+    with TestClient(create_app(runtime), base_url="http://127.0.0.1") as test_client:
         yield test_client
 
 

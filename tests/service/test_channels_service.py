@@ -71,7 +71,7 @@ def test_trigger_acknowledge_from_a_link_and_resolve_are_one_pagerduty_incident(
     pagerduty_receiver: PagerDutyReceiver,
 ) -> None:
     rt = pager_runtime
-    with TestClient(create_app(rt)) as client:
+    with TestClient(create_app(rt), base_url="http://127.0.0.1") as client:
         rt.mediator.apply(db_alert(Action.TRIGGERED))
         clock.advance(61)
         rt.mediator.fire_due()
@@ -160,7 +160,7 @@ def test_a_graph_403_shows_the_diagnosis_in_the_timeline_and_the_log(
     rt = Runtime(settings, clock=clock, run_workers=False)
     rt.start()
     try:
-        with TestClient(create_app(rt)) as client:
+        with TestClient(create_app(rt), base_url="http://127.0.0.1") as client:
             applied = rt.mediator.apply(db_alert(Action.TRIGGERED))
             clock.advance(61)
             rt.mediator.fire_due()

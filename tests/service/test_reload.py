@@ -37,7 +37,7 @@ def client(database_url: str, config: Path) -> Iterator[TestClient]:
         return load_settings(config_file=config, database_url=database_url)
 
     runtime = Runtime(read(), clock=clock, channels={}, run_workers=False, reload_settings=read)  # type: ignore[arg-type]
-    with TestClient(create_app(runtime)) as test_client:
+    with TestClient(create_app(runtime), base_url="http://127.0.0.1") as test_client:
         yield test_client
 
 
@@ -82,6 +82,6 @@ def test_reload_without_a_configuration_source_is_refused(database_url: str) -> 
     from holdoff.settings import Settings
 
     runtime = Runtime(Settings(database_url=database_url), channels={}, run_workers=False)
-    with TestClient(create_app(runtime)) as test_client:
+    with TestClient(create_app(runtime), base_url="http://127.0.0.1") as test_client:
         answer = test_client.post("/admin/reload")
     assert answer.status_code == 422

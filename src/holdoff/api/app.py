@@ -11,7 +11,7 @@ from fastapi.concurrency import run_in_threadpool
 
 from holdoff import __version__
 from holdoff.api import auth as access_control
-from holdoff.api import errors
+from holdoff.api import errors, origin
 from holdoff.api.auth import Principal, authenticated, require_page
 from holdoff.api.limits import BodySizeLimit
 from holdoff.api.routes import (
@@ -57,6 +57,7 @@ def create_app(runtime: Runtime) -> FastAPI:
     app.add_middleware(BodySizeLimit)
     errors.install(app)
     access_control.install(app, runtime)
+    origin.install(app, runtime.settings)  # outermost: a refused request runs nothing else
     app.include_router(health.router)
     app.include_router(coralogix.router)
     app.include_router(sources.router)
