@@ -29,10 +29,8 @@ PUBLIC = (
     "/actions/",  # signed, single-use links are their own permission
     "/login",
     "/logout",
-    "/openapi.json",
-    "/docs",
-    "/redoc",
     "/static",
+    "/favicon.ico",
 )
 ADMIN = ("/admin/", "/audit", "/policy/reload", "/policy/validate")
 

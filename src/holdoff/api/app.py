@@ -23,6 +23,7 @@ from holdoff.api.routes import (
     channels,
     cloudwatch,
     coralogix,
+    docs,
     health,
     incidents,
     logs,
@@ -52,6 +53,9 @@ def create_app(runtime: Runtime) -> FastAPI:
         version=__version__,
         summary="Holds off transient alerts; escalates what stays broken.",
         lifespan=lifespan,
+        docs_url=None,  # /docs, /redoc and /openapi.json: routes/docs.py, offline and role-checked
+        redoc_url=None,
+        openapi_url=None,
     )
     app.state.runtime = runtime
     app.add_middleware(BodySizeLimit)
@@ -74,6 +78,7 @@ def create_app(runtime: Runtime) -> FastAPI:
     app.include_router(policy.router)
     app.include_router(logs.router)
     app.include_router(ws.router)
+    docs.install(app)
 
     web.install(app)
 
