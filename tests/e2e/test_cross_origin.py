@@ -4,7 +4,9 @@ A page served from another origin on 127.0.0.1 (a small HTTP server on another p
 page the operator visits could try: suppress an alert with a cross-site POST, read the live WebSocket,
 and create a silence. Holdoff refuses all three, and its own dashboard keeps working. The same page
 against a Holdoff that lists its origin in ``allowed_origins`` gets through, which shows the page's
-attempts are real ones. Then curl: the default host works, ``Host: evil.example`` is refused.
+attempts are real ones. An action link from a Teams card still works in the browser (its page is
+sent with no-referrer, so its button's POST carries ``Origin: null``). Then curl: the default host
+works, ``Host: evil.example`` is refused.
 """
 
 from __future__ import annotations
@@ -20,8 +22,9 @@ from typing import Any
 
 import pytest
 
-from tests.e2e import Api, service_env
+from tests.e2e import Api, card, service_env
 from tests.support.server import LOOPBACK, HoldoffProcess, StartHoldoff
+from tests.support.teams_receiver import TeamsReceiver
 
 sync_api = pytest.importorskip("playwright.sync_api")
 
@@ -177,6 +180,26 @@ def test_the_same_page_gets_through_once_its_origin_is_allowed(
     [frame] = [json.loads(text) for text in outcome["frames"]]
     assert frame["type"] == "snapshot" and [a["id"] for a in frame["alerts"]] == [alert_id]
     assert api.alert(alert_id)["state"] == "suppressed"
+
+
+def test_an_action_link_still_works_in_the_browser(
+    holdoff_process: StartHoldoff, tmp_path: Path, teams_receiver: TeamsReceiver, browser_page: sync_api.Page
+) -> None:
+    server = holdoff_process(
+        service_env(f"sqlite:///{tmp_path / 'holdoff.db'}", grace=1, teams=teams_receiver)
+    )
+    api = Api(server.url)
+    alert_id = int(api.trigger("link-1", "Disk Full")["alert_id"])
+    [message] = teams_receiver.wait_for(1, timeout=15)
+    [link] = [a["url"] for a in card(message)["actions"] if a["title"] == "Acknowledge"]
+    assert link.startswith(server.url + "/actions/"), link
+
+    page = browser_page
+    page.goto(link)
+    page.fill("input[name=by]", "alice")
+    page.get_by_role("button", name="Acknowledge").click()
+    sync_api.expect(page.locator("h1")).to_have_text("Done", timeout=WAIT_MS)
+    assert api.alert(alert_id)["acknowledged_by"] == "alice (action link)"
 
 
 def curl(server: HoldoffProcess, path: str, *args: str) -> tuple[int, Any]:
