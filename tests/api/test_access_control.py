@@ -299,21 +299,24 @@ def test_the_dashboard_sends_a_browser_without_credentials_to_the_login_page(sec
     assert index.status_code == 200 and index.json()["service"] == "holdoff"
 
 
-def test_the_alert_detail_shows_its_audit_entries_refusals_included(secured: Secured) -> None:
+def test_the_alert_detail_shows_its_audit_entries_to_admins_only(secured: Secured) -> None:
     alert_id = secured.alert()
     refused = secured.client.post(f"/alerts/{alert_id}/acknowledge", headers=secured.auth(Role.VIEWER))
     assert refused.status_code == 403
     done = secured.client.post(f"/alerts/{alert_id}/acknowledge", headers=secured.auth(Role.OPERATOR))
     assert done.status_code == 200
-    detail = secured.client.get(f"/alerts/{alert_id}", headers=secured.auth(Role.VIEWER)).json()
+    detail = secured.client.get(f"/alerts/{alert_id}", headers=secured.auth(Role.ADMIN)).json()
     assert [(e["who"], e["role"], e["method"], e["status"]) for e in detail["audit"]] == [
         ("token operator-bot", "operator", "POST", 200),
         ("token viewer-bot", "viewer", "POST", 403),
     ]
     assert all(e["target"] == f"alert:{alert_id}" for e in detail["audit"])
+    for role in (Role.VIEWER, Role.OPERATOR):  # GET /audit is admin-only: so is this part of the detail
+        other = secured.client.get(f"/alerts/{alert_id}", headers=secured.auth(role)).json()
+        assert other["audit"] == [] and other["timeline"], role
+    page = secured.client.get(f"/ui/alerts/{alert_id}", headers=secured.auth(Role.ADMIN))
+    assert page.status_code == 200 and "token operator-bot" in page.text and 'id="audit"' in page.text
     page = secured.client.get(f"/ui/alerts/{alert_id}", headers=secured.auth(Role.VIEWER))
-    assert (
-        page.status_code == 200
-        and "token operator-bot" in page.text
-        and '<h2 id="audit-title">Audit</h2>' in page.text
-    )
+    assert page.status_code == 200 and '<h2 id="audit-title">Audit</h2>' in page.text
+    assert 'id="audit"' not in page.text and "Only admins see the audit entries" in page.text
+    assert "running open" not in page.text.lower()

@@ -1,17 +1,21 @@
-"""Dashboard login: the form and its CSRF token, the session cookie, lockout, logout, forged sessions."""
+"""Dashboard login: the form and its CSRF token, the session cookie, the same answer for every name,
+throttling per name and address, unlock, logout, forged sessions."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
+from dataclasses import replace
 
 import pytest
 from fastapi import Depends, FastAPI, WebSocket
+from fastapi.testclient import TestClient
 from starlette.websockets import WebSocketDisconnect
 
 from holdoff.api.auth import Principal, require_page, require_ws
-from holdoff.auth.passwords import MAX_FAILURES
 from holdoff.auth.roles import Role
 from holdoff.auth.sessions import COOKIE, IDLE
+from holdoff.auth.throttle import PER_USER
 from tests.api.access_support import PASSWORD, USERS, Secured, secured_app
 
 
@@ -76,15 +80,104 @@ def test_a_login_without_the_form_token_is_refused(secured: Secured) -> None:
     assert COOKIE not in secured.client.cookies
 
 
-def test_repeated_failures_lock_the_user_out(secured: Secured) -> None:
-    for _ in range(MAX_FAILURES - 1):
+def _without_token(page: str) -> str:
+    """A login page with its (random) form token taken out, to compare two answers."""
+    return re.sub(r'name="csrf_token" value="[^"]+"', 'name="csrf_token" value=""', page)
+
+
+def _other_address(secured: Secured, address: str) -> Secured:
+    """The same service seen from another client address (another browser, another machine)."""
+    client = TestClient(secured.client.app, base_url=str(secured.client.base_url), client=(address, 50000))
+    return replace(secured, client=client)
+
+
+def test_an_unknown_and_a_known_user_get_the_same_answer(secured: Secured) -> None:
+    known = secured.client.post("/login", data=_form(secured, password="guess"), follow_redirects=False)
+    unknown = secured.client.post("/login", data=_form(secured, user="mallory"), follow_redirects=False)
+    assert known.status_code == unknown.status_code == 401
+    assert _without_token(known.text) == _without_token(unknown.text)
+    assert "wrong user name or password" in known.text
+    assert known.headers.keys() == unknown.headers.keys()
+
+
+def test_a_tried_name_the_database_cannot_store_is_audited_cleaned(secured: Secured) -> None:
+    response = secured.client.post("/login", data=_form(secured, user="mal\x00lory"))
+    assert response.status_code == 401 and "wrong user name or password" in response.text
+    [entry] = secured.client.get("/audit", headers=secured.auth(Role.ADMIN)).json()["items"]
+    assert (entry["who"], entry["status"]) == ("mal\ufffdlory", 401)
+
+
+def test_failed_logins_slow_down_that_address_with_growing_delays(secured: Secured) -> None:
+    for _ in range(PER_USER.free):
         assert secured.client.post("/login", data=_form(secured, password="guess")).status_code == 401
-    locked = secured.client.post("/login", data=_form(secured, password="guess"))
-    assert locked.status_code == 429 and "otto is locked until 03:15 UTC" in locked.text
-    assert locked.headers["retry-after"] == "900"
-    assert secured.client.post("/login", data=_form(secured)).status_code == 429
-    secured.clock.advance(900)
+    waits = []
+    for _ in range(4):
+        throttled = secured.client.post("/login", data=_form(secured))  # the right password waits too
+        assert throttled.status_code == 429
+        assert "too many failed logins from this address" in throttled.text
+        waits.append(int(throttled.headers["retry-after"]))
+        secured.clock.advance(waits[-1])
+        assert secured.client.post("/login", data=_form(secured, password="guess")).status_code == 401
+    assert waits == [1, 2, 4, 8]
+    secured.clock.advance(16)
     assert secured.client.post("/login", data=_form(secured), follow_redirects=False).status_code == 303
+
+
+def test_a_throttled_known_and_unknown_user_get_the_same_answer(secured: Secured) -> None:
+    answers = {}
+    for name in ("otto", "mallory"):
+        for _ in range(PER_USER.free):
+            secured.client.post("/login", data=_form(secured, user=name, password="guess"))
+        answers[name] = secured.client.post("/login", data=_form(secured, user=name))
+    known, unknown = answers["otto"], answers["mallory"]
+    assert known.status_code == unknown.status_code == 429
+    assert known.headers["retry-after"] == unknown.headers["retry-after"] == "1"
+    assert _without_token(known.text) == _without_token(unknown.text)
+
+
+def test_an_attacker_cannot_keep_an_admin_out_from_another_address(secured: Secured) -> None:
+    attacker = _other_address(secured, "203.0.113.9")
+    for attempt in range(PER_USER.free + 5):  # waiting out every delay
+        secured.clock.advance(60 if attempt else 0)
+        failed = attacker.client.post("/login", data=_form(attacker, user="ada", password="guess"))
+        assert failed.status_code == 401
+    throttled = attacker.client.post("/login", data=_form(attacker, user="ada"), follow_redirects=False)
+    assert throttled.status_code == 429 and throttled.headers["retry-after"] == "32"
+    admin = _other_address(secured, "198.51.100.7")
+    response = admin.client.post("/login", data=_form(admin, user="ada"), follow_redirects=False)
+    assert response.status_code == 303
+    failures = [
+        e
+        for e in secured.client.get("/audit", headers=secured.auth(Role.ADMIN)).json()["items"]
+        if e["path"] == "/login" and e["status"] != 303
+    ]
+    assert {(e["who"], e["via"], e["status"]) for e in failures} == {
+        ("ada", "login", 401),
+        ("ada", "login", 429),
+    }
+
+
+def test_an_admin_unlocks_a_throttled_user(secured: Secured) -> None:
+    for _ in range(PER_USER.free):
+        secured.client.post("/login", data=_form(secured, password="guess"))
+    assert secured.client.post("/login", data=_form(secured)).status_code == 429
+    refused = secured.client.post("/admin/users/otto/unlock", headers=secured.auth(Role.OPERATOR))
+    assert refused.status_code == 403 and "needs the admin role" in refused.json()["detail"]
+    done = secured.client.post("/admin/users/otto/unlock", headers=secured.auth(Role.ADMIN))
+    assert done.status_code == 200 and done.json() == {"name": "otto", "cleared": 1}
+    unknown = secured.client.post("/admin/users/carol/unlock", headers=secured.auth(Role.ADMIN))
+    assert unknown.status_code == 404 and "no user named 'carol'" in unknown.json()["detail"]
+    odd = secured.client.post("/admin/users/a%00b/unlock", headers=secured.auth(Role.ADMIN))
+    assert odd.status_code == 404  # no user could have this name: it is not looked up
+    assert secured.client.post("/login", data=_form(secured), follow_redirects=False).status_code == 303
+    audit = secured.client.get("/audit", headers=secured.auth(Role.ADMIN)).json()["items"]
+    unlocks = [(e["who"], e["status"]) for e in audit if e["path"].endswith("/unlock")]
+    assert unlocks == [
+        ("token admin-bot", 404),
+        ("token admin-bot", 404),
+        ("token admin-bot", 200),
+        ("token operator-bot", 403),
+    ]
 
 
 def test_a_session_must_send_its_csrf_token_to_change_anything(secured: Secured) -> None:

@@ -7,8 +7,13 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from holdoff.auth.access import AccessControl
+from holdoff.auth.passwords import LoginRefused, Throttled
+from holdoff.auth.throttle import PER_USER
 from holdoff.auth.tokens import parse_id
+from holdoff.clock import system_clock
 from holdoff.settings import Settings
 from holdoff.store.db import Database
 from tests.auth.conftest import FAST_HASHER
@@ -73,8 +78,38 @@ def test_a_user_is_created_from_stdin_and_can_log_in(tmp_path: Path) -> None:
     db = Database(Settings(data_dir=tmp_path / "var").resolved_database_url)
     try:
         user = AccessControl(db, FakeClock(), host="127.0.0.1", hasher=FAST_HASHER).users.authenticate(
-            "alice", "s3cret pass"
+            "alice", "s3cret pass", source="127.0.0.1"
         )
         assert user.role == "operator"
     finally:
         db.dispose()
+
+
+def test_an_admin_unlocks_a_throttled_user_from_the_command_line(tmp_path: Path) -> None:
+    made = holdoff(
+        tmp_path, "user", "create", "alice", "--role", "operator", "--password-stdin", stdin="s3cret pass\n"
+    )
+    assert made.returncode == 0, made.stderr
+    db = Database(Settings(data_dir=tmp_path / "var").resolved_database_url)
+    try:
+        clock = FakeClock()
+        clock.now = system_clock()  # the command compares with the real time
+        users = AccessControl(db, clock, host="127.0.0.1", hasher=FAST_HASHER).users
+        for attempt in range(PER_USER.free + 6):  # waiting out each delay (up to 64 s) in fake time
+            clock.advance(64 if attempt else 0)
+            with pytest.raises(LoginRefused):
+                users.authenticate("alice", "guess", source="203.0.113.9")
+        with pytest.raises(Throttled):
+            users.authenticate("alice", "s3cret pass", source="203.0.113.9")
+        listed = holdoff(tmp_path, "user", "list")
+        assert "THROTTLED UNTIL" in listed.stdout
+        [row] = [line for line in listed.stdout.splitlines() if line.startswith("alice")]
+        assert row.rstrip().endswith("UTC"), row  # throttled until a time, not "-"
+        unlocked = holdoff(tmp_path, "user", "unlock", "alice")
+        assert unlocked.returncode == 0, unlocked.stderr
+        assert "user alice unlocked (1 address(es) had failed logins)" in unlocked.stdout
+        assert users.authenticate("alice", "s3cret pass", source="203.0.113.9").name == "alice"
+    finally:
+        db.dispose()
+    unknown = holdoff(tmp_path, "user", "unlock", "carol")
+    assert unknown.returncode == 2 and "no user named 'carol'" in unknown.stderr

@@ -31,6 +31,7 @@ from holdoff.api.routes import (
     policy,
     silences,
     sources,
+    users,
     ws,
 )
 from holdoff.auth.roles import Role
@@ -73,6 +74,7 @@ def create_app(runtime: Runtime) -> FastAPI:
     app.include_router(silences.router)
     app.include_router(auth.router)
     app.include_router(audit.router)
+    app.include_router(users.router)
     app.include_router(metrics.router)
     app.include_router(channels.router)
     app.include_router(policy.router)

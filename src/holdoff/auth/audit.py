@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 from holdoff.clock import Clock
+from holdoff.edge import clean_text
 from holdoff.store import audit as audit_store
 from holdoff.store.audit import AuditEntry
 from holdoff.store.db import Database
@@ -30,18 +31,20 @@ class Audit:
         target: str | None,
         status: int,
     ) -> None:
-        """Write one entry; a failure is logged, never raised (the action itself has happened)."""
+        """Write one entry; a failure is logged, never raised (the action itself has happened). Text
+        from the request (a login name, a path with ``%00``) is cleaned as all input is
+        (:func:`holdoff.edge.clean_text`), so the entry can be stored on every database."""
         try:
             with self.db.transaction() as conn:
                 audit_store.insert(
                     conn,
                     at=self.clock(),
-                    who=who,
+                    who=clean_text(who),
                     via=via,
                     role=role,
                     method=method,
-                    path=path,
-                    target=target,
+                    path=clean_text(path),
+                    target=clean_text(target) if target is not None else None,
                     status=status,
                 )
         except Exception:

@@ -67,7 +67,7 @@ def build(load: Loader) -> tuple[typer.Typer, typer.Typer]:
             db.dispose()
 
     tokens = typer.Typer(no_args_is_help=True, help="API tokens: create (shown once), list, revoke.")
-    users = typer.Typer(no_args_is_help=True, help="Dashboard users: create, list.")
+    users = typer.Typer(no_args_is_help=True, help="Dashboard users: create, list, unlock.")
 
     @tokens.command("create")
     def token_create(
@@ -152,19 +152,33 @@ def build(load: Loader) -> tuple[typer.Typer, typer.Typer]:
 
     @users.command("list")
     def user_list(env_file: EnvFile = None, config: ConfigFile = None) -> None:
-        """Every dashboard user: name, role, last login, and whether locked out now."""
+        """Every dashboard user: name, role, last login, and until when its logins are throttled."""
         with access(env_file, config) as control:
             found = control.users.listing()
-            now = control.users.clock()
         if not found:
             typer.echo("no users (holdoff user create NAME --role viewer)")
             return
-        typer.echo(f"{'NAME':<20} {'ROLE':<9} {'CREATED':<21} {'LAST LOGIN':<21} LOCKED UNTIL")
+        typer.echo(f"{'NAME':<20} {'ROLE':<9} {'CREATED':<21} {'LAST LOGIN':<21} THROTTLED UNTIL")
         for item in found:
-            locked = _when(item.locked_until) if item.locked_until and item.locked_until > now else "-"
             typer.echo(
                 f"{item.name:<20} {item.role:<9} {_when(item.created_at):<21} "
-                f"{_when(item.last_login_at):<21} {locked}"
+                f"{_when(item.last_login_at):<21} {_when(item.throttled_until)}"
             )
+
+    @users.command("unlock")
+    def user_unlock(
+        name: Annotated[str, typer.Argument(help="The login name.")],
+        env_file: EnvFile = None,
+        config: ConfigFile = None,
+    ) -> None:
+        """Lift a user's login throttling: failed logins from every address are forgotten."""
+        from holdoff.auth.passwords import UnknownUser
+
+        with access(env_file, config) as control:
+            try:
+                cleared = control.users.unlock(name)
+            except UnknownUser as exc:
+                raise _fail(str(exc)) from None
+        typer.echo(f"user {name} unlocked ({cleared} address(es) had failed logins); it can log in now")
 
     return tokens, users

@@ -312,3 +312,16 @@ audit_log = Table(
     Column("status", Integer, nullable=False),
     Index(None, "target", "id"),
 )
+
+# Login throttling (0015): failures per (SHA-256 of the tried name, source address); user_key "" counts
+# every name tried from the address. ``users.failed_logins`` and ``users.locked_until`` are unused since.
+login_throttle = Table(
+    "login_throttle",
+    metadata,
+    Column("user_key", String(64), primary_key=True),
+    Column("source", String(64), primary_key=True),
+    Column("failures", Integer, nullable=False),
+    Column("last_failure_at", UTCDateTime, nullable=False),
+    Column("blocked_until", UTCDateTime),
+    Index(None, "last_failure_at"),
+)

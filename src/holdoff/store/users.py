@@ -1,4 +1,8 @@
-"""Queries for dashboard users."""
+"""Queries for dashboard users.
+
+``users.failed_logins`` and ``users.locked_until`` are left from the lock that login throttling
+(:mod:`holdoff.store.login_throttle`) replaced; nothing reads or writes them any more.
+"""
 
 from __future__ import annotations
 
@@ -17,10 +21,18 @@ class StoredUser:
     name: str
     role: str
     password_hash: str
-    failed_logins: int
-    locked_until: datetime | None
     created_at: datetime
     last_login_at: datetime | None
+
+
+_COLUMNS = (
+    users.c.id,
+    users.c.name,
+    users.c.role,
+    users.c.password_hash,
+    users.c.created_at,
+    users.c.last_login_at,
+)
 
 
 def _stored(row: Any) -> StoredUser:
@@ -40,7 +52,7 @@ def insert(conn: Connection, *, name: str, role: str, password_hash: str, now: d
 
 
 def by_name(conn: Connection, name: str, *, for_update: bool = False) -> StoredUser | None:
-    query = select(users).where(users.c.name == name)
+    query = select(*_COLUMNS).where(users.c.name == name)
     if for_update:
         query = query.with_for_update()
     row = conn.execute(query).first()
@@ -48,21 +60,12 @@ def by_name(conn: Connection, name: str, *, for_update: bool = False) -> StoredU
 
 
 def listing(conn: Connection) -> list[StoredUser]:
-    return [_stored(row) for row in conn.execute(select(users).order_by(users.c.name))]
+    return [_stored(row) for row in conn.execute(select(*_COLUMNS).order_by(users.c.name))]
 
 
-def set_login_state(
-    conn: Connection,
-    user_id: int,
-    *,
-    failed_logins: int,
-    locked_until: datetime | None,
-    last_login_at: datetime | None = None,
-    password_hash: str | None = None,
-) -> None:
-    values: dict[str, Any] = {"failed_logins": failed_logins, "locked_until": locked_until}
-    if last_login_at is not None:
-        values["last_login_at"] = last_login_at
+def record_login(conn: Connection, user_id: int, *, now: datetime, password_hash: str | None = None) -> None:
+    """A successful login at ``now``; a new hash when the old one's parameters are out of date."""
+    values: dict[str, Any] = {"last_login_at": now}
     if password_hash is not None:
         values["password_hash"] = password_hash
     conn.execute(update(users).where(users.c.id == user_id).values(**values))

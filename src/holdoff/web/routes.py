@@ -17,8 +17,7 @@ from holdoff import __version__
 from holdoff.api.auth import Principal, access_of, require_page
 from holdoff.api.deps import RuntimeDep
 from holdoff.api.presenters import alert_detail, alert_out, incident_detail, incident_out
-from holdoff.api.routes.alerts import AUDIT_SHOWN
-from holdoff.api.routes.audit import audit_out
+from holdoff.api.routes.alerts import audit_for
 from holdoff.api.routes.silences import silence_out
 from holdoff.api.schemas import AlertOut
 from holdoff.auth.roles import Role
@@ -84,6 +83,11 @@ def render(request: Request, template: str, status_code: int = 200, **context: A
         "csrf_token": (principal.csrf_token if principal is not None else None) or "",
         "user": principal.name if principal is not None and principal.how != "open" else None,
         "open_mode": principal is not None and principal.how == "open",
+        # What the page offers: actions are only shown to roles that may take them (the API refuses the
+        # rest anyway). The same role is on <body data-role> for the scripts that draw rows.
+        "role": principal.role.value if principal is not None else "",
+        "may_act": principal is not None and principal.role.allows(Role.OPERATOR),
+        "is_admin": principal is not None and principal.role.allows(Role.ADMIN),
         "public_url": runtime.settings.resolved_public_url,
         "nav": "",
     }
@@ -142,10 +146,8 @@ async def alert_page(alert_id: RecordId, request: Request, runtime: RuntimeDep) 
     if history is None:
         return not_found(request, f"There is no alert with id {alert_id}.")
     alert = alert_detail(history, runtime.settings.resolved_public_url, runtime.clock())
-    entries = await run_in_threadpool(
-        access_of(request).audit.listing, AUDIT_SHOWN, target=f"alert:{alert_id}"
-    )
-    alert = alert.model_copy(update={"audit": [audit_out(entry) for entry in entries]})
+    principal: Principal = request.state.principal  # set by require_page
+    alert = alert.model_copy(update={"audit": await audit_for(request, principal, alert_id)})
     return render(
         request,
         "alert.html.j2",

@@ -12,7 +12,8 @@ from holdoff.api.auth import AUTH_RESPONSES, ByMethod, Principal, access_of, by_
 from holdoff.api.deps import RuntimeDep
 from holdoff.api.presenters import accepted, alert_detail, alert_out
 from holdoff.api.routes.audit import audit_out
-from holdoff.api.schemas import Accepted, AlertDetail, AlertPage, OperatorAction
+from holdoff.api.schemas import Accepted, AlertDetail, AlertPage, AuditOut, OperatorAction
+from holdoff.auth.roles import Role
 from holdoff.mediate.model import Action, AlertState
 from holdoff.service import queries
 from holdoff.store.alert_search import AlertFilter
@@ -65,17 +66,28 @@ async def list_alerts(
 
 
 @router.get("/{alert_id}", response_model=AlertDetail, responses={404: {"description": "No such alert"}})
-async def get_alert(alert_id: AlertId, request: Request, runtime: RuntimeDep) -> AlertDetail:
-    """One alert with its timeline of events, every notification attempt, and the audit entries of the
-    requests made about it (who, with which role, when, and how they were answered)."""
+async def get_alert(
+    alert_id: AlertId, request: Request, runtime: RuntimeDep, principal: ByMethod
+) -> AlertDetail:
+    """One alert with its timeline of events and every notification attempt; for admins also the audit
+    entries of the requests made about it (who, with which role, when, and how they were answered).
+    Other roles get an empty ``audit``, as they may not read ``GET /audit`` either."""
     history = await run_in_threadpool(queries.alert_history, runtime.db, alert_id)
     if history is None:
         raise HTTPException(404, f"no alert with id {alert_id}")
     detail = alert_detail(history, runtime.settings.resolved_public_url, runtime.clock())
+    return detail.model_copy(update={"audit": await audit_for(request, principal, alert_id)})
+
+
+async def audit_for(request: Request, principal: Principal, alert_id: int) -> list[AuditOut]:
+    """The audit entries about an alert that ``principal`` may read: all of them for an admin, none
+    for anyone else (the dashboard's alert page shows the same)."""
+    if not principal.role.allows(Role.ADMIN):
+        return []
     entries = await run_in_threadpool(
         access_of(request).audit.listing, AUDIT_SHOWN, target=f"alert:{alert_id}"
     )
-    return detail.model_copy(update={"audit": [audit_out(entry) for entry in entries]})
+    return [audit_out(entry) for entry in entries]
 
 
 async def _act(

@@ -1,7 +1,11 @@
 """Dashboard login and logout, and ``GET /me``.
 
 The login form carries its own CSRF token (a random value in a short-lived cookie and in the form,
-compared on POST), so another site cannot log a browser in under an account of its choosing.
+compared on POST), so another site cannot log a browser in under an account of its choosing. A
+refused login says the same for a name that exists and one that does not (see
+:mod:`holdoff.auth.passwords`); it is throttled per name and client address, which is the address
+uvicorn reports (the ``X-Forwarded-For`` of a proxy listed in ``FORWARDED_ALLOW_IPS``, 127.0.0.1 by
+default).
 """
 
 from __future__ import annotations
@@ -25,7 +29,7 @@ from holdoff.api.auth import (
     check_csrf,
     identify,
 )
-from holdoff.auth.passwords import LockedOut, LoginRefused
+from holdoff.auth.passwords import LoginRefused, Throttled
 from holdoff.auth.roles import Role
 from holdoff.auth.sessions import COOKIE
 
@@ -134,14 +138,16 @@ async def login(request: Request, form: Annotated[LoginForm, Form()]) -> Respons
             request, next_path, code=403, error="The form expired or was not sent from this page; try again."
         )
     access = access_of(request)
+    source = request.client.host if request.client is not None else None
     try:
-        user = await run_in_threadpool(access.users.authenticate, form.username, form.password)
+        user = await run_in_threadpool(access.users.authenticate, form.username, form.password, source=source)
     except LoginRefused as exc:
-        code = status.HTTP_429_TOO_MANY_REQUESTS if isinstance(exc, LockedOut) else 401
+        # The same answer for every name, known or not: 401, or 429 while this name or address waits.
+        code = status.HTTP_429_TOO_MANY_REQUESTS if isinstance(exc, Throttled) else 401
         await run_in_threadpool(_audit_login, request, form.username, None, code)
         page = _login_page(request, next_path, code=code, error=str(exc))
-        if isinstance(exc, LockedOut):
-            page.headers["Retry-After"] = str(max(1, int((exc.until - access.users.clock()).total_seconds())))
+        if isinstance(exc, Throttled):
+            page.headers["Retry-After"] = str(exc.retry_after)
         return page
     session_id = await run_in_threadpool(access.sessions.start, user.id)
     await run_in_threadpool(_audit_login, request, user.name, user.role, 303)

@@ -1,6 +1,7 @@
 // One row of the alert table, built with DOM calls (text is never parsed as HTML).
 // The server renders the same row in templates/_macros.html.j2 (alert_row); keep the two in step.
 import { duration, openSeconds, when } from "./format.js";
+import { mayAct } from "./role.js";
 
 export const ACKABLE = new Set(["pending", "escalated"]);
 export const SUPPRESSIBLE = new Set(["pending", "escalated", "acknowledged"]);
@@ -30,10 +31,14 @@ function button(label, action, alertId, quiet) {
   );
 }
 
-export function buildRow(alert) {
-  const actions = el("span", { class: "actions" });
+function appendButtons(actions, alert) {
   if (ACKABLE.has(alert.state)) actions.append(button("Ack", "acknowledge", alert.id, false));
   if (SUPPRESSIBLE.has(alert.state)) actions.append(button("Suppress", "suppress", alert.id, true));
+}
+
+export function buildRow(alert) {
+  const actions = el("span", { class: "actions" });
+  if (mayAct()) appendButtons(actions, alert); // a viewer's row has no action buttons
   return el(
     "tr",
     { "data-id": String(alert.id), "data-state": alert.state },

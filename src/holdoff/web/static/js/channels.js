@@ -39,7 +39,8 @@ async function showHealth() {
   }
 }
 
-document.getElementById("reload-policy").addEventListener("click", async (event) => {
+// The button is only drawn for admins.
+document.getElementById("reload-policy")?.addEventListener("click", async (event) => {
   const button = event.currentTarget;
   button.disabled = true;
   try {

@@ -1,4 +1,6 @@
-// Keyboard use of the alert list: j/k move, Enter opens (the row's link), a acks, / searches.
+// Keyboard use of the alert list: j/k move, Enter opens (the row's link), a acks (roles that may act
+// only), / searches.
+import { mayAct } from "./role.js";
 
 const typing = (el) => el instanceof HTMLElement && (el.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(el.tagName));
 
@@ -26,7 +28,7 @@ export function bindListKeys(tbody) {
       focusRow(rowIndexOfFocus() + 1);
     } else if (event.key === "k") {
       focusRow(rowIndexOfFocus() - 1);
-    } else if (event.key === "a") {
+    } else if (event.key === "a" && mayAct()) {
       const index = rowIndexOfFocus();
       const button = index >= 0 && tbody.rows[index] ? tbody.rows[index].querySelector('[data-action="acknowledge"]') : null;
       if (button) button.click();

@@ -2,9 +2,9 @@
 import { bindActions } from "./actions.js";
 import { request, say } from "./api.js";
 
-const form = document.getElementById("silence-form");
+const form = document.getElementById("silence-form"); // only drawn for roles that may silence
 
-form.addEventListener("submit", async (event) => {
+form?.addEventListener("submit", async (event) => {
   event.preventDefault();
   const field = (name) => form.elements.namedItem(name).value.trim();
   const submit = form.querySelector('button[type="submit"]');
