@@ -1,9 +1,9 @@
 """The Origin and Host checks: refuse what a browser sends on behalf of another site.
 
-Why: in open mode every request acts as admin, and a logged-in browser sends its session cookie with
-any request, whichever page made it. Without these checks a page on any other site the operator
-visits could suppress alerts, create silences or read the live WebSocket. Two checks run before
-anything else does:
+Why: in open mode every request acts as admin, and a logged-in browser sends its session cookie
+(SameSite=Lax) with requests that any page of the same site makes, another port of the same host
+included. Without these checks such pages, or any page at all in open mode, could suppress alerts,
+create silences or read the live WebSocket. Two checks run before anything else does:
 
 - **Host** (against DNS rebinding): the ``Host`` header must name Holdoff: an IP address, ``localhost``,
   the bind address, ``public_url``'s host, or one of ``allowed_hosts``. A rebinding attack needs a name
