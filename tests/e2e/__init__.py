@@ -140,14 +140,23 @@ def card(request: ReceivedRequest) -> dict[str, Any]:
     return content
 
 
+def _shown(block: dict[str, Any]) -> str:
+    """What a text element of the card shows: a TextBlock's text, a RichTextBlock's runs."""
+    if block["type"] == "RichTextBlock":
+        return "".join(run["text"] for run in block["inlines"])
+    text: str = block["text"]
+    return text
+
+
 def teams_title(request: ReceivedRequest) -> str:
-    title: str = card(request)["body"][0]["text"]
-    return title
+    return _shown(card(request)["body"][0])
 
 
 def teams_text(request: ReceivedRequest) -> str:
     """Every text block of the card, joined (title and summary)."""
-    return "\n".join(block["text"] for block in card(request)["body"] if block["type"] == "TextBlock")
+    return "\n".join(
+        _shown(block) for block in card(request)["body"] if block["type"] in ("TextBlock", "RichTextBlock")
+    )
 
 
 def teams_link(request: ReceivedRequest) -> str:

@@ -82,7 +82,7 @@ def test_alert_still_firing_after_the_window_escalates_by_email_and_teams_then_r
     assert escalation_card.at >= opened_at + GRACE
     assert "Checkout API 5xx" in mail_subject(escalation_mail)
     assert "ESCALATED" in mail_subject(escalation_mail)
-    assert f"{server.url}/alerts/{alert_id}" in mail_text(escalation_mail)
+    assert f"{server.url}/ui/alerts/{alert_id}" in mail_text(escalation_mail)
     assert mail_alert_id(escalation_mail) == alert_id
     assert escalation_mail.rcpt_tos == [EMAIL_TO]
     assert escalation_mail.mail_from == EMAIL_FROM

@@ -36,6 +36,6 @@ def test_a_flapping_alert_gets_three_transient_posts_then_one_summary(
         message = Message.model_validate(stored.message)
         assert message.title.startswith("FLAPPING: CPU Spike cpu-1")
         card = build_card(message)
-        assert card["body"][0]["color"] == "Warning"
+        assert card["body"][0]["inlines"][0]["color"] == "Warning"
     finally:
         rt.stop()
