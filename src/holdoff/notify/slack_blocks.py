@@ -3,6 +3,10 @@
 The blocks (header, summary section, fact fields, context line, action buttons), the fallback
 ``text``, the incoming-webhook payload and its JSON encoding. When a message is too big, the summary
 and the lesser facts are cut (then dropped) before the protected facts are touched.
+
+Alert text goes into ``plain_text`` objects only: Slack shows it as written, so it can ping nobody,
+link nowhere and format nothing (mrkdwn has no escape for ``*bold*``). The one mrkdwn element is the
+context line, which is Holdoff's own; the notification ``text`` is mrkdwn-escaped.
 """
 
 from __future__ import annotations
