@@ -11,8 +11,9 @@ from urllib.parse import urlsplit
 import pytest
 
 from holdoff.auth.roles import Role
+from holdoff.mediate.grouping import IncidentNotify, IncidentRecord, IncidentState, Pending
 from holdoff.mediate.model import AlertRecord, AlertState, NotificationKind
-from holdoff.notify.message import render
+from holdoff.notify.message import render, render_digest, render_incident
 from tests.api.access_support import PASSWORD, USERS, Secured, secured_app
 
 PUBLIC_URL = "https://holdoff.test"
@@ -49,6 +50,35 @@ def _field(page: str, name: str) -> str:
 def test_the_message_link_is_the_alerts_dashboard_page(secured: Secured) -> None:
     alert_id = secured.alert()
     assert _link(alert_id) == f"{PUBLIC_URL}/ui/alerts/{alert_id}"
+
+
+def test_an_incident_message_links_its_page_and_a_digest_the_dashboard() -> None:
+    now = datetime(2026, 1, 14, 3, tzinfo=UTC)
+    pending = Pending(
+        alert="coralogix/cpu-1", name="CPU Spike", kind=NotificationKind.ESCALATED, channels=(), at=now
+    )
+    incident = IncidentRecord(
+        key="k",
+        route="default",
+        labels={"team": "db"},
+        title="CPU Spike (team=db)",
+        state=IncidentState.OPEN,
+        opened_at=now,
+        firing=frozenset({pending.alert}),
+        alerts=1,
+    )
+    notify = IncidentNotify(
+        kind=NotificationKind.ESCALATED, channels=("email",), sequence=0, alerts=(pending,)
+    )
+
+    about_incident = render_incident(3, incident, notify, now, PUBLIC_URL + "/")
+    digest = render_digest("email", [(now, "CPU Spike resolved on its own")], now, PUBLIC_URL)
+
+    assert (about_incident.url, about_incident.api_url) == (
+        f"{PUBLIC_URL}/ui/incidents/3",
+        f"{PUBLIC_URL}/incidents/3",
+    )
+    assert (digest.url, digest.api_url) == (f"{PUBLIC_URL}/", None)
 
 
 def test_without_a_session_the_link_goes_through_the_login_and_back_to_the_alert(secured: Secured) -> None:
