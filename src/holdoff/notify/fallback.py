@@ -20,14 +20,11 @@ import re
 from collections.abc import Callable
 from typing import TypeVar
 
+from holdoff.edge import REPLACEMENT, clean_text, has_bad_text
 from holdoff.notify.message import ActionLink, Fact, Message
 
 log = logging.getLogger(__name__)
 
-REPLACEMENT = "\ufffd"
-
-_UNENCODABLE = re.compile("[\ud800-\udfff\x00]")
-"""Lone surrogates (no encoder takes them) and NUL (PostgreSQL, SMTP and many receivers refuse it)."""
 _CONTROL = re.compile("[\ud800-\udfff\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 """What a plain message also drops: every control character but tab, line feed and carriage return."""
 
@@ -38,9 +35,9 @@ PLAIN_FACTS = 20
 T = TypeVar("T")
 
 
-def encodable(text: str) -> str:
-    """``text`` with every lone surrogate and NUL replaced by U+FFFD (the same object when it has none)."""
-    return _UNENCODABLE.sub(REPLACEMENT, text) if _UNENCODABLE.search(text) else text
+encodable = clean_text
+"""``text`` with every lone surrogate and NUL replaced by U+FFFD: the rule for all input
+(:mod:`holdoff.edge`), applied again to what goes out, for messages stored before it."""
 
 
 def _clean(text: str, limit: int | None = None) -> str:
@@ -57,7 +54,7 @@ def encodable_message(message: Message) -> Message:
     texts += [part for fact in message.facts for part in (fact.name, fact.value)]
     texts += [part for pair in message.labels.items() for part in pair]
     texts += [part for link in message.actions for part in (link.action, link.label, link.url)]
-    if not any(_UNENCODABLE.search(text) for text in texts):
+    if not any(has_bad_text(text) for text in texts):
         return message
     return _rebuilt(message, encodable, facts=len(message.facts), keep_labels=True)
 
