@@ -14,6 +14,7 @@ from holdoff.api import auth as access_control
 from holdoff.api import errors, origin
 from holdoff.api.auth import Principal, authenticated, require_page
 from holdoff.api.limits import BodySizeLimit
+from holdoff.api.query_text import QueryText
 from holdoff.api.routes import (
     actions,
     admin,
@@ -60,6 +61,7 @@ def create_app(runtime: Runtime) -> FastAPI:
     )
     app.state.runtime = runtime
     app.add_middleware(BodySizeLimit)
+    app.add_middleware(QueryText)
     errors.install(app)
     access_control.install(app, runtime)
     origin.install(app, runtime.settings)  # outermost: a refused request runs nothing else
