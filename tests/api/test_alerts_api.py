@@ -13,7 +13,7 @@ from holdoff.api.app import create_app
 from holdoff.runtime import Runtime
 from holdoff.settings import Settings
 
-PAYLOADS = Path(__file__).resolve().parents[3] / "shared" / "reference" / "payloads"
+PAYLOADS = Path(__file__).resolve().parents[1] / "fixtures" / "payloads"
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ from holdoff.api.app import create_app
 from holdoff.runtime import Runtime
 from holdoff.settings import Settings
 
-PAYLOADS = Path(__file__).resolve().parents[3] / "shared" / "reference" / "payloads"
+PAYLOADS = Path(__file__).resolve().parents[1] / "fixtures" / "payloads"
 TOKEN = "alertmanager-token-0123456789"
 
 # (endpoint, sample file, alerts the sample carries, state each ends in)

@@ -15,7 +15,7 @@ from tests.support.teams_receiver import TeamsReceiver
 
 pytestmark = pytest.mark.e2e
 
-PAYLOADS = Path(__file__).resolve().parents[3] / "shared" / "reference" / "payloads"
+PAYLOADS = Path(__file__).resolve().parents[1] / "fixtures" / "payloads"
 SAMPLE = PAYLOADS / "alertmanager-webhook-firing.json"
 """Captured from a real Alertmanager 0.25: one firing alert, HighCPU on web-01."""
 POSTS = 10

@@ -18,7 +18,7 @@ from holdoff.ingest.errors import PayloadError
 from holdoff.ingest.identity import label_set_fingerprint
 from holdoff.mediate.model import Action, AlertEvent, Severity
 
-PAYLOADS = Path(__file__).resolve().parents[3] / "shared" / "reference" / "payloads"
+PAYLOADS = Path(__file__).resolve().parents[1] / "fixtures" / "payloads"
 
 LABELS = {"alertname": "HighCPU", "instance": "web-01", "severity": "critical"}
 GROUP_LINK = "http://vm:9093/#/alerts?receiver=hook&filter=%7Balertname%3D%22HighCPU%22%7D"

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import copy
 import json
-import re
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -17,10 +16,10 @@ from holdoff.ingest.errors import PayloadError
 from holdoff.ingest.identity import stable_fingerprint
 from holdoff.mediate.model import Action, AlertEvent, Severity
 
-SHARED = Path(__file__).resolve().parents[3] / "shared"
-PAYLOADS = SHARED / "reference" / "payloads"
+PAYLOADS = Path(__file__).resolve().parents[1] / "fixtures" / "payloads"
 # The brief names seed 001, but the two AWS Health test events (detail only) are in seed 002.
-SEED = SHARED / "seeds" / "002_6cc4294a84fc0a30.txt"
+SEED_EVENTS = PAYLOADS / "aws-health-seed-detail-events.json"
+"""The AWS Health events quoted in the AWS operational-events seed, as its users wrote them."""
 
 ISSUE_ARN = (
     "arn:aws:health:global::event/IAM/AWS_IAM_OPERATIONAL_ISSUE/AWS_FAKE_OPERATIONAL_ISSUE_12345_ABCDEFGHIJK"
@@ -34,8 +33,7 @@ def sample(name: str) -> dict[str, Any]:
 
 
 def seed_events() -> list[dict[str, Any]]:
-    blocks = re.findall(r"```json\n(.*?)\n```", SEED.read_text(), flags=re.DOTALL)
-    return [event for event in map(json.loads, blocks) if "eventArn" in event]
+    return json.loads(SEED_EVENTS.read_text())  # type: ignore[no-any-return]
 
 
 def only(events: list[AlertEvent]) -> AlertEvent:

@@ -16,7 +16,7 @@ from holdoff.ingest.errors import PayloadError
 from holdoff.ingest.identity import stable_fingerprint
 from holdoff.mediate.model import Action, AlertEvent, Severity
 
-PAYLOADS = Path(__file__).resolve().parents[3] / "shared" / "reference" / "payloads"
+PAYLOADS = Path(__file__).resolve().parents[1] / "fixtures" / "payloads"
 ALARM_ARN = "arn:aws:cloudwatch:us-east-1:111122223333:alarm:web-cpu-high"
 CONSOLE = (
     "https://us-east-1.console.aws.amazon.com/cloudwatch/home?region=us-east-1#alarmsV2:alarm/web-cpu-high"

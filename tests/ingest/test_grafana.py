@@ -14,7 +14,7 @@ from holdoff.ingest import alertmanager, grafana
 from holdoff.ingest.identity import label_set_fingerprint
 from holdoff.mediate.model import Action, AlertEvent, Severity
 
-PAYLOADS = Path(__file__).resolve().parents[3] / "shared" / "reference" / "payloads"
+PAYLOADS = Path(__file__).resolve().parents[1] / "fixtures" / "payloads"
 
 LABELS = {"alertname": "High error rate", "grafana_folder": "payments", "service": "checkout"}
 LINKS = {

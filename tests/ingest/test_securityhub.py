@@ -16,7 +16,7 @@ from holdoff.ingest.errors import PayloadError
 from holdoff.ingest.identity import stable_fingerprint
 from holdoff.mediate.model import Action, AlertEvent, Severity
 
-PAYLOADS = Path(__file__).resolve().parents[3] / "shared" / "reference" / "payloads"
+PAYLOADS = Path(__file__).resolve().parents[1] / "fixtures" / "payloads"
 
 FINDING_ID = "arn:aws:guardduty:us-east-1:111122223333:detector/abc/finding/def"
 PRODUCT_ARN = "arn:aws:securityhub:us-east-1::product/aws/guardduty"

@@ -29,7 +29,7 @@ from holdoff.ingest.sns import (
     get_status_https,
 )
 
-PAYLOADS = Path(__file__).resolve().parents[3] / "shared" / "reference" / "payloads"
+PAYLOADS = Path(__file__).resolve().parents[1] / "fixtures" / "payloads"
 
 NOW = datetime(2026, 11, 22, 8, 0, 0, tzinfo=UTC)
 CERT_URL = "https://sns.us-east-1.amazonaws.com/SimpleNotificationService-abc.pem"

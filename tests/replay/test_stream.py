@@ -12,7 +12,7 @@ from holdoff.replay.stream import StreamError, parse_lines
 from holdoff.settings import Settings
 
 SETTINGS = Settings()  # type: ignore[call-arg]
-REFERENCE = Path(__file__).resolve().parents[3] / "shared" / "reference" / "payloads"
+REFERENCE = Path(__file__).resolve().parents[1] / "fixtures" / "payloads"
 
 
 def line(**fields: object) -> str:
