@@ -307,6 +307,9 @@ ENDPOINTS = list(VALID)
         ("invalid-utf8", 400),
         ("deep-nesting", 400),
         ("wrong-content-type", 415),
+        ("no-content-type", 415),
+        ("huge-integer", 400),
+        ("nan", 400),
         ("wrong-types", 422),
         ("missing-required", 422),
         ("ten-thousand-labels", 422),
@@ -325,6 +328,12 @@ def test_bad_input_is_a_4xx_naming_the_problem_and_stores_nothing(
         content = _deep(100_000)
     elif case == "wrong-content-type":
         content, headers = valid, {"Content-Type": "application/x-www-form-urlencoded"}
+    elif case == "no-content-type":
+        content, headers = valid, {}
+    elif case == "huge-integer":
+        content = valid[:-1] + b', "big": ' + b"9" * 5000 + b"}"
+    elif case == "nan":
+        content = valid[:-1] + b', "ratio": NaN}'
     elif case == "wrong-types":
         content = json.dumps(_wrong_types(endpoint)).encode()
     elif case == "missing-required":
