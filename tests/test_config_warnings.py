@@ -108,7 +108,12 @@ def test_each_source_is_classified_by_token_sns_or_open_on_purpose() -> None:
     }
     refusal = ingest_refusal(settings, credentials_exist=True)
     assert refusal is not None and "without a token: coralogix." in refusal
-    closed = settings.model_copy(update={"open_sources": ["aws-health", "securityhub", "coralogix"]})
+    closed = settings.model_copy(
+        update={
+            "open_sources": ["aws-health", "securityhub", "coralogix"],
+            "allowed_hosts": ["holdoff.example.com"],
+        }
+    )
     assert ingest_refusal(closed, credentials_exist=True) is None
     assert codes(closed, credentials_exist=True) == []
 
@@ -189,7 +194,11 @@ TEAMS = "https://prod-00.westus.logic.azure.com/workflows/abc"
 def test_public_url_warning_when_links_would_not_reach_holdoff(
     settings: dict[str, Any], code: str | None, says: str | None
 ) -> None:
-    found = config_warnings(Settings(**settings), credentials_exist=False)
+    found = [
+        w
+        for w in config_warnings(Settings(**settings), credentials_exist=False)
+        if w.code.startswith("public-url")
+    ]
     assert [w.code for w in found] == ([code] if code else [])
     if says is not None:
         assert says in found[0].message

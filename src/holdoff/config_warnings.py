@@ -230,4 +230,14 @@ def config_warnings(settings: Settings, *, credentials_exist: bool) -> list[Conf
     public_url = _public_url_warning(settings)
     if public_url is not None:
         found.append(public_url)
+    if settings.host.strip() in ("", "0.0.0.0", "::", "[::]") and not settings.allowed_hosts:  # noqa: S104
+        found.append(
+            ConfigWarning(
+                "any-host",
+                f"Holdoff listens on all addresses ({settings.host or 'all'}) with no allowed_hosts, so any "
+                "Host header is accepted and DNS rebinding is not blocked (credentials are still required "
+                "off loopback); list the names Holdoff is reached by in allowed_hosts "
+                "(HOLDOFF_ALLOWED_HOSTS, comma-separated)",
+            )
+        )
     return found

@@ -6,7 +6,6 @@ tests use one SQLite file; the stored alert they look at afterwards is read thro
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -19,6 +18,7 @@ from holdoff.api.app import create_app
 from holdoff.api.origin import Refusal, Trusted, check, host_name, web_origin
 from holdoff.auth.roles import Role
 from holdoff.config_file import ConfigError
+from holdoff.config_warnings import config_warnings
 from holdoff.runtime import Runtime
 from holdoff.settings import Settings, load_settings
 from tests.api.access_support import secured_app
@@ -304,13 +304,14 @@ def test_an_action_link_button_still_works_when_the_browser_sends_origin_null(
     assert "This link cannot be used" in response.text  # the link's own answer, not the Origin check's
 
 
-def test_all_addresses_without_allowed_hosts_warns_at_start(
-    tmp_path: Path, caplog: pytest.LogCaptureFixture
-) -> None:
-    settings = Settings(database_url=f"sqlite:///{tmp_path / 'holdoff.db'}", host="0.0.0.0")
-    with caplog.at_level(logging.WARNING, logger="holdoff.api.origin"):
-        create_app(Runtime(settings, channels={}, run_workers=False))
-    assert "any Host header is accepted" in caplog.text and "HOLDOFF_ALLOWED_HOSTS" in caplog.text
+def test_all_addresses_without_allowed_hosts_is_a_configuration_warning(tmp_path: Path) -> None:
+    everywhere = Settings(database_url=f"sqlite:///{tmp_path / 'holdoff.db'}", host="0.0.0.0")
+    listed = everywhere.model_copy(update={"allowed_hosts": ["holdoff.example.com"]})
+
+    found = {w.code: w.message for w in config_warnings(everywhere, credentials_exist=True)}
+
+    assert "any Host header is accepted" in found["any-host"] and "HOLDOFF_ALLOWED_HOSTS" in found["any-host"]
+    assert "any-host" not in {w.code for w in config_warnings(listed, credentials_exist=True)}
 
 
 # --------------------------------------------------------------------------- protected mode

@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import ipaddress
 import json
-import logging
 from dataclasses import dataclass
 from typing import Final
 from urllib.parse import urlsplit
@@ -36,8 +35,6 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from holdoff.api.auth import SAFE_METHODS
 from holdoff.settings import Settings
-
-log = logging.getLogger(__name__)
 
 ALL_ADDRESSES: Final = frozenset({"", "0.0.0.0", "::", "[::]"})  # noqa: S104 (names, not a bind)
 """Bind addresses that listen on every interface."""
@@ -226,14 +223,8 @@ class OriginHostCheck:
 
 
 def install(app: FastAPI, settings: Settings) -> Trusted:
-    """Put the checks in front of everything else ``app`` runs; warn when any Host is accepted."""
+    """Put the checks in front of everything else ``app`` runs. (Accepting any Host on all addresses
+    is warned about with the other configuration warnings: :mod:`holdoff.config_warnings`.)"""
     trusted = Trusted.from_settings(settings)
-    if trusted.any_host and ANY not in settings.allowed_hosts:
-        log.warning(
-            "listening on all addresses (%s) with no allowed_hosts: any Host header is accepted, so DNS "
-            "rebinding is not blocked (credentials still are required off loopback); list the names "
-            "Holdoff is reached by in allowed_hosts (HOLDOFF_ALLOWED_HOSTS)",
-            settings.host or "all",
-        )
     app.add_middleware(OriginHostCheck, trusted=trusted)
     return trusted
