@@ -7,9 +7,10 @@ import signal
 import sys
 from types import FrameType
 
-from bench import Benchmark, alertmanager, ingest, replay, websocket
+from bench import Benchmark, alertmanager, edge, ingest, replay, websocket
 
 BENCHMARKS: list[Benchmark] = [
+    edge.BENCHMARK,
     ingest.BENCHMARK,
     alertmanager.BENCHMARK,
     replay.BENCHMARK,
