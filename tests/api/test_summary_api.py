@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 
 from holdoff.api.app import create_app
-from holdoff.mediate.model import NotificationKind
+from holdoff.mediate.model import Action, AlertEvent, NotificationKind
 from holdoff.notify.channel import DeliveryResult
 from holdoff.notify.message import Message
 from holdoff.runtime import Runtime
@@ -53,14 +55,22 @@ class Env:
         return response.json()  # type: ignore[no-any-return]
 
 
-@pytest.fixture
-def env(database_url: str) -> Iterator[Env]:
+@contextmanager
+def running(database_url: str, **settings: Any) -> Iterator[Env]:
     clock = FakeClock()  # 2026-01-14 03:00 UTC
-    settings = Settings(database_url=database_url, grace_seconds=600, public_url="https://holdoff.test")
+    config = Settings(
+        database_url=database_url, grace_seconds=600, public_url="https://holdoff.test", **settings
+    )
     channels = {"teams": FakeChannel("teams"), "email": FakeChannel("email", ok=False)}
-    runtime = Runtime(settings, channels=channels, clock=clock, run_workers=False)  # type: ignore[arg-type]
+    runtime = Runtime(config, channels=channels, clock=clock, run_workers=False)  # type: ignore[arg-type]
     with TestClient(create_app(runtime), base_url="http://127.0.0.1") as client:
         yield Env(client, runtime, clock)
+
+
+@pytest.fixture
+def env(database_url: str) -> Iterator[Env]:
+    with running(database_url) as made:
+        yield made
 
 
 def scenario(env: Env) -> None:
@@ -151,3 +161,35 @@ def test_since_in_the_future_is_400(env: Env) -> None:
     assert response.status_code == 400
     assert "future" in response.json()["detail"]
     assert env.client.get("/metrics/summary", params={"since": "soon"}).status_code == 422
+
+
+def db_alert(fingerprint: str) -> AlertEvent:
+    return AlertEvent(
+        "alertmanager", fingerprint, Action.TRIGGERED, name="Lag", labels={"team": "db", "cluster": "eu-1"}
+    )
+
+
+def test_each_step_of_an_escalation_chain_is_a_page(database_url: str) -> None:
+    chain = {"steps": [{"channels": ["email"], "wait": "5m"}, {"channels": ["teams"], "wait": "5m"}]}
+    with running(database_url, routes=[{"name": "db", "match": '{team="db"}', "escalation": chain}]) as env:
+        env.runtime.mediator.apply(db_alert("lag-1"))
+        env.at(10)
+        assert env.runtime.mediator.fire_due() == 1  # escalated, to email
+        env.at(15)
+        assert env.runtime.mediator.fire_due() == 1  # the reminder, to teams
+        body = env.summary()
+        assert (body["period"]["alerts_received"], body["period"]["pages_sent"]) == (1, 2)  # type: ignore[index]
+        assert body["hourly"][-1] == {"hour": "2026-01-14T03:00:00Z", "alerts_in": 1, "pages_out": 2}  # type: ignore[index]
+
+
+def test_an_incident_message_is_one_page_for_all_its_alerts(database_url: str) -> None:
+    with running(database_url, group_by=["cluster"], group_wait="30s") as env:
+        for name in ("db", "api", "web"):
+            env.runtime.mediator.apply(db_alert(name))
+        env.clock.advance(600)
+        env.runtime.mediator.fire_due()  # three escalations, collected on their incident
+        assert env.summary()["period"]["pages_sent"] == 0  # type: ignore[index]
+        env.clock.advance(30)
+        env.runtime.mediator.fire_due()  # the incident's message, to teams and email
+        body = env.summary()
+        assert (body["period"]["alerts_received"], body["period"]["pages_sent"]) == (3, 1)  # type: ignore[index]

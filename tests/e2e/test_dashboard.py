@@ -89,6 +89,8 @@ def test_an_alert_appears_live_is_acked_and_stays_acked(dashboard: Dashboard, se
     expect(empty).to_contain_text("No alerts — Holdoff is listening on POST /coralogix/webhook")
     expect(empty.locator("pre code")).to_contain_text(f"curl -X POST {server.url}/coralogix/webhook")
     expect(dashboard.card("pending")).to_have_text("0")
+    expect(page.locator("#today-in")).to_have_text("0")  # alerts in → pages out today, on the first paint
+    expect(page.locator("#today-out")).to_have_text("0")
     dashboard.shot("empty")
     page.evaluate("window.holdoffTestMarker = 'same page'")
 
@@ -98,6 +100,10 @@ def test_an_alert_appears_live_is_acked_and_stays_acked(dashboard: Dashboard, se
     expect(row).to_be_visible(timeout=WAIT_MS)
     expect(row.locator(".state")).to_have_text("pending")
     expect(dashboard.card("pending")).to_have_text("1", timeout=WAIT_MS)
+    expect(page.locator("#today-in")).to_have_text("1", timeout=WAIT_MS)  # the card follows live
+    expect(page.locator("#today-out")).to_have_text("0")
+    chart = page.locator("#noise-chart svg")
+    expect(chart).to_have_attribute("aria-label", re.compile(r": 1 alerts in, 0 pages out$"), timeout=WAIT_MS)
     expect(empty).to_be_hidden()
     assert page.evaluate("window.holdoffTestMarker") == "same page", "the page was reloaded"
     dashboard.shot("alert-arrived")
@@ -113,6 +119,7 @@ def test_an_alert_appears_live_is_acked_and_stays_acked(dashboard: Dashboard, se
     page.reload()
     expect(row.locator(".state")).to_have_text("acknowledged")
     expect(dashboard.card("acknowledged")).to_have_text("1")
+    expect(page.locator("#today-in")).to_have_text("1")  # acknowledged, still an alert that came in today
     expect(dashboard.card("pending")).to_have_text("0")
     dashboard.shot("after-reload")
 

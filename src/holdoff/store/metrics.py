@@ -1,25 +1,28 @@
 """Figures over the timeline and the outbox: what ``GET /metrics/summary`` reports.
 
-Everything is counted in SQL that means the same on SQLite and PostgreSQL; only the arithmetic on
-times differs (``julianday`` on SQLite, ``extract(epoch ...)`` on PostgreSQL) and lives in
-:func:`_seconds` and :func:`_hour_index`.
+Which rows count is decided here, in SQL that means the same on SQLite and PostgreSQL; only the
+arithmetic on times differs (``julianday`` on SQLite, ``extract(epoch ...)`` on PostgreSQL) and lives in
+:func:`_seconds`.
 
 Occurrences are read from the timeline (``alert_events``), because the ``alerts`` row only keeps the
 current occurrence: an occurrence *opens* with a trigger from nothing or from resolved, *resolves*
 when an open state turns ``resolved``, is *transient* when it resolves straight from ``pending``,
 *escalates* when it first turns ``escalated``, and is *acknowledged* by an ``acknowledged`` event.
+
+*Alerts in* and *pages out* (the dashboard's card, its chart and ``/metrics/summary``) are read as
+rows of :class:`Traffic` by :func:`traffic`; which period or hour a row falls in is counted in one
+pure function, :func:`holdoff.service.summary.figures`.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy import (
     ColumnElement,
     Connection,
     Float,
-    Integer,
     and_,
     bindparam,
     cast,
@@ -30,7 +33,6 @@ from sqlalchemy import (
 )
 
 from holdoff.mediate.model import OPEN_STATES, Action, AlertState, NotificationKind
-from holdoff.store.outbox import Status
 from holdoff.store.tables import alert_events, alerts, notifications
 from holdoff.store.types import UTCDateTime
 
@@ -38,9 +40,8 @@ _OPEN = sorted(state.value for state in OPEN_STATES)
 _RESOLVED = AlertState.RESOLVED.value
 
 PAGE_KINDS = (NotificationKind.ESCALATED.value, NotificationKind.REMINDER.value)
-"""Messages that page someone."""
-PAGE_STATUSES = (Status.DELIVERED.value, Status.PENDING.value)
-"""A page that was delivered or is still being tried counts; one that was given up does not."""
+"""Messages that page someone: an escalation and each later step of its chain. Resolutions,
+acknowledgement mirrors, flapping notices and digests inform; they do not page."""
 
 
 def _at(value: datetime, name: str) -> ColumnElement[datetime]:
@@ -55,19 +56,8 @@ def _seconds(
     return (func.julianday(later) - func.julianday(earlier)) * 86_400.0
 
 
-def _hour_index(
-    at: ColumnElement[datetime], start: ColumnElement[datetime], dialect: str
-) -> ColumnElement[int]:
-    """Whole hours from ``start`` to ``at`` (``at`` is never before ``start``)."""
-    if dialect == "postgresql":
-        return cast(func.floor(extract("epoch", at - start) / 3600), Integer)
-    # julianday is a float of days: round the difference to milliseconds so an event on the hour is
-    # not counted in the hour before; CAST truncates toward zero, which is floor for values >= 0.
-    seconds = func.round((func.julianday(at) - func.julianday(start)) * 86_400.0, 3)
-    return cast(seconds / 3600.0, Integer)
-
-
 def _opens() -> ColumnElement[bool]:
+    """The event that opens an occurrence: its first trigger, from nothing or from resolved."""
     e = alert_events.c
     return and_(
         e.action == Action.TRIGGERED.value,
@@ -97,19 +87,14 @@ def state_counts(conn: Connection) -> dict[str, int]:
 
 
 @dataclass(frozen=True)
-class Window:
-    """What happened between ``since`` and ``until``."""
+class Traffic:
+    """What arrived and what paged at one instant: the rows the card, the chart and the API count."""
 
-    received: int
-    """Occurrences that opened."""
-    pages: int
-    """Paging messages (escalations and reminders) decided, once per message however many channels."""
-    resolved: int
-    transient: int
-    mean_ack_seconds: float | None
-    """Mean time from an occurrence's escalation to its acknowledgement, over acknowledgements made."""
-    mean_open_seconds: float | None
-    """Mean time from an occurrence opening to its resolution, over occurrences that resolved."""
+    at: datetime
+    alerts_in: int
+    """Occurrences that opened at ``at`` (whatever became of them later)."""
+    pages_out: int
+    """Paging messages first queued at ``at``, once per message however many channels it went to."""
 
 
 def _message_key() -> ColumnElement[str]:
@@ -118,24 +103,52 @@ def _message_key() -> ColumnElement[str]:
     return func.substr(n.dedup_key, 1, func.length(n.dedup_key) - func.length(n.channel) - 1)
 
 
-def _pages(since: datetime, until: datetime) -> ColumnElement[bool]:
+def traffic(conn: Connection, since: datetime, until: datetime) -> list[Traffic]:
+    """Alerts in and pages out from ``since`` to ``until`` (both included), one row per instant that
+    had any, oldest first.
+
+    An alert in is an occurrence that opened (see the module docstring): counted when it arrives,
+    pending included, however it ends. A page out is an escalation or reminder message queued to the
+    outbox, alert and incident messages alike, counted once however many channels it went to and
+    whatever its delivery does afterwards (the channels page and each alert's page show deliveries).
+    """
+    e = alert_events.c
+    opened = select(e.at, func.count()).where(_between(e.at, since, until), _opens()).group_by(e.at)
     n = notifications.c
-    return and_(n.kind.in_(PAGE_KINDS), n.status.in_(PAGE_STATUSES), _between(n.created_at, since, until))
+    messages = (
+        select(func.min(n.created_at).label("first_at"))
+        .where(n.kind.in_(PAGE_KINDS), _between(n.created_at, since, until))
+        .group_by(_message_key())
+        .subquery()
+    )
+    paged = select(messages.c.first_at, func.count()).group_by(messages.c.first_at)
+    rows: dict[datetime, list[int]] = {}
+    for at, count in conn.execute(opened):
+        rows.setdefault(at, [0, 0])[0] += int(count)
+    for at, count in conn.execute(paged):
+        rows.setdefault(at, [0, 0])[1] += int(count)
+    return [Traffic(at, alerts_in, pages_out) for at, (alerts_in, pages_out) in sorted(rows.items())]
 
 
-def window(conn: Connection, since: datetime, until: datetime) -> Window:
+@dataclass(frozen=True)
+class Outcomes:
+    """How the occurrences of a period ended, and how fast people answered."""
+
+    resolved: int
+    transient: int
+    mean_ack_seconds: float | None
+    """Mean time from an occurrence's escalation to its acknowledgement, over acknowledgements made."""
+    mean_open_seconds: float | None
+    """Mean time from an occurrence opening to its resolution, over occurrences that resolved."""
+
+
+def outcomes(conn: Connection, since: datetime, until: datetime) -> Outcomes:
+    """Resolutions, transients, MTTA and MTTR of the events from ``since`` to ``until`` (both included)."""
     dialect = conn.dialect.name
     e = alert_events.c
     in_window = _between(e.at, since, until)
-    counted = select(
-        func.count().filter(_opens()),
-        func.count().filter(_RESOLVES),
-        func.count().filter(_TRANSIENT),
-    ).where(in_window)
-    received, resolved, transient = conn.execute(counted).one()
-    pages = conn.execute(
-        select(func.count(func.distinct(_message_key()))).where(_pages(since, until))
-    ).scalar()
+    counted = select(func.count().filter(_RESOLVES), func.count().filter(_TRANSIENT)).where(in_window)
+    resolved, transient = conn.execute(counted).one()
 
     earlier = alert_events.alias("earlier")
     same_occurrence = and_(earlier.c.alert_id == e.alert_id, earlier.c.occurrence == e.occurrence)
@@ -159,36 +172,9 @@ def window(conn: Connection, since: datetime, until: datetime) -> Window:
     open_time = select(func.avg(_seconds(e.at, opened_at, dialect))).where(in_window, _RESOLVES)
     mean_ack = conn.execute(ack).scalar()
     mean_open = conn.execute(open_time).scalar()
-    return Window(
-        received=int(received),
-        pages=int(pages or 0),
+    return Outcomes(
         resolved=int(resolved),
         transient=int(transient),
         mean_ack_seconds=float(mean_ack) if mean_ack is not None else None,
         mean_open_seconds=float(mean_open) if mean_open is not None else None,
     )
-
-
-def hourly(conn: Connection, start: datetime, hours: int) -> tuple[list[int], list[int]]:
-    """Occurrences opened and pages decided in each of ``hours`` hours from ``start``."""
-    dialect = conn.dialect.name
-    until = start + timedelta(hours=hours)
-    received = [0] * hours
-    pages = [0] * hours
-    e = alert_events.c
-    hour = _hour_index(e.at, _at(start, "start"), dialect).label("hour")
-    opened = select(hour, func.count()).where(_between(e.at, start, until), _opens()).group_by(hour)
-    for index, count in conn.execute(opened):
-        if 0 <= index < hours:
-            received[index] += int(count)
-    n = notifications.c
-    page_hour = _hour_index(n.created_at, _at(start, "start"), dialect).label("hour")
-    paged = (
-        select(page_hour, func.count(func.distinct(_message_key())))
-        .where(_pages(start, until))
-        .group_by(page_hour)
-    )
-    for index, count in conn.execute(paged):
-        if 0 <= index < hours:
-            pages[index] += int(count)
-    return received, pages

@@ -18,6 +18,7 @@ from holdoff.api.auth import Principal, access_of, require_page
 from holdoff.api.deps import RuntimeDep
 from holdoff.api.presenters import alert_detail, alert_out, incident_detail, incident_out
 from holdoff.api.routes.alerts import audit_for
+from holdoff.api.routes.metrics import SummaryOut, summary_out
 from holdoff.api.routes.silences import silence_out
 from holdoff.api.schemas import AlertOut
 from holdoff.auth.roles import Role
@@ -105,13 +106,16 @@ def wants_html(request: Request) -> bool:
     return "text/html" in request.headers.get("accept", "").lower()
 
 
-def _alert_list(runtime: Runtime, filters: views.AlertFilters) -> tuple[list[AlertOut], dict[str, int]]:
+def _alert_list(runtime: Runtime, filters: views.AlertFilters) -> tuple[list[AlertOut], SummaryOut]:
+    """The first paint: the list, and the summary ``GET /metrics/summary`` would answer now (cards,
+    today's alerts in and pages out, and the chart's series)."""
     items, _ = queries.list_alerts(
         runtime.db, states=filters.status, limit=views.LIST_LIMIT, cursor=None, where=filters.to_store()
     )
     now = runtime.clock()
     public_url = runtime.settings.resolved_public_url
-    return [alert_out(item, public_url, now) for item in items], summary.state_counts(runtime.db)
+    figures = summary_out(summary.summarize(runtime.db, now))
+    return [alert_out(item, public_url, now) for item in items], figures
 
 
 async def dashboard(request: Request) -> Response:
@@ -121,7 +125,8 @@ async def dashboard(request: Request) -> Response:
         filters = views.AlertFilters.parse(request.query_params)
     except views.FilterError as exc:
         return render(request, "error.html.j2", 400, title="Bad filter", message=str(exc))
-    alerts, counts = await run_in_threadpool(_alert_list, runtime, filters)
+    alerts, figures = await run_in_threadpool(_alert_list, runtime, filters)
+    counts = figures.states.model_dump()
     return render(
         request,
         "dashboard.html.j2",
@@ -130,6 +135,8 @@ async def dashboard(request: Request) -> Response:
         alerts_json=[alert.model_dump(mode="json") for alert in alerts],
         counts=counts,
         total=sum(counts[state] for state in STATES),
+        today=figures.period,
+        summary_json=figures.model_dump(mode="json"),
         filters=filters,
         states=STATES,
         sources=SOURCE_NAMES,

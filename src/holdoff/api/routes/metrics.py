@@ -31,10 +31,15 @@ class StateCounts(BaseModel):
 class PeriodOut(BaseModel):
     since: datetime
     until: datetime
-    alerts_received: int = Field(description="Alert occurrences that opened.")
+    alerts_received: int = Field(
+        description="Alerts in: alert occurrences that opened in the period (a first trigger, or a "
+        "trigger after resolution), counted when they arrived, pending ones included, whatever became "
+        "of them later."
+    )
     pages_sent: int = Field(
-        description="Escalation and reminder messages delivered or being delivered, once per message "
-        "however many channels it went to."
+        description="Pages out: escalation and reminder messages queued in the period (alert and "
+        "incident messages alike), once per message however many channels it went to, whatever its "
+        "delivery did afterwards."
     )
     resolved: int = Field(description="Occurrences that resolved.")
     transient: int = Field(
@@ -51,15 +56,39 @@ class PeriodOut(BaseModel):
 
 class HourOut(BaseModel):
     hour: datetime = Field(description="Start of the hour (UTC).")
-    alerts_in: int
-    pages_out: int
+    alerts_in: int = Field(description="As alerts_received, for this hour.")
+    pages_out: int = Field(description="As pages_sent, for this hour.")
 
 
 class SummaryOut(BaseModel):
     now: datetime
     states: StateCounts = Field(description="Alerts in each state now.")
     period: PeriodOut = Field(description="From since (default: midnight UTC today) until now.")
-    hourly: list[HourOut] = Field(description="The last 24 hours, oldest first; the last is this hour.")
+    hourly: list[HourOut] = Field(
+        description="The last 24 hours, oldest first; the last is this hour. Counted as the period is: "
+        "the hours since midnight add up to the period's figures when since is left out."
+    )
+
+
+def summary_out(done: summary.Summary) -> SummaryOut:
+    """The API's shape of a summary; the dashboard's first paint embeds the same JSON."""
+    outcomes = done.outcomes
+    return SummaryOut(
+        now=done.now,
+        states=StateCounts(**done.states, open=done.open),
+        period=PeriodOut(
+            since=done.since,
+            until=done.now,
+            alerts_received=done.period.alerts_in,
+            pages_sent=done.period.pages_out,
+            resolved=outcomes.resolved,
+            transient=outcomes.transient,
+            transient_ratio=done.transient_ratio,
+            mtta_seconds=outcomes.mean_ack_seconds,
+            mttr_seconds=outcomes.mean_open_seconds,
+        ),
+        hourly=[HourOut(hour=p.hour, alerts_in=p.alerts_in, pages_out=p.pages_out) for p in done.hourly],
+    )
 
 
 @router.get("/summary", response_model=SummaryOut)
@@ -77,20 +106,4 @@ async def get_summary(
     if since is not None and since > now:
         raise HTTPException(400, f"since {since.isoformat()} is in the future")
     done = await run_in_threadpool(summary.summarize, runtime.db, now, since)
-    period = done.period
-    return SummaryOut(
-        now=done.now,
-        states=StateCounts(**done.states, open=done.open),
-        period=PeriodOut(
-            since=done.since,
-            until=done.now,
-            alerts_received=period.received,
-            pages_sent=period.pages,
-            resolved=period.resolved,
-            transient=period.transient,
-            transient_ratio=done.transient_ratio,
-            mtta_seconds=period.mean_ack_seconds,
-            mttr_seconds=period.mean_open_seconds,
-        ),
-        hourly=[HourOut(hour=p.hour, alerts_in=p.alerts_in, pages_out=p.pages_out) for p in done.hourly],
-    )
+    return summary_out(done)

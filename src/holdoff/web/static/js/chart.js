@@ -1,4 +1,5 @@
-// The noise-reduction chart: alerts in vs pages out per hour, as inline SVG (no library).
+// The noise-reduction chart: alerts in vs pages out per hour (UTC), as inline SVG (no library). The
+// figures are the server's (GET /metrics/summary, service/summary.py): the same count as the card's.
 
 const SVG = "http://www.w3.org/2000/svg";
 const WIDTH = 720;
@@ -25,7 +26,7 @@ export function drawNoiseChart(container, series) {
   const svg = node("svg", {
     viewBox: `0 0 ${WIDTH} ${HEIGHT}`,
     role: "img",
-    "aria-label": `Last 24 hours: ${totalIn} alerts in, ${totalOut} pages out`,
+    "aria-label": `Last 24 hours (UTC): ${totalIn} alerts in, ${totalOut} pages out`,
     class: "noise-svg",
   });
   const plotW = WIDTH - PAD.left - PAD.right;

@@ -11,6 +11,8 @@ import { bindListKeys } from "./list-keys.js";
 
 const MAX_ROWS = 200;
 const POLL_MS = 3000;
+const SUMMARY_DELAY_MS = 250;
+const SUMMARY_MS = 30000;
 
 const root = document.getElementById("dashboard");
 const tbody = document.querySelector("#alert-table tbody");
@@ -99,19 +101,28 @@ function applySummary(summary) {
   }
 }
 
+// The figures of today and the chart come from GET /metrics/summary, the server's one definition of
+// alerts in and pages out: asked again shortly after each change (a burst of changes asks once), and
+// every SUMMARY_MS for what changes no alert row (an incident's page, a new day).
 let summaryTimer = null;
+let summaryAsked = 0;
+let summaryShown = 0;
 function refreshSummary() {
   if (summaryMissing || summaryTimer) return;
   summaryTimer = setTimeout(async () => {
     summaryTimer = null;
+    const asked = ++summaryAsked;
     try {
       const summary = await optional("/metrics/summary");
       if (summary === null) summaryMissing = true;
-      else applySummary(summary);
+      else if (asked > summaryShown) {
+        summaryShown = asked; // an answer that arrives after a later one's is older: dropped
+        applySummary(summary);
+      }
     } catch {
       // the cards keep their last figures; the next change tries again
     }
-  }, 400);
+  }, SUMMARY_DELAY_MS);
 }
 
 // ------------------------------------------------------------------ the live feed
@@ -191,6 +202,7 @@ function connect() {
 // ------------------------------------------------------------------ start
 const initial = JSON.parse(document.getElementById("initial-alerts").textContent || "[]");
 for (const alert of initial) alerts.set(alert.id, alert);
+applySummary(JSON.parse(document.getElementById("initial-summary").textContent || "null"));
 
 bindActions(tbody, async (button) => {
   const id = Number(button.closest("tr").dataset.id);
@@ -215,4 +227,4 @@ say("");
 setLive("connecting…");
 startPolling();
 connect();
-refreshSummary();
+setInterval(refreshSummary, SUMMARY_MS);

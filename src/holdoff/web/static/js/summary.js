@@ -1,14 +1,15 @@
-// Reading GET /metrics/summary (and a snapshot's summary) into the cards and the noise chart.
+// Reading GET /metrics/summary (and a WebSocket frame's state counts) into the cards and the noise chart.
 import { duration } from "./format.js";
 
 const STATES = ["pending", "escalated", "acknowledged", "suppressed", "resolved"];
 
-const first = (...values) => values.find((v) => v !== undefined && v !== null);
-
-/** Counts per state from a summary, whichever of the documented shapes it has; null when none. */
+/**
+ * Counts per state from GET /metrics/summary (`states`) or a WebSocket frame's summary (the counts
+ * themselves); null when none.
+ */
 export function stateCounts(summary) {
   if (!summary || typeof summary !== "object") return null;
-  const source = first(summary.counts, summary.states, summary.by_state, summary);
+  const source = summary.states && typeof summary.states === "object" ? summary.states : summary;
   const counts = {};
   let found = false;
   for (const state of STATES) {
@@ -21,24 +22,28 @@ export function stateCounts(summary) {
   return found ? counts : null;
 }
 
-/** `{received, pages, mtta, mttr}` of a summary's period (today), each undefined when absent. */
+/**
+ * `{received, pages, mtta, mttr}` of a GET /metrics/summary answer's period (today, UTC), each
+ * undefined when absent (a WebSocket frame's summary has state counts only). The server decides what
+ * counts (service/summary.py); the page only shows it.
+ */
 export function todayFigures(summary) {
-  const period = (summary && (summary.period || summary.today)) || summary || {};
+  const period = (summary && summary.period) || {};
   return {
-    received: first(period.alerts_received, period.received),
-    pages: first(period.pages_sent, period.pages),
-    mtta: first(period.mtta_seconds, period.mtta),
-    mttr: first(period.mttr_seconds, period.mttr),
+    received: period.alerts_received,
+    pages: period.pages_sent,
+    mtta: period.mtta_seconds,
+    mttr: period.mttr_seconds,
   };
 }
 
-/** The hourly series as `[{hour, alerts, pages}]`, or [] when the summary has none. */
+/** The hourly series of a GET /metrics/summary answer as `[{hour, alerts, pages}]`, or [] when none. */
 export function hourlySeries(summary) {
   const rows = summary && Array.isArray(summary.hourly) ? summary.hourly : [];
   return rows.map((row) => ({
-    hour: first(row.hour, row.start, row.at, ""),
-    alerts: Number(first(row.alerts, row.alerts_in, row.received, 0)) || 0,
-    pages: Number(first(row.pages, row.pages_out, row.pages_sent, 0)) || 0,
+    hour: row.hour || "",
+    alerts: Number(row.alerts_in) || 0,
+    pages: Number(row.pages_out) || 0,
   }));
 }
 
@@ -49,19 +54,18 @@ export function showCounts(counts) {
   }
 }
 
+/** Today's alerts in → pages out, and MTTA / MTTR, from a GET /metrics/summary answer (else unchanged). */
 export function showToday(summary) {
   const figures = todayFigures(summary);
-  const today = document.getElementById("today-card");
-  if (today && typeof figures.received === "number" && typeof figures.pages === "number") {
+  if (typeof figures.received === "number" && typeof figures.pages === "number") {
     document.getElementById("today-in").textContent = String(figures.received);
     document.getElementById("today-out").textContent = String(figures.pages);
-    today.hidden = false;
-  }
-  const times = document.getElementById("times-card");
-  if (times && (typeof figures.mtta === "number" || typeof figures.mttr === "number")) {
+    document.getElementById("today-card").hidden = false;
+    const times = document.getElementById("times-card");
+    const known = typeof figures.mtta === "number" || typeof figures.mttr === "number";
     const text = (s) => (typeof s === "number" ? duration(s) : "—");
     document.getElementById("mtta").textContent = text(figures.mtta);
     document.getElementById("mttr").textContent = text(figures.mttr);
-    times.hidden = false;
+    times.hidden = !known; // a new day starts with none
   }
 }
