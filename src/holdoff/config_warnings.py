@@ -19,10 +19,11 @@ from dataclasses import dataclass
 from enum import StrEnum
 from urllib.parse import urlsplit
 
+from holdoff.ingest.registry import BY_NAME, NAMES
 from holdoff.settings import Settings
 
-SOURCE_ORDER = ("coralogix", "alertmanager", "grafana", "cloudwatch", "aws-health", "securityhub", "generic")
-"""Every name of ``holdoff.ingest.KNOWN_SOURCES``, in the order the README lists them."""
+SOURCE_ORDER = NAMES
+"""Every alert source, in the order of the source table (:mod:`holdoff.ingest.registry`)."""
 
 
 def is_loopback(host: str) -> bool:
@@ -36,7 +37,7 @@ def is_loopback(host: str) -> bool:
 
 
 def endpoint_of(source: str) -> str:
-    return "/coralogix/webhook" if source == "coralogix" else f"/webhooks/{source}"
+    return BY_NAME[source].endpoint
 
 
 class SourceAuth(StrEnum):

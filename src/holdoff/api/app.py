@@ -22,8 +22,6 @@ from holdoff.api.routes import (
     audit,
     auth,
     channels,
-    cloudwatch,
-    coralogix,
     docs,
     health,
     incidents,
@@ -66,10 +64,8 @@ def create_app(runtime: Runtime) -> FastAPI:
     access_control.install(app, runtime)
     origin.install(app, runtime.settings)  # outermost: a refused request runs nothing else
     app.include_router(health.router)
-    app.include_router(coralogix.router)
     app.include_router(sources.router)
     app.include_router(admin.router)
-    app.include_router(cloudwatch.router)
     app.include_router(alerts.router)
     app.include_router(incidents.router)
     app.include_router(actions.router)
@@ -95,11 +91,7 @@ def create_app(runtime: Runtime) -> FastAPI:
             "service": "holdoff",
             "version": __version__,
             "docs": "/docs",
-            "webhooks": {
-                "coralogix": "/coralogix/webhook",
-                **{source.name: f"/webhooks/{source.name}" for source in SOURCES},
-                "cloudwatch": "/webhooks/cloudwatch",
-            },
+            "webhooks": {source.name: source.endpoint for source in SOURCES},
             "alerts": "/alerts",
             "incidents": "/incidents",
         }

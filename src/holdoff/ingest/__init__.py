@@ -1,6 +1,9 @@
-"""Alert sources: each turns its system's native webhook into :class:`holdoff.mediate.model.AlertEvent`."""
+"""Alert sources: each turns its system's native webhook into :class:`holdoff.mediate.model.AlertEvent`.
 
-KNOWN_SOURCES = frozenset(
-    {"coralogix", "alertmanager", "grafana", "cloudwatch", "aws-health", "securityhub", "generic"}
-)
-"""Source names, as used in URLs, alert identities and ``ingest_tokens``."""
+The sources themselves are listed once, in :mod:`holdoff.ingest.registry`.
+"""
+
+from holdoff.ingest.registry import NAMES
+
+KNOWN_SOURCES = frozenset(NAMES)
+"""Source names, as used in URLs, alert identities and ``ingest_tokens`` (from the registry's table)."""

@@ -1,4 +1,8 @@
-"""Which channels exist, from the settings, and how to say so at start-up without leaking secrets."""
+"""Which channels exist, from the settings, and how to say so at start-up without leaking secrets.
+
+Every channel of ``channels:`` is built and described through the plugin shape of the channel table
+(:mod:`holdoff.notify.catalog`), whatever its type: a new channel type needs nothing here.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +10,7 @@ from urllib.parse import urlsplit
 
 from pydantic import BaseModel, SecretStr
 
+from holdoff.notify.catalog import as_plugin
 from holdoff.notify.channel import Channel
 from holdoff.notify.email import EmailChannel
 from holdoff.notify.teams import TeamsChannel, describe_host
@@ -22,14 +27,15 @@ def build_channels(settings: Settings) -> dict[str, Channel]:
         channels[EmailChannel.name] = EmailChannel.from_settings(settings)
     templates = Templates(settings.templates_dir)
     for config in settings.channels:
-        channels[config.name] = config.build(templates)
+        plugin = as_plugin(config)
+        channels[plugin.name] = plugin.build(templates)
     return channels
 
 
 def describe_channels(settings: Settings) -> list[str]:
     """One line per channel for the start-up log: where messages go, or what to set to enable it."""
     lines = [_describe_teams(settings), _describe_email(settings)]
-    lines += [f"{config.name}: {config.type}{_where(config)}" for config in settings.channels]
+    lines += [f"{config.name}: {as_plugin(config).type}{_where(config)}" for config in settings.channels]
     return lines
 
 

@@ -6,7 +6,11 @@ Each line is one of:
   "9f0c…", "action": "triggered", "name": "HighErrorRate", "severity": "high", "labels": {…},
   "annotations": {…}, "truth": {…}}`` (``action``: triggered, resolved, acknowledged or suppressed);
 - a raw webhook as a source sent it: ``{"at": "…", "webhook": "alertmanager", "body": {…}}``, parsed
-  by the same code as ``POST /webhooks/alertmanager`` (any source in :mod:`holdoff.ingest.registry`).
+  by the same code as that source's route (``POST /webhooks/alertmanager``), for every source of
+  :mod:`holdoff.ingest.registry`: Coralogix and CloudWatch/SNS included. ``body`` may also be the text
+  that was posted (SNS posts JSON as ``text/plain``). A recording is trusted as recorded: what only a
+  live request goes through (the SNS signature and topic checks, the subscription handshake) is
+  skipped, and a ``SubscriptionConfirmation`` in a recording stands for no alert.
 
 ``truth`` is optional ground truth from a generator (``bench/streamgen.py``): ``kind`` (incident,
 transient, flapping, maintenance, noise) and, for real incidents, the ``incident`` id. Lines must be
@@ -25,7 +29,7 @@ from typing import IO, TYPE_CHECKING, Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from holdoff.edge import parse_json
-from holdoff.ingest.registry import BY_NAME
+from holdoff.ingest.registry import BY_NAME, NAMES
 from holdoff.mediate.model import Action, AlertEvent, Severity
 
 if TYPE_CHECKING:
@@ -82,7 +86,7 @@ class _Line(BaseModel):
 class _Webhook(BaseModel):
     at: datetime
     webhook: str
-    body: dict[str, Any]
+    body: dict[str, Any] | str
     truth: Truth | None = None
 
 
@@ -150,6 +154,13 @@ def _webhook(raw: dict[str, Any], settings: Settings) -> list[StreamEvent]:
     line = _Webhook.model_validate(raw)
     source = BY_NAME.get(line.webhook)
     if source is None:
-        raise StreamError(f"unknown webhook {line.webhook!r}; known: {', '.join(sorted(BY_NAME))}")
+        raise StreamError(f"unknown webhook {line.webhook!r}; known: {', '.join(NAMES)}")
+    body = line.body
+    if isinstance(body, str):
+        body = parse_json(body)
+        if not isinstance(body, dict):
+            raise StreamError(f"body: the text holds {type(body).__name__}, not a JSON object")
+    if line.at.tzinfo is None:
+        raise StreamError("at: needs a time zone, e.g. 2026-11-16T00:00:05Z")
     at = line.at.astimezone(UTC)
-    return [StreamEvent(at, event, line.truth) for event in source.parse(line.body, settings)]
+    return [StreamEvent(at, event, line.truth) for event in source.parse(body, settings)]

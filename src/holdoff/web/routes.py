@@ -23,7 +23,7 @@ from holdoff.api.routes.silences import silence_out
 from holdoff.api.schemas import AlertOut
 from holdoff.auth.roles import Role
 from holdoff.config_warnings import config_warnings, source_access
-from holdoff.ingest.registry import SOURCES
+from holdoff.ingest.registry import NAMES
 from holdoff.mediate.grouping import IncidentState
 from holdoff.mediate.model import AlertState
 from holdoff.notify.registry import describe_channels
@@ -37,7 +37,8 @@ STATIC_MAX_AGE = 3600
 """Seconds browsers may keep a static file; pages ask for ``?v=<version>``, so an upgrade is seen at once."""
 
 STATES = tuple(state.value for state in AlertState)
-SOURCE_NAMES = ("coralogix", *(source.name for source in SOURCES), "cloudwatch", "holdoff")
+SOURCE_NAMES = (*NAMES, "holdoff")
+"""The dashboard's source filter: every source of the table, and Holdoff's own alerts (a channel failing)."""
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(require_page(Role.VIEWER))])
 
