@@ -193,3 +193,28 @@ def test_an_incident_message_is_one_page_for_all_its_alerts(database_url: str) -
         env.runtime.mediator.fire_due()  # the incident's message, to teams and email
         body = env.summary()
         assert (body["period"]["alerts_received"], body["period"]["pages_sent"]) == (3, 1)  # type: ignore[index]
+
+
+def test_a_period_from_any_instant_counts_each_alert_once(env: Env) -> None:
+    """The store groups rows per hour and side of since: a since inside an hour, or before the chart's
+    24 hours, splits them exactly."""
+    env.clock.now = env.clock.now.replace(day=12, hour=10, minute=0)  # before the chart's hours
+    env.post("two-days-ago")
+    env.clock.now = env.clock.now.replace(day=13, hour=22, minute=10)
+    env.post("before-since")
+    env.clock.now = env.clock.now.replace(minute=40)
+    env.post("after-since")
+    env.clock.now = env.clock.now.replace(day=14, hour=3, minute=0)
+    env.post("today")
+    for since, expected in (
+        ("2026-01-13T22:30:00Z", 2),
+        ("2026-01-13T22:00:00Z", 3),
+        ("2026-01-12T00:00:00Z", 4),
+        ("2026-01-14T03:00:00Z", 1),
+    ):
+        body = env.summary(since=since)
+        assert body["period"]["alerts_received"] == expected, since  # type: ignore[index]
+        hourly = {h["hour"]: h["alerts_in"] for h in body["hourly"]}  # type: ignore[union-attr,index]
+        assert hourly["2026-01-13T22:00:00Z"] == 2
+        assert hourly["2026-01-14T03:00:00Z"] == 1
+        assert sum(hourly.values()) == 3  # two days ago is before the chart

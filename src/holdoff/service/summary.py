@@ -65,10 +65,13 @@ def start_of_day(now: datetime) -> datetime:
     return now.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
 
 
+def _hour_of(moment: datetime) -> datetime:
+    return moment.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
+
+
 def series_start(now: datetime) -> datetime:
     """The first hour of the series: the last :data:`SERIES_HOURS` hours, ending with ``now``'s."""
-    this_hour = now.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
-    return this_hour - (SERIES_HOURS - 1) * HOUR
+    return _hour_of(now) - (SERIES_HOURS - 1) * HOUR
 
 
 def figures(rows: Iterable[metrics.Traffic], since: datetime, now: datetime) -> Figures:
@@ -105,7 +108,7 @@ def summarize(db: Database, now: datetime, since: datetime | None = None) -> Sum
     with db.read() as conn:
         states = metrics.state_counts(conn)
         outcomes = metrics.outcomes(conn, start, now)
-        rows = metrics.traffic(conn, min(start, series_start(now)), now)
+        rows = metrics.traffic(conn, min(_hour_of(start), series_start(now)), start, now)
     counted = figures(rows, start, now)
     return Summary(
         now=now,

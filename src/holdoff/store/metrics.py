@@ -2,7 +2,7 @@
 
 Which rows count is decided here, in SQL that means the same on SQLite and PostgreSQL; only the
 arithmetic on times differs (``julianday`` on SQLite, ``extract(epoch ...)`` on PostgreSQL) and lives in
-:func:`_seconds`.
+:func:`_seconds` and :func:`_hour_index`.
 
 Occurrences are read from the timeline (``alert_events``), because the ``alerts`` row only keeps the
 current occurrence: an occurrence *opens* with a trigger from nothing or from resolved, *resolves*
@@ -17,14 +17,16 @@ pure function, :func:`holdoff.service.summary.figures`.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import (
     ColumnElement,
     Connection,
     Float,
+    Integer,
     and_,
     bindparam,
+    case,
     cast,
     extract,
     func,
@@ -88,13 +90,15 @@ def state_counts(conn: Connection) -> dict[str, int]:
 
 @dataclass(frozen=True)
 class Traffic:
-    """What arrived and what paged at one instant: the rows the card, the chart and the API count."""
+    """Alerts in and pages out in one part of an hour: the rows the card, the chart and the API count."""
 
     at: datetime
+    """Where the part starts: the hour's start, or the period's start when it falls inside the hour.
+    No later than the events it stands for, in their hour and on their side of the period's start."""
     alerts_in: int
-    """Occurrences that opened at ``at`` (whatever became of them later)."""
+    """Occurrences that opened (whatever became of them later)."""
     pages_out: int
-    """Paging messages first queued at ``at``, once per message however many channels it went to."""
+    """Paging messages first queued, once per message however many channels it went to."""
 
 
 def _message_key() -> ColumnElement[str]:
@@ -103,31 +107,64 @@ def _message_key() -> ColumnElement[str]:
     return func.substr(n.dedup_key, 1, func.length(n.dedup_key) - func.length(n.channel) - 1)
 
 
-def traffic(conn: Connection, since: datetime, until: datetime) -> list[Traffic]:
-    """Alerts in and pages out from ``since`` to ``until`` (both included), one row per instant that
-    had any, oldest first.
+def _hour_index(
+    at: ColumnElement[datetime], start: ColumnElement[datetime], dialect: str
+) -> ColumnElement[int]:
+    """Whole hours from ``start`` to ``at`` (``at`` is never before ``start``)."""
+    if dialect == "postgresql":
+        return cast(func.floor(extract("epoch", at - start) / 3600), Integer)
+    # julianday is a float of days: round the difference to milliseconds so an event on the hour is
+    # not counted in the hour before; CAST truncates toward zero, which is floor for values >= 0.
+    seconds = func.round((func.julianday(at) - func.julianday(start)) * 86_400.0, 3)
+    return cast(seconds / 3600.0, Integer)
+
+
+def traffic(conn: Connection, first_hour: datetime, since: datetime, until: datetime) -> list[Traffic]:
+    """Alerts in and pages out from ``first_hour`` (on the hour) to ``until`` (included), one row per
+    hour that had any and per side of ``since`` (the period's start), oldest first.
 
     An alert in is an occurrence that opened (see the module docstring): counted when it arrives,
     pending included, however it ends. A page out is an escalation or reminder message queued to the
     outbox, alert and incident messages alike, counted once however many channels it went to and
     whatever its delivery does afterwards (the channels page and each alert's page show deliveries).
+    Which period and hour a row counts in is :func:`holdoff.service.summary.figures`'s to say; rows
+    are grouped here only so a busy day is a few dozen rows, not one per event.
     """
+    if first_hour != first_hour.replace(minute=0, second=0, microsecond=0) or first_hour > since:
+        raise ValueError(f"first_hour {first_hour.isoformat()} must be on the hour and not after since")
+    dialect = conn.dialect.name
+    origin = _at(first_hour, "first_hour")
+    split = _at(since, "split")
+
+    def grouped(at: ColumnElement[datetime]) -> tuple[ColumnElement[int], ColumnElement[int]]:
+        return _hour_index(at, origin, dialect).label("hour"), case((at >= split, 1), else_=0).label("side")
+
     e = alert_events.c
-    opened = select(e.at, func.count()).where(_between(e.at, since, until), _opens()).group_by(e.at)
+    hour, side = grouped(e.at)
+    opened = (
+        select(hour, side, func.count())
+        .where(_between(e.at, first_hour, until), _opens())
+        .group_by(hour, side)
+    )
     n = notifications.c
     messages = (
         select(func.min(n.created_at).label("first_at"))
-        .where(n.kind.in_(PAGE_KINDS), _between(n.created_at, since, until))
+        .where(n.kind.in_(PAGE_KINDS), _between(n.created_at, first_hour, until))
         .group_by(_message_key())
         .subquery()
     )
-    paged = select(messages.c.first_at, func.count()).group_by(messages.c.first_at)
-    rows: dict[datetime, list[int]] = {}
-    for at, count in conn.execute(opened):
-        rows.setdefault(at, [0, 0])[0] += int(count)
-    for at, count in conn.execute(paged):
-        rows.setdefault(at, [0, 0])[1] += int(count)
-    return [Traffic(at, alerts_in, pages_out) for at, (alerts_in, pages_out) in sorted(rows.items())]
+    page_hour, page_side = grouped(messages.c.first_at)
+    paged = select(page_hour, page_side, func.count()).group_by(page_hour, page_side)
+    counts: dict[tuple[int, int], list[int]] = {}
+    for index, after, count in conn.execute(opened):
+        counts.setdefault((int(index), int(after)), [0, 0])[0] += int(count)
+    for index, after, count in conn.execute(paged):
+        counts.setdefault((int(index), int(after)), [0, 0])[1] += int(count)
+    rows = []
+    for (index, after), (alerts_in, pages_out) in sorted(counts.items()):
+        start = first_hour + timedelta(hours=index)
+        rows.append(Traffic(max(start, since) if after else start, alerts_in, pages_out))
+    return rows
 
 
 @dataclass(frozen=True)
