@@ -12,6 +12,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from holdoff.api.app import create_app
+from holdoff.ingest.registry import BY_NAME, NAMES, SOURCES
+from holdoff.replay.stream import parse_lines
 from holdoff.runtime import Runtime
 from holdoff.settings import Settings
 
@@ -38,6 +40,19 @@ VALID = {
     "/webhooks/securityhub": "securityhub-finding-asff.json",
     "/webhooks/generic": None,
     "/coralogix/webhook": "coralogix-webhook-minimal.json",
+}
+
+
+# One sample body per source of the table, in table order: a source added to the table without a
+# sample here fails test_every_source_of_the_table_has_a_sample_here.
+TABLE_SAMPLES = {
+    "coralogix": "coralogix-webhook-minimal.json",
+    "alertmanager": "alertmanager-webhook-firing.json",
+    "grafana": "grafana-webhook-firing.json",
+    "cloudwatch": "cloudwatch-alarm-sns.json",
+    "aws-health": "aws-health-eventbridge-lifecycle.json",
+    "securityhub": "securityhub-finding-asff.json",
+    "generic": None,
 }
 
 
@@ -77,6 +92,40 @@ def test_reference_sample_is_accepted_and_stored(
     assert [a["state"] for a in body["alerts"]] == states
     source = endpoint.rsplit("/", 1)[1]
     assert {a["source"] for a in stored(client)} == {source}
+
+
+def test_every_source_of_the_table_has_a_sample_here() -> None:
+    assert list(TABLE_SAMPLES) == list(NAMES)
+
+
+@pytest.mark.parametrize(
+    ("source", "method"),
+    [(source.name, method) for source in SOURCES for method in source.methods],
+)
+def test_every_source_is_reachable_over_http_and_replayable_to_the_same_alerts(
+    client: TestClient, source: str, method: str
+) -> None:
+    body = sample(TABLE_SAMPLES[source])
+    response = client.request(method, BY_NAME[source].endpoint, json=body)
+    assert response.status_code == 202, response.text
+    over_http = sorted((a["source"], a["fingerprint"], a["state"]) for a in stored(client))
+    settings: Settings = client.app.state.runtime.settings  # type: ignore[attr-defined]
+    line = json.dumps({"at": "2026-11-22T08:00:00Z", "webhook": source, "body": body})
+    replayed = sorted(
+        (item.event.source, item.event.fingerprint, item.event.action.value)
+        for item in parse_lines([line], settings)
+    )
+    assert over_http and [(src, fp) for src, fp, _ in over_http] == [(src, fp) for src, fp, _ in replayed]
+    answer_to = {"triggered": "pending", "resolved": "resolved"}
+    assert [state for *_, state in over_http] == [answer_to[action] for *_, action in replayed]
+
+
+def test_the_index_and_the_api_docs_list_every_source_of_the_table(client: TestClient) -> None:
+    index = client.get("/", headers={"Accept": "application/json"}).json()
+    assert index["webhooks"] == {source.name: source.endpoint for source in SOURCES}
+    paths = client.get("/openapi.json").json()["paths"]
+    for source in SOURCES:
+        assert sorted(paths[source.endpoint]) == sorted(method.lower() for method in source.methods)
 
 
 def test_sns_posts_json_as_text_plain(client: TestClient) -> None:

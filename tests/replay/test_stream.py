@@ -52,6 +52,56 @@ def test_a_raw_alertmanager_webhook_is_parsed_by_the_source_parser() -> None:
     assert {item.event.source for item in items} == {"alertmanager"}
 
 
+def webhook_line(source: str, body: object, at: str = "2026-11-22T08:00:00Z") -> str:
+    return json.dumps({"at": at, "webhook": source, "body": body})
+
+
+def test_a_raw_coralogix_webhook_is_replayed() -> None:
+    body = {"alert_id": "cx-1", "alert_name": "CPU Spike", "alert_action": "TRIGGERED"}
+    [item] = parse_lines([webhook_line("coralogix", body)], SETTINGS)
+    assert (item.event.source, item.event.fingerprint, item.event.name) == ("coralogix", "cx-1", "CPU Spike")
+    assert item.event.action is Action.TRIGGERED
+
+
+def test_a_raw_cloudwatch_sns_notification_is_replayed_without_checking_its_signature() -> None:
+    envelope = json.loads((REFERENCE / "cloudwatch-alarm-sns.json").read_text())
+    envelope["Signature"] = "not a signature at all"
+    [item] = parse_lines([webhook_line("cloudwatch", envelope)], SETTINGS)
+    assert (item.event.source, item.event.name) == ("cloudwatch", "web-cpu-high")
+    assert item.event.action is Action.TRIGGERED
+
+
+def test_an_sns_body_recorded_as_the_posted_text_is_read_as_its_json() -> None:
+    text = (REFERENCE / "cloudwatch-alarm-sns.json").read_text()
+    [item] = parse_lines([webhook_line("cloudwatch", text)], SETTINGS)
+    assert item.event.name == "web-cpu-high"
+
+
+@pytest.mark.parametrize("kind", ["SubscriptionConfirmation", "UnsubscribeConfirmation"])
+def test_an_sns_subscription_handshake_in_a_recording_stands_for_no_alert(kind: str) -> None:
+    handshake = {
+        "Type": kind,
+        "MessageId": "m-1",
+        "Token": "t" * 32,
+        "TopicArn": "arn:aws:sns:us-east-1:111122223333:ops-alarms",
+        "Message": "You have chosen to subscribe to the topic",
+        "SubscribeURL": "https://sns.us-east-1.amazonaws.com/?Action=ConfirmSubscription",
+        "Timestamp": "2026-11-22T07:55:12.123Z",
+    }
+    assert list(parse_lines([webhook_line("cloudwatch", handshake)], SETTINGS)) == []
+
+
+def test_insufficient_data_follows_the_setting_as_the_route_does() -> None:
+    envelope = json.loads((REFERENCE / "cloudwatch-alarm-sns.json").read_text())
+    message = json.loads(envelope["Message"])
+    envelope["Message"] = json.dumps({**message, "NewStateValue": "INSUFFICIENT_DATA"})
+    text = webhook_line("cloudwatch", envelope)
+    assert list(parse_lines([text], SETTINGS)) == []
+    resolving = Settings(cloudwatch_insufficient_data="resolved")
+    [item] = parse_lines([text], resolving)
+    assert item.event.action is Action.RESOLVED
+
+
 @pytest.mark.parametrize(
     ("text", "message"),
     [
@@ -62,7 +112,14 @@ def test_a_raw_alertmanager_webhook_is_parsed_by_the_source_parser() -> None:
         (line(fingerprint=""), "line 1: fingerprint: String should have at least 1 character"),
         (
             json.dumps({"at": "2026-11-16T00:00:00Z", "webhook": "nagios", "body": {}}),
-            "unknown webhook 'nagios'",
+            "unknown webhook 'nagios'; known: coralogix, alertmanager, grafana, cloudwatch",
+        ),
+        (webhook_line("coralogix", {"alert_id": "x", "alert_action": "EXPLODED"}), "alert_action: unknown"),
+        (webhook_line("cloudwatch", {"Type": "Notification"}), "Message: missing"),
+        (webhook_line("cloudwatch", "[1, 2]"), "body: the text holds list, not a JSON object"),
+        (
+            json.dumps({"at": "2026-11-22T08:00:00", "webhook": "coralogix", "body": {}}),
+            "at: needs a time zone",
         ),
     ],
 )
