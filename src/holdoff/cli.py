@@ -45,13 +45,13 @@ def serve(
     config: ConfigFile = None,
 ) -> None:
     """Run the service: HTTP API, grace-window scheduler and notification sender."""
-    from holdoff import logs, server
+    from holdoff import logging_setup, server
     from holdoff.auth.access import check_start
 
     given = (("host", host), ("port", port), ("workers", workers))
     given_values = {key: value for key, value in given if value is not None}
     settings = _load(env_file, config, **given_values)
-    logs.configure(settings.log_level, settings.log_format, settings.secrets())
+    logging_setup.configure(settings.log_level, settings.log_format, settings.secrets())
     refusal = check_start(settings)  # protected mode: no credentials on a public address
     if refusal is not None:
         typer.echo(f"holdoff: {refusal}", err=True)

@@ -19,10 +19,10 @@ from holdoff.ingest.sns import SnsVerifier, get_status_https
 from holdoff.notify.channel import Channel
 from holdoff.notify.registry import build_channels, describe_channels
 from holdoff.policy_config import POLICY_SETTINGS, build_policy
-from holdoff.service.actions import ActionLinks
 from holdoff.service.channel_health import ChannelHealth
 from holdoff.service.channel_set import ChannelSet
 from holdoff.service.ingest_queue import IngestQueue
+from holdoff.service.links import ActionLinks
 from holdoff.service.mediation import Mediator
 from holdoff.service.sender import OutboxSender, RetryPolicy
 from holdoff.service.silences import Silences
@@ -81,7 +81,7 @@ class Runtime:
         self.silences = Silences(
             self.db, clock, self.scheduler_signal, on_change=self.mediator.silences_changed
         )
-        self.actions = ActionLinks(
+        self.links = ActionLinks(
             self.db,
             clock,
             settings.resolved_public_url,
@@ -93,7 +93,7 @@ class Runtime:
             else None,
         )
         if settings.action_links:
-            self.mediator.links = self.actions
+            self.mediator.links = self.links
         self.sns_verifier = SnsVerifier()
         self.sns_fetch_status: Callable[[str], int] = get_status_https
         self.sender = OutboxSender(
@@ -142,7 +142,7 @@ class Runtime:
 
     def start(self) -> None:
         migrate.upgrade(self.db)
-        self.actions.secret()  # read (or make) the signing key now, not inside a write transaction
+        self.links.secret()  # read (or make) the signing key now, not inside a write transaction
         for line in describe_channels(self.settings):
             log.info("channel %s", line)
         log.info(

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from holdoff.actions.tokens import TokenRefused, sign, verify
+from holdoff.links.tokens import TokenRefused, sign, verify
 
 SECRET = b"k" * 32
 NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)

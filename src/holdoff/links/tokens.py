@@ -18,8 +18,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Literal
 
-Action = Literal["acknowledge", "resolve", "silence", "acknowledge-incident"]
-ACTIONS: tuple[Action, ...] = ("acknowledge", "resolve", "silence", "acknowledge-incident")
+LinkAction = Literal["acknowledge", "resolve", "silence", "acknowledge-incident"]
+"""What a link does (not :class:`holdoff.mediate.model.Action`, the events the core decides on)."""
+LINK_ACTIONS: tuple[LinkAction, ...] = ("acknowledge", "resolve", "silence", "acknowledge-incident")
 
 
 class TokenRefused(Exception):
@@ -33,7 +34,7 @@ class TokenRefused(Exception):
 
 @dataclass(frozen=True)
 class Claim:
-    action: Action
+    action: LinkAction
     target: int
     """The alert id (or the incident id for acknowledge-incident)."""
     expires_at: datetime
@@ -50,7 +51,7 @@ def _unb64(text: str) -> bytes:
     return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
 
-def sign(secret: bytes, action: Action, target: int, *, expires_at: datetime, occurrence: int = 0) -> str:
+def sign(secret: bytes, action: LinkAction, target: int, *, expires_at: datetime, occurrence: int = 0) -> str:
     payload = {
         "a": action,
         "t": target,
@@ -80,7 +81,7 @@ def verify(secret: bytes, token: str, now: datetime) -> Claim:
         nonce = str(payload["n"])
     except (KeyError, TypeError, ValueError):
         raise TokenRefused("this link is damaged; open the alert in Holdoff instead") from None
-    if action not in ACTIONS:
+    if action not in LINK_ACTIONS:
         raise TokenRefused("this link asks for an action Holdoff does not know")
     if now >= expires_at:
         raise TokenRefused(

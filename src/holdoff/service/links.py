@@ -14,11 +14,10 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import Connection
 
-from holdoff.actions.tokens import Action, Claim, TokenRefused, sign, verify
 from holdoff.clock import Clock
+from holdoff.links.tokens import Claim, LinkAction, TokenRefused, sign, verify
 from holdoff.mediate.matchers import Matcher, MatchType
-from holdoff.mediate.model import Action as AlertAction
-from holdoff.mediate.model import AlertRecord, NotificationKind
+from holdoff.mediate.model import Action, AlertRecord, NotificationKind
 from holdoff.notify.message import ActionLink
 from holdoff.service.mediation import Mediator
 from holdoff.service.silences import Silences, SilenceSpec
@@ -48,7 +47,7 @@ class LinkRefused(Exception):
 
 @dataclass(frozen=True)
 class Preview:
-    action: Action
+    action: LinkAction
     label: str
     what: str
     """What the button will do, in words."""
@@ -103,7 +102,7 @@ class ActionLinks:
             return []
         return [self._link("acknowledge-incident", incident_id, 0, now)]
 
-    def _link(self, action: Action, target: int, occurrence: int, now: datetime) -> ActionLink:
+    def _link(self, action: LinkAction, target: int, occurrence: int, now: datetime) -> ActionLink:
         token = sign(self.secret(), action, target, expires_at=now + self.ttl, occurrence=occurrence)
         return ActionLink(action=action, label=_LABELS[action], url=f"{self.public_url}/actions/{token}")
 
@@ -145,7 +144,7 @@ class ActionLinks:
             return Done(
                 f"silenced {stored.record.name} until {silence.silence.ends_at:%H:%M} UTC (silence #{silence.silence.id})"
             )
-        action = AlertAction.ACKNOWLEDGED if claim.action == "acknowledge" else AlertAction.RESOLVED
+        action = Action.ACKNOWLEDGED if claim.action == "acknowledge" else Action.RESOLVED
 
         def consume(conn: Connection, record: AlertRecord) -> None:
             if claim.occurrence and record.occurrence != claim.occurrence:

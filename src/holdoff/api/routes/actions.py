@@ -15,7 +15,7 @@ from fastapi.responses import HTMLResponse
 
 from holdoff.api.deps import RuntimeDep
 from holdoff.mediate.engine import InvalidTransition
-from holdoff.service.actions import LinkRefused
+from holdoff.service.links import LinkRefused
 from holdoff.service.mediation import AlertNotFound, IncidentNotFound
 
 router = APIRouter(prefix="/actions", tags=["actions"])
@@ -44,7 +44,7 @@ def _refused(exc: LinkRefused) -> HTMLResponse:
 @router.get("/{token}", response_class=HTMLResponse, include_in_schema=False)
 async def preview(token: Token, runtime: RuntimeDep) -> HTMLResponse:
     try:
-        found = await run_in_threadpool(runtime.actions.preview, token)
+        found = await run_in_threadpool(runtime.links.preview, token)
     except LinkRefused as exc:
         return _refused(exc)
     form = (
@@ -61,7 +61,7 @@ async def use(
 ) -> HTMLResponse:
     actor = (by.strip() or "someone") + " (action link)"
     try:
-        done = await run_in_threadpool(runtime.actions.use, token, actor=actor)
+        done = await run_in_threadpool(runtime.links.use, token, actor=actor)
     except LinkRefused as exc:
         return _refused(exc)
     except (AlertNotFound, IncidentNotFound) as exc:
