@@ -304,6 +304,16 @@ class NoiseRuleConfig(BaseModel):
     action: NoiseAction
     severity: Severity | None = None
 
+    @field_validator("match")
+    @classmethod
+    def _selects_some_alerts(cls, value: tuple[Matcher, ...]) -> tuple[Matcher, ...]:
+        if not value:
+            raise ValueError(
+                "a noise rule needs at least one matcher: with none it would act on every alert "
+                "(write match: '{alertname=~\".+\"}' if that is what you mean)"
+            )
+        return value
+
     @model_validator(mode="after")
     def _severity_goes_with_its_action(self) -> NoiseRuleConfig:
         if self.action is NoiseAction.SEVERITY and self.severity is None:
@@ -354,6 +364,16 @@ class InhibitRuleConfig(BaseModel):
     source_match: Matchers
     target_match: Matchers
     equal: list[Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_.\-]*$")]] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _selects_some_alerts(self) -> InhibitRuleConfig:
+        if not self.source_match and not self.target_match:
+            raise ValueError(
+                "source_match and target_match are both empty: every alert would mute every other "
+                "alert with equal labels; give at least one of them a matcher (to merge alerts, use "
+                "group_by on a route)"
+            )
+        return self
 
     def to_rule(self) -> InhibitRule:
         return InhibitRule(self.name, self.source_match, self.target_match, tuple(self.equal))

@@ -261,6 +261,16 @@ class SilenceIn(BaseModel):
     created_by: CreatedBy = Field(description="Who is silencing (kept on update).")
     comment: Comment = Field(description="Why; shown in each muted alert's timeline.")
 
+    @field_validator("matchers")
+    @classmethod
+    def _at_least_one(cls, value: list[MatcherIn]) -> list[MatcherIn]:
+        if not value:
+            raise ValueError(
+                'no matchers: a silence needs at least one matcher, e.g. {alertname="HighCPU"} '
+                "(one without any would mute every alert)"
+            )
+        return value
+
     @field_validator("duration")
     @classmethod
     def _duration_parses(cls, value: str | None) -> str | None:
