@@ -8,18 +8,15 @@ a parser module and one entry here (see :class:`~holdoff.ingest.source.Source`).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from holdoff.ingest import alertmanager, aws_health, generic, grafana, securityhub, sns_delivery
 from holdoff.ingest.coralogix import CoralogixWebhook
-from holdoff.ingest.source import Source
+from holdoff.ingest.source import Source, SourceSettings
 from holdoff.mediate.model import AlertEvent
 
-if TYPE_CHECKING:
-    from holdoff.settings import Settings
 
-
-def _coralogix(raw: dict[str, Any], _: Settings) -> list[AlertEvent]:
+def _coralogix(raw: dict[str, Any], _: SourceSettings) -> list[AlertEvent]:
     return [CoralogixWebhook.model_validate(raw).to_event(raw)]
 
 

@@ -9,21 +9,18 @@ trusted as recorded, and a handshake in it stands for no alert.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from holdoff.ingest import cloudwatch
 from holdoff.ingest.sns import SnsEnvelope, SnsRejected, confirm_subscription
-from holdoff.ingest.source import GateTools, Refused
+from holdoff.ingest.source import GateTools, Refused, SourceSettings
 from holdoff.mediate.model import AlertEvent
-
-if TYPE_CHECKING:
-    from holdoff.settings import Settings
 
 HANDSHAKES = frozenset({"SubscriptionConfirmation", "UnsubscribeConfirmation"})
 """SNS message types that are about the subscription itself, not an alarm."""
 
 
-def gate(raw: dict[str, Any], settings: Settings, tools: GateTools) -> str | None:
+def gate(raw: dict[str, Any], settings: SourceSettings, tools: GateTools) -> str | None:
     """Check a live delivery; answer the subscription handshake without parsing."""
     envelope = SnsEnvelope.model_validate(raw)
     if settings.sns_topic_arns and envelope.TopicArn not in settings.sns_topic_arns:
@@ -41,7 +38,7 @@ def gate(raw: dict[str, Any], settings: Settings, tools: GateTools) -> str | Non
     return None
 
 
-def parse(raw: dict[str, Any], settings: Settings) -> list[AlertEvent]:
+def parse(raw: dict[str, Any], settings: SourceSettings) -> list[AlertEvent]:
     """The events of one SNS ``Notification``; a subscription handshake stands for none."""
     if raw.get("Type") in HANDSHAKES:
         return []

@@ -10,17 +10,33 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any, Protocol
 
 from pydantic import BaseModel
 
+from holdoff.ingest.cloudwatch import InsufficientData
+from holdoff.ingest.generic import GenericMapping
 from holdoff.ingest.sns import SnsVerifier
 from holdoff.mediate.model import AlertEvent
 
-if TYPE_CHECKING:
-    from holdoff.settings import Settings
 
-Parse = Callable[[dict[str, Any], "Settings"], list[AlertEvent]]
+class SourceSettings(Protocol):
+    """The settings sources read (``holdoff.settings.Settings`` has them); ingest needs nothing else of it."""
+
+    @property
+    def generic(self) -> GenericMapping: ...
+
+    @property
+    def cloudwatch_insufficient_data(self) -> InsufficientData: ...
+
+    @property
+    def sns_topic_arns(self) -> list[str]: ...
+
+    @property
+    def sns_verify_signatures(self) -> bool: ...
+
+
+Parse = Callable[[dict[str, Any], SourceSettings], list[AlertEvent]]
 """The events one decoded webhook body stands for (none is allowed). Raises pydantic's
 ``ValidationError`` or :class:`~holdoff.ingest.errors.PayloadError` (a 422, or a bad replay line)."""
 
@@ -35,7 +51,7 @@ class GateTools(Protocol):
     def sns_fetch_status(self) -> Callable[[str], int]: ...
 
 
-Gate = Callable[[dict[str, Any], "Settings", GateTools], "str | None"]
+Gate = Callable[[dict[str, Any], SourceSettings, GateTools], "str | None"]
 """Steps a *live* request takes before parsing: authenticity checks and handshakes a recording never
 needs. Blocking (it may fetch over the network), so the route runs it in a thread. Returns None to go
 on and parse, or a text to answer 200 with it and store nothing; raises :class:`Refused`."""
