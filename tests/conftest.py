@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from tests.support.databases import (  # noqa: F401
+    empty_database,
+    migrated_database,
+    postgres_template,
+    sqlite_template,
+)
 from tests.support.postgres import postgres_database_url, postgres_server  # noqa: F401
 from tests.support.server import ARTIFACTS_DIRNAME, holdoff_process  # noqa: F401
 from tests.support.smtp_sink import smtp_sink  # noqa: F401
@@ -18,13 +23,18 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 @pytest.fixture(params=["sqlite", "postgresql"], ids=["sqlite", "postgresql"])
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """A fresh, empty database per test, once on SQLite and once on a real PostgreSQL.
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A fresh database per test at the newest schema, once on SQLite and once on a real PostgreSQL.
 
-    PostgreSQL is only started (once per session) when a ``postgresql`` case actually runs.
+    Each is a copy of a template migrated once per session (tests/support/databases.py); Holdoff's
+    own ``migrate.upgrade`` at start finds it at head. PostgreSQL is only started (once per session)
+    when a ``postgresql`` case actually runs.
     """
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'holdoff.db'}"
-    else:
-        server = request.getfixturevalue("postgres_server")
-        yield server.fresh_database(request.node.name)
+    return migrated_database(request, request.param, tmp_path)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"], ids=["sqlite", "postgresql"])
+def empty_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A fresh database per test with no schema at all, on SQLite and on PostgreSQL: for the tests of
+    the migrations themselves, which must start from nothing."""
+    return empty_database(request, request.param, tmp_path)

@@ -12,8 +12,8 @@ from holdoff.store.db import Database
 from holdoff.store.tables import metadata
 
 
-def test_migrations_match_the_table_definitions(database_url: str) -> None:
-    db = Database(database_url)
+def test_migrations_match_the_table_definitions(empty_database_url: str) -> None:
+    db = Database(empty_database_url)
     try:
         migrate.upgrade(db)
         with db.engine.connect() as connection:
@@ -24,8 +24,8 @@ def test_migrations_match_the_table_definitions(database_url: str) -> None:
         db.dispose()
 
 
-def test_processes_starting_together_migrate_once(database_url: str) -> None:
-    databases = [Database(database_url) for _ in range(4)]
+def test_processes_starting_together_migrate_once(empty_database_url: str) -> None:
+    databases = [Database(empty_database_url) for _ in range(4)]
     errors: list[BaseException] = []
     barrier = threading.Barrier(len(databases))
 

@@ -272,6 +272,32 @@ class PostgresServer:
         """Create a uniquely named database (derived from ``hint``) and return its SQLAlchemy URL."""
         return self.create_database(unique_database_name(hint))
 
+    def clone_database(self, template: str, hint: str = "test") -> str:
+        """A uniquely named copy of database ``template`` (schema and rows); returns its SQLAlchemy URL.
+
+        Nobody may be connected to ``template`` meanwhile (PostgreSQL refuses to copy a database in
+        use). On PostgreSQL 15 and later the copy is made with ``STRATEGY FILE_COPY``: the files are
+        copied after a checkpoint, which with ``fsync`` off is several times faster than the default
+        WAL-logged copy of every block.
+        """
+        name = unique_database_name(hint)
+        if not _DB_NAME_RE.fullmatch(template):
+            raise ValueError(f"template name must match {_DB_NAME_RE.pattern}: {template!r}")
+        with self.connect() as conn:
+            statement = sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(
+                sql.Identifier(name), sql.Identifier(template)
+            )
+            if conn.info.server_version >= 150000:
+                statement = sql.SQL("{} STRATEGY FILE_COPY").format(statement)
+            try:
+                conn.execute(statement)
+            except psycopg.Error as exc:
+                raise PostgresError(
+                    f"CREATE DATABASE {name} TEMPLATE {template} failed: {exc}\n"
+                    f"--- server log tail ---\n{self.log_tail()}"
+                ) from exc
+        return self.url(name)
+
     # ----------------------------------------------------------------- internals
     def _make_tmpdir(self) -> Path:
         base = self._base_dir or Path(tempfile.gettempdir())
@@ -426,11 +452,27 @@ def unique_database_name(hint: str = "test") -> str:
     return f"{stem}_{uuid.uuid4().hex[:10]}"
 
 
+def memory_backed_dir(candidate: Path = Path("/dev/shm")) -> Path | None:
+    """``/dev/shm`` when it is a writable directory (Linux's tmpfs), else None (the system temp dir).
+
+    Even with ``fsync`` off, every ``CREATE DATABASE`` makes and removes hundreds of files, and on a
+    journaling disk file system that costs 0.1-0.3 s; in memory it costs about 15 ms. The cluster is
+    thrown away at the end of the session, so nothing is lost by keeping it in memory.
+    """
+    try:
+        usable = candidate.is_dir() and os.access(candidate, os.W_OK | os.X_OK)
+    except OSError:
+        return None
+    return candidate if usable else None
+
+
 # --------------------------------------------------------------------- fixtures
 @pytest.fixture(scope="session")
 def postgres_server(request: pytest.FixtureRequest) -> Iterator[PostgresServer]:
     """One PostgreSQL cluster for the whole test session; its log is kept in test-artifacts/."""
-    server = PostgresServer(keep_log=artifacts_root(request.config) / "postgresql.log")
+    server = PostgresServer(
+        base_dir=memory_backed_dir(), keep_log=artifacts_root(request.config) / "postgresql.log"
+    )
     server.start()  # On failure this raises with the server's log tail in the message.
     try:
         yield server

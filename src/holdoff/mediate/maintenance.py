@@ -29,7 +29,11 @@ class MaintenanceWindow:
             # Between the last start we computed and the start after it: no cron evaluation needed.
             return known[1] if now < known[1] else None
         local = now.astimezone(ZoneInfo(self.timezone))
-        started = next(CronSim(self.cron, local + timedelta(seconds=1), reverse=True))
+        # The latest start at or before ``now``. CronSim counts whole seconds and, going backwards,
+        # steps one second before a whole-second instant but only drops the fraction of any other:
+        # starting from the next whole second therefore lands on the start at ``now`` itself and never
+        # on one later in the same second (which would hide a window still open until that start).
+        started = next(CronSim(self.cron, local.replace(microsecond=0) + timedelta(seconds=1), reverse=True))
         following = next(CronSim(self.cron, started + timedelta(seconds=1)))
         ends = started + self.duration
         span = (started.astimezone(UTC), ends.astimezone(UTC), following.astimezone(UTC))
