@@ -14,8 +14,8 @@ from tests.support.databases import (  # noqa: F401
 )
 from tests.support.postgres import postgres_database_url, postgres_server  # noqa: F401
 from tests.support.server import ARTIFACTS_DIRNAME, holdoff_process  # noqa: F401
-from tests.support.smtp_sink import smtp_sink  # noqa: F401
-from tests.support.teams_receiver import teams_receiver  # noqa: F401
+from tests.support.smtp_sink import _smtp_sink_server, smtp_sink  # noqa: F401
+from tests.support.teams_receiver import _teams_receiver_server, teams_receiver  # noqa: F401
 
 
 def pytest_configure(config: pytest.Config) -> None:

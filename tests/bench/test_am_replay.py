@@ -225,6 +225,7 @@ GROUP_INTERVAL = 60.0
 60 s also keeps every resolve (60 s after a group's first flush) off a group_interval tick."""
 
 
+@pytest.mark.slow
 def test_replay_into_a_real_alertmanager(tmp_path: Path) -> None:
     """~75 s of stream at x10: one incident (root + 2 symptoms, 60 s, one alertname each), a 5 s
     transient and a 45 s one. Alertmanager pages once per alertname group after group_wait; the 5 s

@@ -17,7 +17,7 @@ from tests.support.server import HoldoffProcess, StartHoldoff, _safe_dirname, ar
 
 sync_api = pytest.importorskip("playwright.sync_api")
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
 CHROMIUM = Path("/usr/bin/chromium")
 WAIT_MS = 15_000

@@ -13,13 +13,13 @@ from tests.e2e import (
     mail_alert_id,
     mail_subject,
     notifications_by,
-    quiet_period,
     service_env,
     teams_alert_id,
     teams_title,
     timestamp,
 )
 from tests.support.server import StartHoldoff
+from tests.support.settle import wait_until_every_deadline_passed, wait_until_settled
 from tests.support.smtp_sink import SmtpSink
 from tests.support.teams_receiver import TeamsReceiver
 
@@ -41,7 +41,7 @@ def test_escalations_that_fell_due_while_the_service_was_down_are_sent_exactly_o
     assert time.monotonic() - started < grace, "triggering took longer than the grace window"
     assert len(set(ids)) == 20
 
-    time.sleep(5.0)  # every deadline passes while nothing runs
+    wait_until_every_deadline_passed(database_url)  # while nothing runs
     assert smtp_sink.messages == []
     assert teams_receiver.requests == []
 
@@ -49,7 +49,7 @@ def test_escalations_that_fell_due_while_the_service_was_down_are_sent_exactly_o
     assert server.port == port
     smtp_sink.wait_for(20, timeout=15)
     teams_receiver.wait_for(20, timeout=15)
-    quiet_period(3.0)
+    wait_until_settled(database_url)
 
     mails = smtp_sink.messages
     cards = teams_receiver.requests
@@ -98,7 +98,7 @@ def test_restart_inside_the_grace_window_keeps_every_deadline_on_time_and_pages_
 
     smtp_sink.wait_for(5, timeout=grace + 8)
     teams_receiver.wait_for(5, timeout=5)
-    quiet_period(2.0)
+    wait_until_settled(database_url)
 
     mails = smtp_sink.messages
     cards = teams_receiver.requests

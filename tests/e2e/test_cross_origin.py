@@ -140,6 +140,7 @@ def run_attack(page: sync_api.Page, site: OtherSite, server: HoldoffProcess, ale
     return outcome
 
 
+@pytest.mark.slow
 def test_a_page_of_another_origin_can_neither_suppress_nor_read_the_feed_nor_silence(
     holdoff_process: StartHoldoff, tmp_path: Path, other_site: OtherSite, browser_page: sync_api.Page
 ) -> None:
@@ -166,6 +167,7 @@ def test_a_page_of_another_origin_can_neither_suppress_nor_read_the_feed_nor_sil
     assert api.alert(alert_id)["state"] == "acknowledged"
 
 
+@pytest.mark.slow
 def test_the_same_page_gets_through_once_its_origin_is_allowed(
     holdoff_process: StartHoldoff, tmp_path: Path, other_site: OtherSite, browser_page: sync_api.Page
 ) -> None:
@@ -182,6 +184,7 @@ def test_the_same_page_gets_through_once_its_origin_is_allowed(
     assert api.alert(alert_id)["state"] == "suppressed"
 
 
+@pytest.mark.slow
 def test_an_action_link_still_works_in_the_browser(
     holdoff_process: StartHoldoff, tmp_path: Path, teams_receiver: TeamsReceiver, browser_page: sync_api.Page
 ) -> None:

@@ -14,11 +14,11 @@ from tests.e2e import (
     mail_alert_id,
     mail_subject,
     notifications_by,
-    quiet_period,
     service_env,
     teams_alert_id,
 )
 from tests.support.server import StartHoldoff
+from tests.support.settle import wait_until_settled
 from tests.support.smtp_sink import SmtpSink
 from tests.support.teams_receiver import TeamsReceiver
 
@@ -54,7 +54,7 @@ def test_two_processes_on_one_postgresql_escalate_each_alert_exactly_once_and_su
 
     smtp_sink.wait_for(30, timeout=GRACE + 15)
     teams_receiver.wait_for(30, timeout=10)
-    quiet_period(2.0)
+    wait_until_settled(database_url)
     mails = smtp_sink.messages
     assert len(mails) == 30, Counter(mail_subject(mail) for mail in mails).most_common(3)
     assert Counter(mail_alert_id(mail) for mail in mails) == Counter(ids)
@@ -81,7 +81,7 @@ def test_two_processes_on_one_postgresql_escalate_each_alert_exactly_once_and_su
 
     smtp_sink.wait_for(36, timeout=GRACE + 10)
     teams_receiver.wait_for(36, timeout=10)
-    quiet_period(2.0)
+    wait_until_settled(database_url)  # the dead process's leased messages included
     late_mails = smtp_sink.messages[30:]
     assert len(late_mails) == 6, [mail_subject(mail) for mail in late_mails]
     assert Counter(mail_alert_id(mail) for mail in late_mails) == Counter(orphaned + survivors)

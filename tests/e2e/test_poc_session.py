@@ -16,8 +16,9 @@ from typing import Any
 
 import pytest
 
-from tests.e2e import Api, quiet_period, service_env, teams_alert_id, teams_text, teams_title
+from tests.e2e import Api, service_env, teams_alert_id, teams_text, teams_title
 from tests.support.server import HoldoffProcess, StartHoldoff
+from tests.support.settle import wait_until_settled
 from tests.support.smtp_sink import SmtpSink
 from tests.support.teams_receiver import TeamsReceiver
 
@@ -115,7 +116,7 @@ def test_poc_curl_session_holds_a_transient_alert_and_posts_one_teams_message(
     assert teams_title(message) == "Resolved on its own: CPU Spike Test"
     assert "Nobody was paged" in teams_text(message)
 
-    quiet_period(1.5)
+    wait_until_settled(database_url)
     assert len(teams_receiver.requests) == 1
     assert smtp_sink.messages == []
     [alert] = api.alerts()

@@ -31,7 +31,6 @@ from tests.e2e import (
     mail_alert_id,
     mail_subject,
     notifications_by,
-    quiet_period,
     service_env,
     teams_alert_id,
     teams_text,
@@ -43,10 +42,11 @@ from tests.support import prometheus as prometheus_support
 from tests.support.metrics_endpoint import MetricsEndpoint
 from tests.support.prometheus import AlertmanagerProcess, AlertRule, PrometheusProcess, webhook_config
 from tests.support.server import HoldoffProcess, StartHoldoff
+from tests.support.settle import wait_until_settled
 from tests.support.smtp_sink import SmtpSink
 from tests.support.teams_receiver import TeamsReceiver
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
 # The fixtures of tests/support/metrics_endpoint.py and tests/support/prometheus.py
 # (tests/conftest.py is not ours to extend).
@@ -231,7 +231,7 @@ def test_rules_firing_through_alertmanager_are_held_escalated_and_resolved(
     assert teams_title(cards[2]).startswith(f"RESOLVED: {OUTAGE}")
 
     # Nothing more: no second email for the blip, no repeated notifications.
-    quiet_period(1.5)
+    wait_until_settled(database_url)
     outage = stack.api.alert(outage["id"])
     for kind in ("escalated", "resolved"):
         for channel in ("email", "teams"):

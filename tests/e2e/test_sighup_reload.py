@@ -5,12 +5,14 @@ from __future__ import annotations
 import os
 import signal
 import time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
 from tests.e2e import Api, service_env
 from tests.support.server import StartHoldoff
+from tests.support.settle import wait_until_settled
 
 pytestmark = pytest.mark.e2e
 
@@ -50,5 +52,6 @@ def test_sighup_applies_new_routes_and_keeps_serving(
     assert "route db" in answer["summary"]
     _wait_for_state(api, answer["alert_id"], "escalated", timeout=8)
     other = api.trigger("web-1", "Slow page")
-    time.sleep(2)
+    # Had web-1 taken the db route's 1 s grace, its deadline would fire within these two seconds.
+    wait_until_settled(database_url, timers_due_by=datetime.now(UTC) + timedelta(seconds=2))
     assert api.request("GET", f"/alerts/{other['alert_id']}").json()["state"] == "pending"

@@ -6,9 +6,10 @@ from collections import Counter
 
 import pytest
 
-from tests.e2e import Api, quiet_period, service_env, teams_alert_id, teams_title
+from tests.e2e import Api, service_env, teams_alert_id, teams_title
 from tests.support.net import poll
 from tests.support.server import StartHoldoff
+from tests.support.settle import wait_until_settled
 from tests.support.smtp_sink import SmtpSink
 from tests.support.teams_receiver import ReceivedRequest, TeamsReceiver
 
@@ -49,7 +50,7 @@ def test_transient_messages_held_up_by_a_teams_outage_arrive_exactly_once_after_
         return [r for r in teams_receiver.received if "HoldoffChannelFailing" not in teams_title(r)]
 
     poll(lambda: len(probes()) >= 5, OUTAGE_SECONDS + 10)
-    quiet_period(1.5)
+    wait_until_settled(database_url)
     delivered = probes()
     assert len(delivered) == 5, [request.describe() for request in teams_receiver.requests]
     assert Counter(teams_alert_id(request) for request in delivered) == Counter(ids)

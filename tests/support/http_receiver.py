@@ -97,6 +97,9 @@ class HttpReceiver(Generic[R]):
         self._failures: dict[str, Failure] = {}
         self._delays: dict[str, float] = {}
         self._stopping = threading.Event()
+        self._generation = 0
+        """Bumped by :meth:`reset`: a request that began before is not recorded (see :meth:`_record`)."""
+        self._local = threading.local()
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
 
@@ -111,6 +114,8 @@ class HttpReceiver(Generic[R]):
             protocol_version = receiver.protocol_version
 
             def _receive(self) -> None:
+                with receiver._lock:
+                    receiver._local.generation = receiver._generation
                 receiver._handle(self)
 
             def log_message(self, format: str, *args: Any) -> None:  # keep test output quiet
@@ -196,6 +201,20 @@ class HttpReceiver(Generic[R]):
         if seconds:
             self._stopping.wait(seconds)
 
+    def reset(self) -> None:
+        """Forget every request and programmed behaviour, as a new receiver would, for the next test.
+
+        A request still being answered (a delayed one, say) is woken and, because it began before
+        the reset, not recorded: a shared receiver shows each test only what was sent during it.
+        """
+        with self._lock:
+            self._generation += 1
+            self._requests.clear()
+            self._failures.clear()
+            self._delays.clear()
+        self._stopping.set()  # wakes handlers waiting out a delay
+        self._stopping.clear()
+
     def recover(self) -> None:
         """Stop failing and stop delaying."""
         with self._lock:
@@ -216,7 +235,8 @@ class HttpReceiver(Generic[R]):
 
     def _record(self, record: R) -> None:
         with self._lock:
-            self._requests.append(record)
+            if getattr(self._local, "generation", self._generation) == self._generation:
+                self._requests.append(record)
 
     def wait_for(self, n: int, timeout: float = 5.0) -> list[R]:
         """Wait until at least ``n`` requests counted (:meth:`_counted`) arrived; return those."""

@@ -3,7 +3,8 @@
 :class:`SmtpSink` is an aiosmtpd server on 127.0.0.1 that keeps every message it accepts as a
 :class:`ReceivedMail`. A test can make it refuse senders, recipients or message data, or require a login.
 
-The ``smtp_sink`` fixture starts a sink for one test and stops it afterwards.
+The ``smtp_sink`` fixture hands each test a sink that has kept nothing and refuses nothing; one server
+serves the whole session (see :func:`tests.support.net.shared`).
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
 
-from tests.support.net import poll
+from tests.support.net import poll, shared
 
 
 @dataclass(frozen=True)
@@ -45,6 +46,8 @@ class _SinkHandler:
     mail_from_reply: str | None = None
     data_reply: str | None = None
     rcpt_replies: dict[str, str] = field(default_factory=dict)
+    generations: dict[int, int] = field(default_factory=dict)
+    """Per envelope in progress: the sink's generation when its MAIL FROM came."""
 
     async def handle_MAIL(
         self, server: SMTP, session: Session, envelope: Envelope, address: str, mail_options: list[str]
@@ -55,6 +58,7 @@ class _SinkHandler:
             return self.mail_from_reply
         envelope.mail_from = address
         envelope.mail_options.extend(mail_options)
+        self.generations[id(envelope)] = self.sink._generation
         return "250 OK"
 
     async def handle_RCPT(
@@ -76,13 +80,14 @@ class _SinkHandler:
         parsed = email.message_from_bytes(raw, policy=email.policy.default)
         assert isinstance(parsed, EmailMessage)
         self.sink._store(
+            self.generations.pop(id(envelope), self.sink._generation),
             ReceivedMail(
                 mail_from=str(envelope.mail_from),
                 rcpt_tos=list(envelope.rcpt_tos),
                 message=parsed,
                 raw=raw,
                 at=time.time(),
-            )
+            ),
         )
         return "250 Message accepted for delivery"
 
@@ -107,6 +112,8 @@ class SmtpSink:
         self.credentials = credentials
         self._lock = threading.Lock()
         self._messages: list[ReceivedMail] = []
+        self._generation = 0
+        """Bumped by :meth:`reset`: a mail whose transaction began before is not kept."""
         self.handler = _SinkHandler(self)
         self._controller: _EphemeralController | None = None
 
@@ -155,6 +162,13 @@ class SmtpSink:
     def refuse_data(self, reply: str = "554 5.7.1 Message rejected") -> None:
         self.handler.data_reply = reply
 
+    def reset(self) -> None:
+        """Forget every message and refusal, as a new sink would, for the next test."""
+        with self._lock:
+            self._generation += 1
+            self._messages.clear()
+        self.recover()
+
     def recover(self) -> None:
         self.handler.mail_from_reply = None
         self.handler.data_reply = None
@@ -175,9 +189,10 @@ class SmtpSink:
             )
         return self.messages
 
-    def _store(self, mail: ReceivedMail) -> None:
+    def _store(self, generation: int, mail: ReceivedMail) -> None:
         with self._lock:
-            self._messages.append(mail)
+            if generation == self._generation:
+                self._messages.append(mail)
 
     def _authenticate(
         self, server: SMTP, session: Session, envelope: Envelope, mechanism: str, auth_data: Any
@@ -191,7 +206,13 @@ class SmtpSink:
         return AuthResult(success=False, handled=False)
 
 
-@pytest.fixture
-def smtp_sink() -> Iterator[SmtpSink]:
+@pytest.fixture(scope="session")
+def _smtp_sink_server() -> Iterator[SmtpSink]:
     with SmtpSink() as sink:
         yield sink
+
+
+@pytest.fixture
+def smtp_sink(_smtp_sink_server: SmtpSink) -> Iterator[SmtpSink]:
+    """A sink that has kept nothing and refuses nothing; one server serves the whole session."""
+    yield from shared(_smtp_sink_server)

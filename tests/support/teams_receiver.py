@@ -4,7 +4,8 @@
 path with the right ``sig``, 404 to any other path and 401 to a wrong ``sig``. A test can tell it to
 fail or to answer slowly. It records every request as a :class:`ReceivedRequest`.
 
-The ``teams_receiver`` fixture starts a receiver for one test and stops it afterwards.
+The ``teams_receiver`` fixture hands each test a receiver that has seen nothing and is programmed to
+nothing; one server serves the whole session (see :func:`tests.support.net.shared`).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from typing import Any
 import pytest
 
 from tests.support.http_receiver import Failure, HttpReceiver, Incoming, encode_answer, parse_json
+from tests.support.net import shared
 
 
 @dataclass(frozen=True)
@@ -169,7 +171,12 @@ def _error(code: str, message: str) -> str:
     return json.dumps({"error": {"code": code, "message": message}})
 
 
-@pytest.fixture
-def teams_receiver() -> Iterator[TeamsReceiver]:
+@pytest.fixture(scope="session")
+def _teams_receiver_server() -> Iterator[TeamsReceiver]:
     with TeamsReceiver() as receiver:
         yield receiver
+
+
+@pytest.fixture
+def teams_receiver(_teams_receiver_server: TeamsReceiver) -> Iterator[TeamsReceiver]:
+    yield from shared(_teams_receiver_server)
