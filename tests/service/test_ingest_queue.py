@@ -17,8 +17,11 @@ class RecordingGroups:
     def __init__(self) -> None:
         self.batches: list[list[int]] = []
         self.gate = threading.Event()
+        self.entered = threading.Event()
+        """Set once a batch is being written (and held at the gate)."""
 
     def __call__(self, groups: Sequence[Sequence[AlertEvent]]) -> list[list[Applied] | Exception]:
+        self.entered.set()
         self.gate.wait(5)
         self.batches.append([len(group) for group in groups])
         results: list[list[Applied] | Exception] = []
@@ -45,9 +48,10 @@ def test_webhooks_submitted_while_a_batch_is_written_form_the_next_batch() -> No
 
     async def scenario() -> list[list[Applied]]:
         first = asyncio.create_task(queue.submit([event("e-0")]))
-        await asyncio.sleep(0.05)  # the first batch is now blocked in the writer thread
+        assert await asyncio.to_thread(groups.entered.wait, 5)  # the first batch is blocked in the writer
         rest = [asyncio.create_task(queue.submit([event(f"e-{n}")])) for n in range(1, 51)]
-        await asyncio.sleep(0.05)
+        while len(queue._waiting) < 50:  # every later webhook is queued behind it
+            await asyncio.sleep(0)
         groups.gate.set()
         return await asyncio.gather(first, *rest)
 
@@ -82,7 +86,8 @@ def test_a_webhook_is_never_split_across_batches_and_batches_stay_bounded() -> N
     async def scenario() -> None:
         tasks = [asyncio.create_task(queue.submit([event(f"e-{n}")] * 3)) for n in range(10)]
         tasks.append(asyncio.create_task(queue.submit([event("e-99")] * 12)))
-        await asyncio.sleep(0.05)
+        # Every submit runs before the writer it starts, so all are queued once a batch is written.
+        assert await asyncio.to_thread(groups.entered.wait, 5)
         groups.gate.set()
         await asyncio.gather(*tasks)
 
