@@ -16,13 +16,14 @@ from pathlib import Path
 from holdoff.clock import Clock, system_clock
 from holdoff.config_file import ConfigError
 from holdoff.ingest.sns import SnsVerifier, get_status_https
+from holdoff.links.signer import LinkSigner
 from holdoff.notify.channel import Channel
 from holdoff.notify.registry import build_channels, describe_channels
 from holdoff.policy_config import POLICY_SETTINGS, build_policy
 from holdoff.service.channel_health import ChannelHealth
 from holdoff.service.channel_set import ChannelSet
 from holdoff.service.ingest_queue import IngestQueue
-from holdoff.service.links import ActionLinks
+from holdoff.service.links import LinkHandler, LinkSecret
 from holdoff.service.mediation import Mediator
 from holdoff.service.sender import OutboxSender, RetryPolicy
 from holdoff.service.silences import Silences
@@ -68,10 +69,24 @@ class Runtime:
         self.channels = channels if channels is not None else build_channels(settings)
         self.worker_id = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
         self.outbox_signal = threading.Event()
+        self.link_secret = LinkSecret(
+            self.db,
+            clock,
+            hashlib.sha256(settings.action_secret.get_secret_value().encode()).digest()
+            if settings.action_secret is not None
+            else None,
+        )
+        self.signer = LinkSigner(
+            self.link_secret,
+            settings.resolved_public_url,
+            timedelta(hours=settings.action_link_hours),
+            enabled=settings.action_links,
+        )
         self.mediator = Mediator(
             self.db,
             build_policy(settings),
             channels=ChannelSet({name: channel.kinds for name, channel in self.channels.items()}),
+            links=self.signer,
             public_url=settings.resolved_public_url,
             clock=clock,
             outbox_signal=self.outbox_signal,
@@ -81,19 +96,9 @@ class Runtime:
         self.silences = Silences(
             self.db, clock, self.scheduler_signal, on_change=self.mediator.silences_changed
         )
-        self.links = ActionLinks(
-            self.db,
-            clock,
-            settings.resolved_public_url,
-            mediator=self.mediator,
-            silences=self.silences,
-            ttl=timedelta(hours=settings.action_link_hours),
-            secret=hashlib.sha256(settings.action_secret.get_secret_value().encode()).digest()
-            if settings.action_secret is not None
-            else None,
+        self.links = LinkHandler(
+            self.db, clock, signer=self.signer, mediator=self.mediator, silences=self.silences
         )
-        if settings.action_links:
-            self.mediator.links = self.links
         self.sns_verifier = SnsVerifier()
         self.sns_fetch_status: Callable[[str], int] = get_status_https
         self.sender = OutboxSender(
@@ -142,7 +147,7 @@ class Runtime:
 
     def start(self) -> None:
         migrate.upgrade(self.db)
-        self.links.secret()  # read (or make) the signing key now, not inside a write transaction
+        self.link_secret()  # read (or make) the signing key now, not inside a write transaction
         for line in describe_channels(self.settings):
             log.info("channel %s", line)
         log.info(

@@ -1,7 +1,7 @@
-"""The in-memory shell around the mediation core, for replay: the same :func:`~holdoff.mediate.engine.decide`
-and :mod:`~holdoff.mediate.grouping` as the service, with state in dictionaries and the durable timers
-(grace deadlines, chain steps, maintenance and quiet-hours ends, incident messages, digests) in a heap,
-fired in time order by a simulated clock.
+"""The in-memory shell around the mediation core, for replay: the same :func:`~holdoff.mediate.engine.decide`,
+:func:`~holdoff.mediate.dispatch.dispatch` and :mod:`~holdoff.mediate.grouping` as the service, with state
+in dictionaries and the durable timers (grace deadlines, chain steps, maintenance and quiet-hours ends,
+incident messages, digests) in a heap, fired in time order by a simulated clock.
 """
 
 from __future__ import annotations
@@ -13,15 +13,9 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from holdoff.mediate.dispatch import Destination, Routed, dispatch
 from holdoff.mediate.engine import decide
-from holdoff.mediate.grouping import (
-    PAGING_KINDS,
-    Grouping,
-    IncidentRecord,
-    flush,
-    join,
-    open_incident,
-)
+from holdoff.mediate.grouping import PAGING_KINDS, IncidentRecord, flush, join, open_incident
 from holdoff.mediate.inhibit import Inhibitor, identity
 from holdoff.mediate.model import (
     OPEN_STATES,
@@ -33,10 +27,11 @@ from holdoff.mediate.model import (
     Outcome,
     Resolution,
 )
-from holdoff.mediate.policy import Policy
+from holdoff.mediate.policy import Facts, Policy
 from holdoff.mediate.routing import Plan
 from holdoff.mediate.silence import match_labels
 
+_OUTBOX, _DIGEST = Destination.OUTBOX, Destination.DIGEST
 HELD_ON_PURPOSE = frozenset({"inhibited", "maintenance", "silenced", "quiet_hours"})
 """Hold-backs the policy asks for: an escalation they delay is not late."""
 
@@ -149,7 +144,10 @@ class Simulator:
 
     def _apply(self, key: str, event: AlertEvent, now: datetime) -> None:
         before = self.records.get(key)
-        outcome = decide(before, event, now, self.policy, (), self._inhibitors())
+        inhibitors = self._inhibitor_list
+        if inhibitors is None:
+            inhibitors = self._inhibitors()
+        outcome = decide(before, event, now, self.policy, (), inhibitors)
         after = outcome.alert
         if not outcome.changed and not outcome.notifications:
             if self._sink is not None:
@@ -178,15 +176,15 @@ class Simulator:
             self._inhibited.setdefault(after.inhibited_by, set()).add(key)
         if self._sink is not None:
             self._record(now, key, event.action, outcome)
-        if outcome.notifications:
-            self._digest(outcome, now)
-        plan = facts.plan
-        if plan.grouping is not None and facts.group_key is not None:
-            self._group(key, facts.group_key, outcome, plan.grouping, plan.group_route, now)
-            return
-        for notify in outcome.notifications:
-            if not notify.digest and notify.channels:
-                self._send(Message(now, notify.kind, notify.channels, (key,)))
+        messages, joins, opens = dispatch(outcome, facts)
+        if messages:
+            for item in messages:
+                if item.destination is _OUTBOX:
+                    self._send(Message(now, item.notify.kind, item.channels, (key,)))
+                elif item.destination is _DIGEST:
+                    self._digest(item, after.name, now)
+        if joins:
+            self._group(key, facts, opens, outcome, now)
 
     def _count(
         self,
@@ -267,34 +265,33 @@ class Simulator:
 
     # --- messages ----------------------------------------------------------------------------------
 
-    def _digest(self, outcome: Outcome, now: datetime) -> None:
-        """Queue the lines of ``outcome``'s digest messages on their channels' next digests."""
-        for notify in outcome.notifications:
-            if notify.digest:
-                for channel in notify.channels:
-                    queue = self._digests.setdefault(channel, [])
-                    if not queue:
-                        self._push(now + self.policy.digest_interval, "digest", channel)
-                    queue.append((now, f"{notify.kind.value}: {outcome.alert.name}"))
-                    self.stats.digest_lines += 1
+    def _digest(self, routed: Routed, name: str, now: datetime) -> None:
+        """Queue a digest message's line on its channels' next digests."""
+        for channel in routed.channels:
+            queue = self._digests.setdefault(channel, [])
+            if not queue:
+                self._push(now + self.policy.digest_interval, "digest", channel)
+            queue.append((now, f"{routed.notify.kind.value}: {name}"))
+            self.stats.digest_lines += 1
 
-    def _group(
-        self, key: str, gkey: str, outcome: Outcome, grouping: Grouping, route: str, now: datetime
-    ) -> None:
+    def _group(self, key: str, facts: Facts, opens: bool, outcome: Outcome, now: datetime) -> None:
+        """Fold ``outcome`` into the incident of its group (opening one if ``opens`` allows)."""
+        gkey = facts.group_key
+        plan = facts.plan
+        assert gkey is not None and plan.grouping is not None
         current = self._incidents.get(gkey)
         if current is None:
-            if not outcome.alert.is_open and not any(
-                not n.digest and n.channels for n in outcome.notifications
-            ):
+            if not opens:
                 return
             self.stats.incidents += 1
             labels = match_labels(outcome.alert)
             current = _OpenIncident(
-                self.stats.incidents, open_incident(grouping, route, outcome.alert, labels, now)
+                self.stats.incidents,
+                open_incident(plan.grouping, plan.group_route, outcome.alert, labels, now),
             )
             self._incidents[gkey] = current
         before = current.record.flush_at
-        current.record = join(current.record, grouping, key, outcome, now)
+        current.record = join(current.record, plan.grouping, key, outcome, now)
         due = current.record.flush_at
         if due is not None and due <= now:
             self._flush_incident(gkey, now)

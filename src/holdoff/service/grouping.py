@@ -8,20 +8,19 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy import Connection
 from sqlalchemy.exc import IntegrityError
 
-from holdoff.mediate.grouping import Grouping, IncidentRecord, flush, join, open_incident
+from holdoff.links.signer import LinkSigner
+from holdoff.mediate.dispatch import IncidentJoin, Routed, taking
+from holdoff.mediate.grouping import IncidentRecord, flush, join, open_incident
 from holdoff.mediate.inhibit import identity
-from holdoff.mediate.model import AlertRecord, NotificationKind, Notify, Outcome
+from holdoff.mediate.model import AlertRecord, NotificationKind, Outcome
 from holdoff.mediate.silence import match_labels
 from holdoff.notify.message import render, render_digest, render_incident
 from holdoff.service.channel_set import ChannelSet
-
-if TYPE_CHECKING:
-    from holdoff.service.mediation import LinkMaker
 from holdoff.store import digests as digest_store
 from holdoff.store import incidents as incident_store
 from holdoff.store import outbox
@@ -37,10 +36,8 @@ class Grouped:
 
     alert_id: int
     outcome: Outcome
-    grouping: Grouping
-    route: str
-    key: str
-    """The incident group it joins (the policy's :attr:`~holdoff.mediate.policy.Facts.group_key`)."""
+    incident: IncidentJoin
+    """The incident group it joins, as :func:`holdoff.mediate.dispatch.dispatch` decided."""
 
 
 @dataclass
@@ -57,24 +54,24 @@ def fold(
     *,
     public_url: str,
     channels: ChannelSet,
-    links: LinkMaker | None = None,
+    links: LinkSigner,
 ) -> list[dict[str, Any]]:
     """Fold the alerts' outcomes into their open incidents (opening them as needed); returns the outbox
-    rows of messages already due (a zero ``group_wait``)."""
-    keyed = [(item.key, match_labels(item.outcome.alert), item) for item in items]
-    stored = incident_store.lock_open(conn, {item.key for item in items})
+    rows of messages already due (a zero ``group_wait``, or a later message whose interval has passed)."""
+    keyed = [(item.incident.key, match_labels(item.outcome.alert), item) for item in items]
+    stored = incident_store.lock_open(conn, {item.incident.key for item in items})
     slots: list[_Slot] = [_Slot(s.id, s.record) for s in stored.values()]
     current = {slot.record.key: slot for slot in slots}
     for key, labels, item in keyed:
         slot = current.get(key)
         alert = item.outcome.alert
         if slot is None or not slot.record.is_open:
-            if not alert.is_open and not _groupable(item.outcome.notifications):
-                continue  # resolved outside any open incident (e.g. grouping was just turned on)
-            slot = _Slot(None, open_incident(item.grouping, item.route, alert, labels, now))
+            if not item.incident.opens:
+                continue
+            slot = _Slot(None, open_incident(item.incident.grouping, item.incident.route, alert, labels, now))
             slots.append(slot)
             current[key] = slot
-        slot.record = join(slot.record, item.grouping, identity(alert), item.outcome, now)
+        slot.record = join(slot.record, item.incident.grouping, identity(alert), item.outcome, now)
         slot.dirty = True
     rows: list[dict[str, Any]] = []
     for slot in slots:
@@ -89,10 +86,6 @@ def fold(
     return rows
 
 
-def _groupable(notifications: Sequence[Notify]) -> bool:
-    return any(not n.digest and n.channels for n in notifications)
-
-
 def _flush(
     conn: Connection,
     incident_id: int,
@@ -100,29 +93,25 @@ def _flush(
     now: datetime,
     public_url: str,
     channels: ChannelSet,
-    links: LinkMaker | None,
+    links: LinkSigner,
 ) -> list[dict[str, Any]]:
     """Save the incident, sending what is due."""
     after, messages = flush(record, now)
     rows = []
     for notify in messages:
         message = render_incident(incident_id, after, notify, now, public_url)
-        if links is not None:
-            message = message.model_copy(
-                update={"actions": links.for_incident(notify.kind, incident_id, now)}
-            )
-        for channel in notify.channels:
-            if channels.takes(channel, notify.kind):
-                rows.append(
-                    outbox.row(
-                        incident_id=incident_id,
-                        occurrence=0,
-                        channel=channel,
-                        message=message,
-                        now=now,
-                        sequence=notify.sequence,
-                    )
+        message.actions = links.for_incident(notify.kind, incident_id, now)
+        for channel in taking(notify.channels, notify.kind, channels):
+            rows.append(
+                outbox.row(
+                    incident_id=incident_id,
+                    occurrence=0,
+                    channel=channel,
+                    message=message,
+                    now=now,
+                    sequence=notify.sequence,
                 )
+            )
     incident_store.save(conn, incident_id, after, now)
     return rows
 
@@ -134,7 +123,7 @@ def flush_due(
     *,
     public_url: str,
     channels: ChannelSet,
-    links: LinkMaker | None = None,
+    links: LinkSigner,
 ) -> list[dict[str, Any]]:
     """Send the collected messages of every incident whose timer has passed."""
     rows: list[dict[str, Any]] = []
@@ -144,20 +133,13 @@ def flush_due(
 
 
 def digest_rows(
-    alert_id: int,
-    alert: AlertRecord,
-    notify: Notify,
-    now: datetime,
-    public_url: str,
-    channels: ChannelSet,
+    alert_id: int, alert: AlertRecord, routed: Routed, now: datetime, public_url: str
 ) -> list[dict[str, Any]]:
-    """The digest lines for one alert message collected instead of sent."""
-    line = render(alert_id, alert, notify.kind, now, public_url).title
-    return [
-        digest_store.item_row(channel, notify.kind, alert_id, line, now)
-        for channel in notify.channels
-        if channels.takes(channel, NotificationKind.DIGEST)
-    ]
+    """The digest lines for one alert message collected instead of sent (on ``routed.channels``, those
+    that take digests)."""
+    kind = routed.notify.kind
+    line = render(alert_id, alert, kind, now, public_url).title
+    return [digest_store.item_row(channel, kind, alert_id, line, now) for channel in routed.channels]
 
 
 def send_digests(

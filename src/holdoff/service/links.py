@@ -1,4 +1,4 @@
-"""Action links: made for each message that pages someone, used once from the message itself.
+"""Action links, used once from the message itself (they are made by :mod:`holdoff.links.signer`).
 
 A link opens a page saying what it will do, with one button (a POST): chat and mail previewers that
 fetch links on their own never act. The POST checks the token (signature, expiry), records it as used
@@ -15,25 +15,17 @@ from datetime import datetime, timedelta
 from sqlalchemy import Connection
 
 from holdoff.clock import Clock
-from holdoff.links.tokens import Claim, LinkAction, TokenRefused, sign, verify
+from holdoff.links.signer import LABELS, LinkSigner
+from holdoff.links.tokens import Claim, LinkAction, TokenRefused
 from holdoff.mediate.matchers import Matcher, MatchType
-from holdoff.mediate.model import Action, AlertRecord, NotificationKind
-from holdoff.notify.message import ActionLink
+from holdoff.mediate.model import Action, AlertRecord
 from holdoff.service.mediation import Mediator
 from holdoff.service.silences import Silences, SilenceSpec
 from holdoff.store import action_tokens
 from holdoff.store import alerts as alert_store
 from holdoff.store.db import Database
 
-LINK_KINDS = frozenset({NotificationKind.ESCALATED, NotificationKind.REMINDER})
-"""Messages that carry action links: those that ask someone to act."""
 SILENCE_FOR = timedelta(hours=1)
-_LABELS = {
-    "acknowledge": "Acknowledge",
-    "resolve": "Resolve",
-    "silence": "Silence 1h",
-    "acknowledge-incident": "Acknowledge all",
-}
 
 
 class LinkRefused(Exception):
@@ -58,55 +50,42 @@ class Done:
     what: str
 
 
-class ActionLinks:
-    def __init__(
-        self,
-        db: Database,
-        clock: Clock,
-        public_url: str,
-        *,
-        mediator: Mediator,
-        silences: Silences,
-        ttl: timedelta,
-        secret: bytes | None = None,
-    ) -> None:
-        self.mediator = mediator
-        self.silences = silences
+class LinkSecret:
+    """The signing key: the configured ``action_secret``, or the installation's shared one (made by the
+    first process that asks, stored in the database, read by the others)."""
+
+    def __init__(self, db: Database, clock: Clock, configured: bytes | None = None) -> None:
         self.db = db
         self.clock = clock
-        self.public_url = public_url.rstrip("/")
-        self.ttl = ttl
-        self._secret = secret
+        self._secret = configured
         self._lock = threading.Lock()
 
-    def secret(self) -> bytes:
+    def __call__(self) -> bytes:
         with self._lock:
             if self._secret is None:
                 with self.db.transaction() as conn:
                     self._secret = action_tokens.shared_secret(conn, self.clock())
             return self._secret
 
-    # --- making links -------------------------------------------------------------------------------
 
-    def for_alert(
-        self, kind: NotificationKind, alert_id: int, occurrence: int, now: datetime
-    ) -> list[ActionLink]:
-        if kind not in LINK_KINDS:
-            return []
-        return [
-            self._link(action, alert_id, occurrence, now) for action in ("acknowledge", "resolve", "silence")
-        ]
+class LinkHandler:
+    """Uses the links a :class:`~holdoff.links.signer.LinkSigner` made: the page says what a link will do,
+    the button does it once."""
 
-    def for_incident(self, kind: NotificationKind, incident_id: int, now: datetime) -> list[ActionLink]:
-        if kind not in LINK_KINDS:
-            return []
-        return [self._link("acknowledge-incident", incident_id, 0, now)]
-
-    def _link(self, action: LinkAction, target: int, occurrence: int, now: datetime) -> ActionLink:
-        token = sign(self.secret(), action, target, expires_at=now + self.ttl, occurrence=occurrence)
-        return ActionLink(action=action, label=_LABELS[action], url=f"{self.public_url}/actions/{token}")
-
-    # --- using them ---------------------------------------------------------------------------------
+    def __init__(
+        self,
+        db: Database,
+        clock: Clock,
+        *,
+        signer: LinkSigner,
+        mediator: Mediator,
+        silences: Silences,
+    ) -> None:
+        self.db = db
+        self.clock = clock
+        self.signer = signer
+        self.mediator = mediator
+        self.silences = silences
 
     def preview(self, token: str) -> Preview:
         claim = self._claim(token)
@@ -114,7 +93,7 @@ class ActionLinks:
             if action_tokens.was_used(conn, claim.nonce):
                 raise LinkRefused("this link has already been used; each link acts once", 410)
             what = self._describe(conn, claim)
-        return Preview(claim.action, _LABELS[claim.action], what)
+        return Preview(claim.action, LABELS[claim.action], what)
 
     def use(self, token: str, *, actor: str) -> Done:
         claim = self._claim(token)
@@ -160,7 +139,7 @@ class ActionLinks:
 
     def _claim(self, token: str) -> Claim:
         try:
-            return verify(self.secret(), token, self.clock())
+            return self.signer.read(token, self.clock())
         except TokenRefused as exc:
             raise LinkRefused(exc.reason, 410 if exc.expired else 403) from None
 

@@ -5,15 +5,17 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any, TypeVar
 
 from sqlalchemy import Connection
 from sqlalchemy.exc import IntegrityError
 
 from holdoff.clock import Clock
+from holdoff.links.signer import LinkSigner
+from holdoff.mediate.dispatch import Destination, IncidentJoin, dispatch
 from holdoff.mediate.engine import InvalidTransition, decide
 from holdoff.mediate.inhibit import IDENTITY_SEPARATOR, Inhibitor, identity
 from holdoff.mediate.model import (
@@ -21,13 +23,13 @@ from holdoff.mediate.model import (
     AlertEvent,
     AlertRecord,
     AlertState,
-    NotificationKind,
+    Notify,
     Outcome,
     Resolution,
 )
 from holdoff.mediate.policy import Policy
 from holdoff.mediate.silence import Silence
-from holdoff.notify.message import ActionLink, render
+from holdoff.notify.message import render
 from holdoff.service import grouping
 from holdoff.service.channel_set import ChannelSet
 from holdoff.service.grouping import Grouped, GroupRace
@@ -42,20 +44,15 @@ from holdoff.store.db import Database
 log = logging.getLogger(__name__)
 
 SILENCE_REFRESH_SECONDS = 1.0
-RETRIES = 3
+RACE_ATTEMPTS = 3
+"""Tries of a write that raced another process (an insert of the same alert, an incident opened for the
+same group): the other process has committed by the next try, which decides again on its rows."""
 
 _HOW_TO_ENABLE = {
     "teams": "set TEAMS_WEBHOOK_URL",
     "email": "set EMAIL_TO, EMAIL_FROM and HOLDOFF_SMTP_HOST",
 }
-
-
-class LinkMaker(Protocol):
-    def for_alert(
-        self, kind: NotificationKind, alert_id: int, occurrence: int, now: datetime
-    ) -> list[ActionLink]: ...
-
-    def for_incident(self, kind: NotificationKind, incident_id: int, now: datetime) -> list[ActionLink]: ...
+_T = TypeVar("_T")
 
 
 class AlertNotFound(LookupError):
@@ -94,6 +91,30 @@ class _InsertRace(Exception):
     """A concurrent transaction inserted an identity this batch meant to insert."""
 
 
+_RACES = (_InsertRace, GroupRace)
+
+
+def _retrying(attempt: Callable[[], _T]) -> _T:
+    """``attempt()``, tried again (up to :data:`RACE_ATTEMPTS` in all) while it races another process."""
+    for _ in range(RACE_ATTEMPTS - 1):
+        try:
+            return attempt()
+        except _RACES:
+            continue
+    return attempt()
+
+
+@dataclass
+class _Rows:
+    """What one batch of decisions writes, gathered to be written with a few multi-row statements."""
+
+    changes: list[tuple[int, AlertRecord]] = field(default_factory=list)
+    timeline: list[dict[str, Any]] = field(default_factory=list)
+    outbox: list[dict[str, Any]] = field(default_factory=list)
+    digest: list[dict[str, Any]] = field(default_factory=list)
+    grouped: list[Grouped] = field(default_factory=list)
+
+
 class Mediator:
     """Runs events through :func:`holdoff.mediate.engine.decide` and commits what it decided."""
 
@@ -103,6 +124,7 @@ class Mediator:
         policy: Policy,
         *,
         channels: ChannelSet,
+        links: LinkSigner,
         public_url: str,
         clock: Clock,
         outbox_signal: threading.Event | None = None,
@@ -110,22 +132,17 @@ class Mediator:
         self.db = db
         self.policy = policy
         self.channels = channels
+        self.links = links
+        """Makes the action links of the messages that page, an alert's or an incident's."""
         self.public_url = public_url
         self.clock = clock
         self.outbox_signal = outbox_signal
-        self.links: LinkMaker | None = None
-        """Makes the action links of messages that page (set by the runtime)."""
         self._silences: list[Silence] = []
         self._silences_fresh_until = 0.0
 
     def apply(self, event: AlertEvent) -> Applied:
         """Apply a source's or operator's event to the alert with the event's identity."""
-        for _ in range(RETRIES - 1):
-            try:
-                return self._apply_one(event)
-            except GroupRace:
-                continue  # the other process's incident is committed by now: join it
-        return self._apply_one(event)
+        return _retrying(lambda: self._apply_one(event))
 
     def _apply_one(self, event: AlertEvent) -> Applied:
         now = self.clock()
@@ -174,16 +191,14 @@ class Mediator:
         return [self._apply_group(group) for group in groups]
 
     def _apply_group(self, events: Sequence[AlertEvent]) -> list[Applied] | Exception:
-        for _ in range(3):
-            try:
-                applied = self._apply_together(events)
-            except (_InsertRace, GroupRace):
-                continue  # the other process has committed its row by now; decide again on it
-            except Exception as exc:
-                return exc
-            self._signal(sum(a.queued for a in applied))
-            return applied
-        return RuntimeError("kept racing with other processes inserting the same alerts; try again")
+        try:
+            applied = _retrying(lambda: self._apply_together(events))
+        except _RACES:
+            return RuntimeError("kept racing with other processes inserting the same alerts; try again")
+        except Exception as exc:
+            return exc
+        self._signal(sum(a.queued for a in applied))
+        return applied
 
     def _apply_together(self, events: Sequence[AlertEvent]) -> list[Applied]:
         now = self.clock()
@@ -223,12 +238,7 @@ class Mediator:
         ``within`` runs in the same transaction once the alert is locked (an action link records its
         token as used there, and may refuse by raising): the action and its record commit together.
         """
-        for _ in range(RETRIES - 1):
-            try:
-                return self._apply_to(alert_id, action, actor=actor, note=note, within=within)
-            except GroupRace:
-                continue
-        return self._apply_to(alert_id, action, actor=actor, note=note, within=within)
+        return _retrying(lambda: self._apply_to(alert_id, action, actor=actor, note=note, within=within))
 
     def _apply_to(
         self,
@@ -285,170 +295,116 @@ class Mediator:
         return done, unchanged
 
     def fire_due(self, limit: int = 100) -> int:
-        """Fire every grace deadline and silence end that has passed; returns how many alerts changed.
+        """Fire every timer that has passed; returns how many alerts changed plus messages queued for
+        incidents and digests.
 
         The claimed rows stay locked until the transaction commits, so several processes sharing
         one PostgreSQL never fire the same deadline twice; a process that dies mid-way releases
         them by its transaction ending.
         """
         now = self.clock()
-        steps: list[_Step] = []
         with self.db.transaction() as conn:
             silences, inhibitors = self._mutes(conn, now)
-            ended = silence_store.claim_ended(conn, now, limit)
-            for silence_id in ended:
-                # Alerts whose escalation this silence muted: escalate now if they still fire.
-                for stored in alert_store.lock_muted_by(conn, silence_id):
-                    event = AlertEvent(stored.record.source, stored.record.fingerprint, Action.SILENCE_ENDED)
-                    steps.append(
-                        _Step(
-                            stored.id,
-                            decide(stored.record, event, now, self.policy, silences, inhibitors),
-                            event,
-                        )
-                    )
-            silence_store.mark_ended_handled(conn, ended, now)
-            # Escalation chain steps whose wait is over.
-            for stored in alert_store.claim_chain_due(conn, now, limit):
-                event = AlertEvent(stored.record.source, stored.record.fingerprint, Action.CHAIN_STEP_DUE)
-                steps.append(
-                    _Step(
-                        stored.id, decide(stored.record, event, now, self.policy, silences, inhibitors), event
-                    )
-                )
-            # Alerts a maintenance window kept from escalating, now that it is over.
-            for stored in alert_store.claim_maintenance_over(conn, now, limit):
-                event = AlertEvent(stored.record.source, stored.record.fingerprint, Action.MAINTENANCE_ENDED)
-                steps.append(
-                    _Step(
-                        stored.id, decide(stored.record, event, now, self.policy, silences, inhibitors), event
-                    )
-                )
-            # Alerts an inhibitor kept from escalating, now that it has resolved.
-            for stored in inhibitor_store.lock_released(conn, limit):
-                event = AlertEvent(stored.record.source, stored.record.fingerprint, Action.INHIBITION_ENDED)
-                steps.append(
-                    _Step(
-                        stored.id, decide(stored.record, event, now, self.policy, silences, inhibitors), event
-                    )
-                )
-            for stored in alert_store.claim_due(conn, now, limit):
-                event = AlertEvent(stored.record.source, stored.record.fingerprint, Action.DEADLINE_REACHED)
-                outcome = decide(stored.record, event, now, self.policy, silences, inhibitors)
-                if not outcome.changed:
+            steps: list[_Step] = []
+            for stored_id, record, event in _timers_due(conn, now, limit):
+                outcome = decide(record, event, now, self.policy, silences, inhibitors)
+                if event.action is Action.DEADLINE_REACHED and not outcome.changed:
                     # A deadline left on a row that is no longer pending: clear it so it is not claimed again.
-                    if (
-                        stored.record.deadline_at is not None
-                        and stored.record.state is not AlertState.PENDING
-                    ):
-                        alert_store.save(conn, stored.id, replace(outcome.alert, deadline_at=None), now)
+                    if record.deadline_at is not None and record.state is not AlertState.PENDING:
+                        alert_store.save(conn, stored_id, replace(outcome.alert, deadline_at=None), now)
                     continue
-                steps.append(_Step(stored.id, outcome, event))
-            fired = len(steps)
+                steps.append(_Step(stored_id, outcome, event))
             queued = sum(applied.queued for applied in self._write(conn, steps, now))
-            # Incidents whose collected messages are due, and digests.
-            due = grouping.flush_due(
+            collected = grouping.flush_due(
                 conn, now, limit, public_url=self.public_url, channels=self.channels, links=self.links
             )
-            due += grouping.send_digests(conn, now, limit, public_url=self.public_url, channels=self.channels)
-            outbox.enqueue(conn, due)
-            fired += len(due)
-            queued += len(due)
-        self._signal(queued)
-        return fired
+            collected += grouping.send_digests(
+                conn, now, limit, public_url=self.public_url, channels=self.channels
+            )
+            outbox.enqueue(conn, collected)
+        self._signal(queued + len(collected))
+        return len(steps) + len(collected)
 
     def _write(
         self, conn: Connection, steps: Sequence[_Step], now: datetime, *, save: bool = True
     ) -> list[Applied]:
-        """Store what the core decided: new alert states, timeline rows and outbox rows, together."""
-        results: list[Applied] = []
-        changes: list[tuple[int, AlertRecord]] = []
-        timeline_rows: list[dict[str, Any]] = []
-        outbox_rows: list[dict[str, Any]] = []
-        digest_rows: list[dict[str, Any]] = []
-        grouped: list[Grouped] = []
-        for step in steps:
-            outcome = step.outcome
-            summary = outcome.timeline.summary
-            queued = 0
-            if outcome.changed and not step.inserted:
-                changes.append((step.alert_id, outcome.alert))
-            facts = self.policy.facts(outcome.alert)
-            plan = facts.plan
-            if (
-                plan.grouping is not None
-                and facts.group_key is not None
-                and (outcome.changed or step.inserted)
-            ):
-                grouped.append(
-                    Grouped(step.alert_id, outcome, plan.grouping, plan.group_route, facts.group_key)
-                )
-            if outcome.recorded or step.inserted:
-                skipped: list[str] = []
-                for decision in outcome.notifications:
-                    if decision.digest:
-                        digest_rows += grouping.digest_rows(
-                            step.alert_id, outcome.alert, decision, now, self.public_url, self.channels
-                        )
-                        continue
-                    if plan.grouping is not None:
-                        continue  # sent with its incident's next message
-                    message = render(step.alert_id, outcome.alert, decision.kind, now, self.public_url)
-                    if self.links is not None:
-                        links = self.links.for_alert(
-                            decision.kind, step.alert_id, outcome.alert.occurrence, now
-                        )
-                        message = message.model_copy(update={"actions": links})
-                    for channel in decision.channels:
-                        if channel in self.channels and not self.channels.takes(channel, decision.kind):
-                            continue  # e.g. an acknowledgement to a channel that only posts messages
-                        if channel not in self.channels:
-                            skipped.append(f"{channel} ({_HOW_TO_ENABLE.get(channel, 'not configured')})")
-                            continue
-                        outbox_rows.append(
-                            outbox.row(
-                                alert_id=step.alert_id,
-                                occurrence=outcome.alert.occurrence,
-                                channel=channel,
-                                message=message,
-                                now=now,
-                                sequence=decision.sequence,
-                            )
-                        )
-                        queued += 1
-                if skipped:
-                    summary += "; not sent, channel not configured: " + ", ".join(skipped)
-                    log.debug("alert %s: %s", step.alert_id, summary)
-                timeline_rows.append(
-                    alert_store.event_row(
-                        step.alert_id,
-                        replace(outcome.timeline, summary=summary),
-                        now,
-                        actor=step.event.actor,
-                        payload=step.event.raw,
-                    )
-                )
-            results.append(
-                Applied(
-                    alert_id=step.alert_id,
-                    state=outcome.alert.state,
-                    occurrence=outcome.alert.occurrence,
-                    resolution=outcome.alert.resolution,
-                    summary=summary,
-                    queued=queued,
-                )
-            )
+        """Store what the core decided: new alert states, timeline rows, and each message where
+        :func:`~holdoff.mediate.dispatch.dispatch` sends it (outbox, incident, digest), together."""
+        rows = _Rows()
+        results = [self._gather(step, now, rows) for step in steps]
         if save:
-            alert_store.save_many(conn, changes, now)
+            alert_store.save_many(conn, rows.changes, now)
         self._sync_inhibitors(conn, steps)
-        alert_store.add_events(conn, timeline_rows)
-        if grouped:
-            outbox_rows += grouping.fold(
-                conn, grouped, now, public_url=self.public_url, channels=self.channels
+        alert_store.add_events(conn, rows.timeline)
+        if rows.grouped:
+            rows.outbox += grouping.fold(
+                conn, rows.grouped, now, public_url=self.public_url, channels=self.channels, links=self.links
             )
-        digest_store.add(conn, digest_rows, now, self.policy.digest_interval)
-        outbox.enqueue(conn, outbox_rows)
+        digest_store.add(conn, rows.digest, now, self.policy.digest_interval)
+        outbox.enqueue(conn, rows.outbox)
         return results
+
+    def _gather(self, step: _Step, now: datetime, rows: _Rows) -> Applied:
+        """Add one decided event's rows to ``rows``; what its caller learns."""
+        outcome = step.outcome
+        alert = outcome.alert
+        if outcome.changed and not step.inserted:
+            rows.changes.append((step.alert_id, alert))
+        facts = self.policy.facts(alert)
+        routed = dispatch(outcome, facts, self.channels)
+        if routed.joins:
+            rows.grouped.append(Grouped(step.alert_id, outcome, IncidentJoin.of(facts, routed.opens)))
+        summary = outcome.timeline.summary
+        queued = 0
+        unconfigured: list[str] = []
+        for item in routed.messages:
+            if item.destination is Destination.DIGEST:
+                rows.digest += grouping.digest_rows(step.alert_id, alert, item, now, self.public_url)
+            elif item.destination is Destination.OUTBOX:
+                rows.outbox += self._outbox_rows(step.alert_id, alert, item.notify, item.channels, now)
+                queued += len(item.channels)
+            unconfigured += [
+                f"{name} ({_HOW_TO_ENABLE.get(name, 'not configured')})" for name in item.unconfigured
+            ]
+        if unconfigured:
+            summary += "; not sent, channel not configured: " + ", ".join(unconfigured)
+            log.debug("alert %s: %s", step.alert_id, summary)
+        if outcome.recorded or step.inserted:
+            rows.timeline.append(
+                alert_store.event_row(
+                    step.alert_id,
+                    replace(outcome.timeline, summary=summary),
+                    now,
+                    actor=step.event.actor,
+                    payload=step.event.raw,
+                )
+            )
+        return Applied(
+            alert_id=step.alert_id,
+            state=alert.state,
+            occurrence=alert.occurrence,
+            resolution=alert.resolution,
+            summary=summary,
+            queued=queued,
+        )
+
+    def _outbox_rows(
+        self, alert_id: int, alert: AlertRecord, notify: Notify, channels: Sequence[str], now: datetime
+    ) -> list[dict[str, Any]]:
+        """One message about one alert, rendered once (with its action links if it pages), per channel."""
+        message = render(alert_id, alert, notify.kind, now, self.public_url)
+        message.actions = self.links.for_alert(notify.kind, alert_id, alert.occurrence, now)
+        return [
+            outbox.row(
+                alert_id=alert_id,
+                occurrence=alert.occurrence,
+                channel=channel,
+                message=message,
+                now=now,
+                sequence=notify.sequence,
+            )
+            for channel in channels
+        ]
 
     def _mutes(self, conn: Connection, now: datetime) -> tuple[list[Silence], list[Inhibitor]]:
         """What may mute notifications now: silences and, if rules exist, inhibiting alerts.
@@ -479,3 +435,27 @@ class Mediator:
     def _signal(self, queued: int) -> None:
         if queued and self.outbox_signal is not None:
             self.outbox_signal.set()
+
+
+def _timers_due(conn: Connection, now: datetime, limit: int) -> Iterator[tuple[int, AlertRecord, AlertEvent]]:
+    """Each alert a passed timer claims (locked until the transaction ends), with the event it fires."""
+
+    def fired(stored: alert_store.StoredAlert, action: Action) -> tuple[int, AlertRecord, AlertEvent]:
+        return stored.id, stored.record, AlertEvent(stored.record.source, stored.record.fingerprint, action)
+
+    ended = silence_store.claim_ended(conn, now, limit)
+    for silence_id in ended:
+        # Alerts whose escalation this silence muted: escalate now if they still fire.
+        for stored in alert_store.lock_muted_by(conn, silence_id):
+            yield fired(stored, Action.SILENCE_ENDED)
+    silence_store.mark_ended_handled(conn, ended, now)
+    for stored in alert_store.claim_chain_due(conn, now, limit):
+        yield fired(stored, Action.CHAIN_STEP_DUE)
+    # Alerts a maintenance window kept from escalating, now that it is over.
+    for stored in alert_store.claim_maintenance_over(conn, now, limit):
+        yield fired(stored, Action.MAINTENANCE_ENDED)
+    # Alerts an inhibitor kept from escalating, now that it has resolved.
+    for stored in inhibitor_store.lock_released(conn, limit):
+        yield fired(stored, Action.INHIBITION_ENDED)
+    for stored in alert_store.claim_due(conn, now, limit):
+        yield fired(stored, Action.DEADLINE_REACHED)
