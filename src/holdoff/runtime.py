@@ -14,6 +14,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from holdoff.clock import Clock, system_clock
+from holdoff.components import Component, Components, Hook
 from holdoff.config_file import ConfigError
 from holdoff.ingest.sns import SnsVerifier, get_status_https
 from holdoff.links.signer import LinkSigner
@@ -47,7 +48,8 @@ class Reloaded:
 
 
 class Runtime:
-    """Everything one Holdoff process runs. ``start`` migrates and starts the loops; ``stop`` ends them."""
+    """Everything one Holdoff process runs: its services, and the components ``start`` starts in order
+    (database migrated, link secret, channels, scheduler and sender loops) and ``stop`` stops in reverse."""
 
     def __init__(
         self,
@@ -117,7 +119,8 @@ class Runtime:
             wake=self.outbox_signal,
         )
         self.run_workers = run_workers
-        self.loops: list[Loop] = []
+        self.components = Components(self._components())
+        """What this process runs, in the order it starts them (stopped in reverse)."""
 
     def reload_policy(self) -> Reloaded:
         """Read the configuration again and apply its policy at once (routes, grace, flapping, noise).
@@ -145,9 +148,43 @@ class Runtime:
             routes=len(fresh.routes), noise_rules=len(fresh.noise_rules), restart_needed=tuple(restart)
         )
 
+    def _components(self) -> list[Component]:
+        """The process's components, each after what it uses. New loops (logs, detectors, remediation)
+        are added here."""
+        components: list[Component] = [
+            Hook("database", start=lambda: migrate.upgrade(self.db), stop=self.db.dispose),
+            # Read (or make) the signing key now, not inside the first write transaction that pages.
+            Hook("link secret", start=self.link_secret),
+            Hook("channels", start=self._describe, stop=self._close_channels),
+        ]
+        if self.run_workers:
+            components += [
+                Loop(
+                    "scheduler",
+                    lambda: self.mediator.fire_due(DEADLINE_BATCH),
+                    interval=self.settings.scheduler_interval_seconds,
+                    full_batch=DEADLINE_BATCH,
+                    wake=self.scheduler_signal,
+                ),
+                Loop(
+                    "sender",
+                    self.sender.run_once,
+                    interval=self.settings.sender_interval_seconds,
+                    full_batch=OUTBOX_BATCH,
+                    wake=self.outbox_signal,
+                ),
+            ]
+        return components
+
     def start(self) -> None:
-        migrate.upgrade(self.db)
-        self.link_secret()  # read (or make) the signing key now, not inside a write transaction
+        """Start every component in order (a component that fails stops those started before it)."""
+        self.components.start()
+
+    def stop(self) -> None:
+        """Stop the running components in reverse order."""
+        self.components.stop()
+
+    def _describe(self) -> None:
         for line in describe_channels(self.settings):
             log.info("channel %s", line)
         log.info(
@@ -156,31 +193,7 @@ class Runtime:
             self.db.url.render_as_string(hide_password=True),
             self.worker_id,
         )
-        if not self.run_workers:
-            return
-        self.loops = [
-            Loop(
-                "scheduler",
-                lambda: self.mediator.fire_due(DEADLINE_BATCH),
-                interval=self.settings.scheduler_interval_seconds,
-                full_batch=DEADLINE_BATCH,
-                wake=self.scheduler_signal,
-            ),
-            Loop(
-                "sender",
-                self.sender.run_once,
-                interval=self.settings.sender_interval_seconds,
-                full_batch=OUTBOX_BATCH,
-                wake=self.outbox_signal,
-            ),
-        ]
-        for loop in self.loops:
-            loop.start()
 
-    def stop(self) -> None:
-        for loop in self.loops:
-            loop.stop()
-        self.loops = []
+    def _close_channels(self) -> None:
         for channel in self.channels.values():
             channel.close()
-        self.db.dispose()

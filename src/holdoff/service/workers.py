@@ -31,17 +31,25 @@ class Loop:
         self.full_batch = full_batch
         self.wake = wake or threading.Event()
         self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name=f"holdoff-{name}", daemon=True)
+        self._thread: threading.Thread | None = None
 
     def start(self) -> None:
+        """Run the loop in a thread of its own (a component: a stopped loop can be started again)."""
+        if self._thread is not None and self._thread.is_alive():
+            raise RuntimeError(f"the {self.name} loop is already running")
+        self._stop.clear()
+        self._thread = threading.Thread(target=self._run, name=f"holdoff-{self.name}", daemon=True)
         self._thread.start()
 
     def stop(self, timeout: float = 15.0) -> None:
         self._stop.set()
         self.wake.set()
+        if self._thread is None:
+            return
         self._thread.join(timeout)
         if self._thread.is_alive():
             log.warning("%s loop did not stop within %.0fs", self.name, timeout)
+        self._thread = None
 
     def _run(self) -> None:
         failures = 0
