@@ -40,9 +40,7 @@ def clock() -> FakeClock:
 
 
 @pytest.fixture
-def holdoff(
-    database_url: str, teams_receiver: TeamsReceiver, smtp_sink: SmtpSink, clock: FakeClock
-) -> Start:
+def holdoff(database_url: str, teams_receiver: TeamsReceiver, smtp_sink: SmtpSink, clock: FakeClock) -> Start:
     @contextmanager
     def start(**settings: object) -> Iterator[tuple[Runtime, TestClient]]:
         values = make_settings(database_url, teams_receiver, smtp_sink, grace_seconds=60, **settings)
