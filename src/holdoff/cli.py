@@ -70,7 +70,8 @@ def check_config(env_file: EnvFile = None, config: ConfigFile = None) -> None:
     from holdoff.auth.access import credentials_in
     from holdoff.config_warnings import config_warnings, source_access
     from holdoff.notify.registry import describe_channels
-    from holdoff.policy_config import build_policy, describe_policy, describe_routes
+    from holdoff.policy_config import build_policy
+    from holdoff.policy_describe import describe_policy, describe_routes
 
     settings = _load(env_file, config)
     found = credentials_in(settings)

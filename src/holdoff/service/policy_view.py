@@ -9,7 +9,8 @@ from pathlib import Path
 
 from holdoff.config_file import ConfigError
 from holdoff.mediate.policy import Policy
-from holdoff.policy_config import RouteConfig, build_policy, describe_policy, describe_routes
+from holdoff.policy_config import RouteConfig, build_policy
+from holdoff.policy_describe import describe_policy, describe_routes
 from holdoff.settings import Settings, load_settings
 
 CANDIDATE_NAME = "policy.yaml"

@@ -27,7 +27,7 @@ from holdoff.ingest.registry import NAMES
 from holdoff.mediate.grouping import IncidentState
 from holdoff.mediate.model import AlertState
 from holdoff.notify.registry import describe_channels
-from holdoff.policy_config import describe_policy, describe_routes
+from holdoff.policy_describe import describe_policy, describe_routes
 from holdoff.runtime import Runtime
 from holdoff.service import queries, summary
 from holdoff.web import views
