@@ -3,7 +3,7 @@ real Alertmanager on the same stream.
 
 1. **Throughput of the core.** ``bench/streamgen.py`` generates a day (24 h, 40 services, seed
    ``--replay-seed``) with its ground truth; the file is parsed once (not timed), then
-   ``holdoff.replay.report.replay(build_policy(settings), items)`` runs ``--replay-runs`` times with the
+   ``holdoff.replay.report.replay(build_policy(settings.policy), items)`` runs ``--replay-runs`` times with the
    policy ``bench/policies/day.yaml`` (a fresh policy per run: it caches per label set). Each event of
    the stream, a trigger or a resolve, counts as one alert, as in the ingest benchmarks; goal: at least
    50,000 alerts/s (median of the runs). A bigger stream (24 h, 200 services) is measured the same way
@@ -60,8 +60,8 @@ from bench.am_replay import (
     window,
 )
 from bench.common import ROOT, machine_info, positive_float, positive_int, verdict, write_result
-from holdoff.config_file import ConfigError
-from holdoff.policy_config import build_policy
+from holdoff.settings.file import ConfigError
+from holdoff.policy.section import build_policy
 from holdoff.replay import stream as stream_file
 from holdoff.replay.report import Report, replay
 from holdoff.replay.stream import StreamEvent
@@ -116,7 +116,7 @@ class Throughput:
     """The generated stream, as dicts (the comparison phase cuts its window from the day's)."""
     parse_seconds: float
     seconds: list[float]
-    """Wall seconds of each run of ``replay(build_policy(settings), items)``."""
+    """Wall seconds of each run of ``replay(build_policy(settings.policy), items)``."""
     cpu_seconds: list[float]
     """CPU seconds of this process in each run: well below the wall seconds, something else took the core."""
     report: Report
@@ -203,7 +203,7 @@ def measure_throughput(
     for _ in range(runs):
         gc.collect()
         began, cpu = time.perf_counter(), time.process_time()
-        report = replay(build_policy(settings), items)
+        report = replay(build_policy(settings.policy), items)
         seconds.append(time.perf_counter() - began)
         cpu_seconds.append(time.process_time() - cpu)
         if report.events != len(items):
@@ -317,7 +317,7 @@ def replay_holdoff_window(events: Sequence[dict[str, Any]], settings: Settings) 
             messages.append(entry)
 
     began = time.perf_counter()
-    report = replay(build_policy(settings), items, decisions=sink)
+    report = replay(build_policy(settings.policy), items, decisions=sink)
     seconds = time.perf_counter() - began
     kinds = Counter(str(message["kind"]) for message in messages)
     scored = score(events, holdoff_notifications(events, messages))
@@ -475,7 +475,7 @@ def _print_throughput(console: Console, throughputs: list[Throughput], config: d
     parse = ", ".join(f"{tp.name} {tp.parse_seconds:.2f} s" for tp in throughputs)
     share = ", ".join(f"{tp.name} {tp.cpu_share:.2f}" for tp in throughputs)
     table.caption = (
-        f"{config['runs']} runs each of replay(build_policy(settings), items), {config['policy']}, seed "
+        f"{config['runs']} runs each of replay(build_policy(settings.policy), items), {config['policy']}, seed "
         f"{config['seed']}; an alert is one event (trigger or resolve); parsing not timed ({parse}); "
         f"one process, simulated clock; CPU/wall of the runs {share} (below 1: another process took the core)"
     )

@@ -7,16 +7,16 @@ from typing import Any
 
 import pytest
 
-from holdoff.config_file import ConfigError
-from holdoff.config_warnings import (
+from holdoff.ingest import KNOWN_SOURCES
+from holdoff.settings import Settings, load_settings
+from holdoff.settings.file import ConfigError
+from holdoff.settings.warnings import (
     SOURCE_ORDER,
     SourceAuth,
     config_warnings,
     ingest_refusal,
     source_access,
 )
-from holdoff.ingest import KNOWN_SOURCES
-from holdoff.settings import Settings, load_settings
 
 TOKEN = "t0ken-with-16-chars"
 
@@ -73,7 +73,7 @@ def test_protected_mode_refuses_sources_without_token_and_says_how_to_fix(
         '"aws-health":"<16+ chars>","securityhub":"<16+ chars>"}\''
     ) in refusal
     assert 'HOLDOFF_INGEST_TOKENS=\'{"*":"<16+ chars>"}\'' in refusal
-    assert '    ingest_tokens:\n      coralogix: "<16+ chars>"\n' in refusal
+    assert '    sources:\n      coralogix: {token: "<16+ chars>"}\n' in refusal
     assert "HOLDOFF_OPEN_SOURCES=coralogix,grafana,cloudwatch,aws-health,securityhub" in refusal
     assert "    sources:\n      coralogix: {open: true}\n      grafana: {open: true}" in refusal
     assert "HOLDOFF_SNS_TOPIC_ARNS" in refusal  # cloudwatch's own way
@@ -89,14 +89,15 @@ def test_a_star_token_authenticates_every_source() -> None:
 
 
 def test_each_source_is_classified_by_token_sns_or_open_on_purpose() -> None:
-    settings = Settings(
-        host="0.0.0.0",
-        public_url="https://holdoff.example.com",
-        ingest_tokens={"alertmanager": TOKEN, "grafana": TOKEN},  # type: ignore[dict-item]
-        sns_topic_arns=["arn:aws:sns:eu-west-1:123456789012:alarms"],
-        sources={"generic": {"open": True}, "coralogix": {"open": False}},  # type: ignore[dict-item]
-        open_sources=["aws-health", "securityhub"],
-    )
+    values = {
+        "host": "0.0.0.0",
+        "public_url": "https://holdoff.example.com",
+        "ingest_tokens": {"alertmanager": TOKEN, "grafana": TOKEN},
+        "sns_topic_arns": ["arn:aws:sns:eu-west-1:123456789012:alarms"],
+        "sources": {"generic": {"open": True}, "coralogix": {"open": False}},
+        "open_sources": ["aws-health", "securityhub"],
+    }
+    settings = Settings(**values)
     assert auth_of(settings, credentials_exist=True) == {
         "coralogix": SourceAuth.UNAUTHENTICATED,  # open: false is the default
         "alertmanager": SourceAuth.BY_TOKEN,
@@ -108,9 +109,10 @@ def test_each_source_is_classified_by_token_sns_or_open_on_purpose() -> None:
     }
     refusal = ingest_refusal(settings, credentials_exist=True)
     assert refusal is not None and "without a token: coralogix." in refusal
-    closed = settings.model_copy(
-        update={
-            "open_sources": ["aws-health", "securityhub", "coralogix"],
+    closed = Settings(
+        **values
+        | {
+            "sources": {"generic": {"open": True}, "coralogix": {"open": True}},
             "allowed_hosts": ["holdoff.example.com"],
         }
     )
@@ -202,21 +204,20 @@ def test_public_url_warning_when_links_would_not_reach_holdoff(
     assert [w.code for w in found] == ([code] if code else [])
     if says is not None:
         assert says in found[0].message
-        assert "set HOLDOFF_PUBLIC_URL (YAML public_url)" in found[0].message
+        assert "set HOLDOFF_PUBLIC_URL (YAML server.public_url)" in found[0].message
 
 
 def test_open_sources_come_from_the_environment_as_a_comma_list(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("HOLDOFF_OPEN_SOURCES", "alertmanager, generic")
     settings = load_settings(env_file=None)
-    assert settings.open_sources == ["alertmanager", "generic"]
-    assert settings.open_on_purpose == {"alertmanager", "generic"}
+    assert settings.sources.open_on_purpose == {"alertmanager", "generic"}
 
 
 def test_sources_section_in_yaml_marks_sources_open(tmp_path: Path) -> None:
     config = tmp_path / "holdoff.yaml"
     config.write_text("sources:\n  generic:\n    open: true\n  alertmanager:\n    open: false\n")
     settings = load_settings(config_file=config)
-    assert settings.open_on_purpose == {"generic"}
+    assert settings.sources.open_on_purpose == {"generic"}
 
 
 @pytest.mark.parametrize(
@@ -224,7 +225,7 @@ def test_sources_section_in_yaml_marks_sources_open(tmp_path: Path) -> None:
     [
         (
             "sources:\n  nagios:\n    open: true\n",
-            "sources (holdoff.yaml line 1): unknown source 'nagios'; known sources: alertmanager,",
+            "sources (holdoff.yaml line 1): unknown source 'nagios'; known sources: coralogix, alertmanager,",
         ),
         (
             "sources:\n  generic:\n    opne: true\n",

@@ -15,11 +15,11 @@ import pytest
 from pydantic import ValidationError
 
 from holdoff.api.schemas import SilenceIn
-from holdoff.config_file import ConfigError
 from holdoff.mediate.matchers import Matcher, MatchType
 from holdoff.mediate.model import AlertRecord, AlertState
-from holdoff.policy_config import build_policy
+from holdoff.policy.section import build_policy
 from holdoff.settings import load_settings
+from holdoff.settings.file import ConfigError
 
 
 @pytest.fixture(autouse=True)
@@ -93,7 +93,7 @@ def test_an_inhibit_rule_may_mute_every_alert_sharing_its_equal_labels(tmp_path:
         "inhibit_rules:\n  - name: cluster-down\n    source_match: '{alertname=\"ClusterDown\"}'\n"
         "    target_match: '{}'\n    equal: [cluster]\n",
     )
-    (rule,) = build_policy(settings).inhibit_rules
+    (rule,) = build_policy(settings.policy).inhibit_rules
     assert rule.target == ()
     assert rule.target_key_of({"cluster": "eu"}) == rule.source_key_of(
         {"alertname": "ClusterDown", "cluster": "eu"}
@@ -106,7 +106,7 @@ def test_a_route_without_matchers_takes_every_alert_as_in_alertmanager(tmp_path:
         'routes:\n  - name: api\n    match: \'{"service.name"="api"}\'\n'
         "  - name: everything-else\n    match: '{}'\n",
     )
-    policy = build_policy(settings)
+    policy = build_policy(settings.policy)
     assert policy.plan(alert(**{"service.name": "api"})).routes == ("api",)
     assert policy.plan(alert(team="web")).routes == ("everything-else",)
 
@@ -117,7 +117,7 @@ def test_multi_line_route_matchers_with_a_trailing_comma_are_read(tmp_path: Path
         'routes:\n  - name: payments\n    match: |\n      {\n        team="payments",\n'
         '        severity=~"critical|high",\n      }\n',
     )
-    policy = build_policy(settings)
+    policy = build_policy(settings.policy)
     assert policy.plan(alert(team="payments", severity="high")).routes == ("payments",)
     assert policy.plan(alert(team="payments", severity="low")).routes == ("default",)
 

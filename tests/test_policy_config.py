@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from holdoff.config_file import ConfigError
 from holdoff.mediate.grouping import Grouping
 from holdoff.mediate.model import AlertRecord, AlertState, Severity
-from holdoff.policy_config import build_policy
+from holdoff.policy.section import build_policy
 from holdoff.settings import load_settings
+from holdoff.settings.file import ConfigError
 
 POLICY = """\
 group_by: [cluster]
@@ -55,7 +55,7 @@ def alert(**labels: str) -> AlertRecord:
 def test_grouping_is_inherited_and_overridden_down_the_tree(tmp_path: Path) -> None:
     config = tmp_path / "holdoff.yaml"
     config.write_text(POLICY)
-    policy = build_policy(load_settings(config_file=config))
+    policy = build_policy(load_settings(config_file=config).policy)
     assert policy.grouping == Grouping(("cluster",), timedelta(seconds=10), timedelta(minutes=5))
     default = policy.plan(alert(team="web"))
     assert default.grouping == policy.grouping and default.group_route == "default"
@@ -74,7 +74,7 @@ def test_grouping_is_inherited_and_overridden_down_the_tree(tmp_path: Path) -> N
 def test_without_group_by_every_alert_is_its_own_incident(tmp_path: Path) -> None:
     config = tmp_path / "holdoff.yaml"
     config.write_text("group_wait: 10s\n")
-    policy = build_policy(load_settings(config_file=config))
+    policy = build_policy(load_settings(config_file=config).policy)
     assert policy.grouping is None and policy.plan(alert()).grouping is None
 
 
@@ -92,7 +92,7 @@ def test_without_group_by_every_alert_is_its_own_incident(tmp_path: Path) -> Non
         ),
         (
             "transient: later\n",
-            "HOLDOFF_TRANSIENT (holdoff.yaml line 1): Input should be 'notify' or 'digest'",
+            "transient (holdoff.yaml line 1): Input should be 'notify' or 'digest'",
         ),
         (
             "quiet_hours:\n  cron: '0 22 * *'\n  duration: 9h\n",
@@ -122,6 +122,6 @@ def test_policy_errors_name_the_setting_and_line(tmp_path: Path, yaml: str, expe
 
 def test_the_shipped_day_policy_validates() -> None:
     day = Path(__file__).resolve().parents[1] / "bench" / "policies" / "day.yaml"
-    policy = build_policy(load_settings(config_file=day))
+    policy = build_policy(load_settings(config_file=day).policy)
     assert policy.grouping is not None and policy.grouping.by == ("cluster",)
     assert policy.inhibit_rules and policy.noise_rules

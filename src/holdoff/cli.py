@@ -9,8 +9,8 @@ import typer
 
 from holdoff import __version__
 from holdoff.auth import commands as access_commands
-from holdoff.config_file import ConfigError
 from holdoff.settings import Settings, load_settings
+from holdoff.settings.file import ConfigError
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="Holdoff alert mediation service.")
 
@@ -51,7 +51,7 @@ def serve(
     given = (("host", host), ("port", port), ("workers", workers))
     given_values = {key: value for key, value in given if value is not None}
     settings = _load(env_file, config, **given_values)
-    logging_setup.configure(settings.log_level, settings.log_format, settings.secrets())
+    logging_setup.configure(settings.server.log_level, settings.server.log_format, settings.secrets())
     refusal = check_start(settings)  # protected mode: no credentials on a public address
     if refusal is not None:
         typer.echo(f"holdoff: {refusal}", err=True)
@@ -68,27 +68,27 @@ def check_config(env_file: EnvFile = None, config: ConfigFile = None) -> None:
     """Validate the configuration and print what it sets up (secrets masked), which alert sources are
     open, and warnings."""
     from holdoff.auth.access import credentials_in
-    from holdoff.config_warnings import config_warnings, source_access
     from holdoff.notify.registry import describe_channels
-    from holdoff.policy_config import build_policy
-    from holdoff.policy_describe import describe_policy, describe_routes
+    from holdoff.policy.describe import describe_policy, describe_routes
+    from holdoff.policy.section import build_policy
+    from holdoff.settings.warnings import config_warnings, source_access
 
     settings = _load(env_file, config)
     found = credentials_in(settings)
     credentials = found is not False  # unreadable database: report as protected mode would need
     typer.echo(f"configuration OK (holdoff {__version__})")
     typer.echo(
-        f"  listen:   http://{settings.host}:{settings.port}  (links use {settings.resolved_public_url})"
+        f"  listen:   http://{settings.server.host}:{settings.server.port}  (links use {settings.resolved_public_url})"
     )
     typer.echo(f"  database: {_masked_url(settings.resolved_database_url)}")
-    typer.echo(f"  grace:    {settings.grace_seconds:g}s")
-    for line in describe_channels(settings):
+    typer.echo(f"  grace:    {settings.policy.grace_seconds:g}s")
+    for line in describe_channels(settings.channels):
         typer.echo(f"  channel   {line}")
-    for line in describe_routes(settings.routes):
+    for line in describe_routes(settings.policy.routes):
         typer.echo(f"  route     {line}")
-    for line in describe_policy(build_policy(settings)):
+    for line in describe_policy(build_policy(settings.policy, settings.delivery.fallback_channel)):
         typer.echo(f"  policy    {line}")
-    typer.echo(f"  access:   {_access_line(settings.host, found)}")
+    typer.echo(f"  access:   {_access_line(settings.server.host, found)}")
     for status in source_access(settings, credentials_exist=credentials):
         typer.echo(f"  source    {status.describe()}")
     for warning in config_warnings(settings, credentials_exist=credentials):
@@ -142,7 +142,9 @@ def test_channel(
     from holdoff.notify.testing import send_test
 
     settings = _load(env_file, config)
-    lines, ok = send_test(settings, name)
+    lines, ok = send_test(
+        settings.channels, settings.delivery.templates_dir, settings.resolved_public_url, name
+    )
     for line in lines:
         typer.echo(line)
     raise typer.Exit(0 if ok else 1)

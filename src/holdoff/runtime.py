@@ -15,12 +15,11 @@ from pathlib import Path
 
 from holdoff.clock import Clock, system_clock
 from holdoff.components import Component, Components, Hook
-from holdoff.config_file import ConfigError
 from holdoff.ingest.sns import SnsVerifier, get_status_https
 from holdoff.links.signer import LinkSigner
 from holdoff.notify.channel import Channel
 from holdoff.notify.registry import build_channels, describe_channels
-from holdoff.policy_config import POLICY_SETTINGS, build_policy
+from holdoff.policy.section import build_policy
 from holdoff.service.channel_health import ChannelHealth
 from holdoff.service.channel_set import ChannelSet
 from holdoff.service.ingest_queue import IngestQueue
@@ -30,6 +29,8 @@ from holdoff.service.sender import OutboxSender, RetryPolicy
 from holdoff.service.silences import Silences
 from holdoff.service.workers import Loop
 from holdoff.settings import Settings
+from holdoff.settings.file import ConfigError
+from holdoff.settings.model import changed_outside_policy
 from holdoff.store import migrate
 from holdoff.store.db import Database
 
@@ -68,25 +69,29 @@ class Runtime:
         (None: the process environment and /etc/holdoff.env, as ``holdoff check-config`` would)."""
         self.clock = clock
         self.db = Database(settings.resolved_database_url)
-        self.channels = channels if channels is not None else build_channels(settings)
+        self.channels = (
+            channels
+            if channels is not None
+            else build_channels(settings.channels, settings.delivery.templates_dir)
+        )
         self.worker_id = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
         self.outbox_signal = threading.Event()
         self.link_secret = LinkSecret(
             self.db,
             clock,
-            hashlib.sha256(settings.action_secret.get_secret_value().encode()).digest()
-            if settings.action_secret is not None
+            hashlib.sha256(settings.links.secret.get_secret_value().encode()).digest()
+            if settings.links.secret is not None
             else None,
         )
         self.signer = LinkSigner(
             self.link_secret,
             settings.resolved_public_url,
-            timedelta(hours=settings.action_link_hours),
-            enabled=settings.action_links,
+            timedelta(hours=settings.links.hours),
+            enabled=settings.links.enabled,
         )
         self.mediator = Mediator(
             self.db,
-            build_policy(settings),
+            build_policy(settings.policy, settings.delivery.fallback_channel),
             channels=ChannelSet({name: channel.kinds for name, channel in self.channels.items()}),
             links=self.signer,
             public_url=settings.resolved_public_url,
@@ -107,15 +112,15 @@ class Runtime:
             self.db,
             self.channels,
             RetryPolicy(
-                base=timedelta(seconds=settings.retry_base_seconds),
-                cap=timedelta(seconds=settings.retry_max_seconds),
-                give_up=timedelta(seconds=settings.give_up_after_seconds),
+                base=timedelta(seconds=settings.delivery.retry_base_seconds),
+                cap=timedelta(seconds=settings.delivery.retry_max_seconds),
+                give_up=timedelta(seconds=settings.delivery.give_up_after_seconds),
             ),
             owner=self.worker_id,
-            lease=timedelta(seconds=settings.lease_seconds),
+            lease=timedelta(seconds=settings.server.lease_seconds),
             clock=clock,
             batch=OUTBOX_BATCH,
-            health=ChannelHealth(self.mediator, threshold=settings.channel_failure_threshold).record,
+            health=ChannelHealth(self.mediator, threshold=settings.delivery.failure_threshold).record,
             wake=self.outbox_signal,
         )
         self.run_workers = run_workers
@@ -126,27 +131,20 @@ class Runtime:
         """Read the configuration again and apply its policy at once (routes, grace, flapping, noise).
 
         Events already being applied finish under the policy they started with; a configuration
-        that does not validate raises :class:`~holdoff.config_file.ConfigError` and changes nothing.
+        that does not validate raises :class:`~holdoff.settings.file.ConfigError` and changes nothing.
         Alerts already held keep the grace deadline they were given.
         """
         if self.reload_settings is None:
             raise ConfigError("this process was not started from a configuration file it can read again")
         fresh = self.reload_settings()
-        self.mediator.policy = build_policy(fresh)
-        restart = sorted(
-            name
-            for name in type(fresh).model_fields
-            if name not in POLICY_SETTINGS and getattr(fresh, name) != getattr(self.settings, name)
-        )
-        self.settings = self.settings.model_copy(
-            update={name: getattr(fresh, name) for name in POLICY_SETTINGS}
-        )
-        log.info("policy reloaded: %d route(s), %d noise rule(s)", len(fresh.routes), len(fresh.noise_rules))
+        self.mediator.policy = build_policy(fresh.policy, self.settings.delivery.fallback_channel)
+        restart = changed_outside_policy(self.settings, fresh)
+        self.settings = self.settings.model_copy(update={"policy": fresh.policy})
+        routes, noise = len(fresh.policy.routes), len(fresh.policy.noise_rules)
+        log.info("policy reloaded: %d route(s), %d noise rule(s)", routes, noise)
         if restart:
             log.warning("changed settings that need a restart to apply: %s", ", ".join(restart))
-        return Reloaded(
-            routes=len(fresh.routes), noise_rules=len(fresh.noise_rules), restart_needed=tuple(restart)
-        )
+        return Reloaded(routes=routes, noise_rules=noise, restart_needed=tuple(restart))
 
     def _components(self) -> list[Component]:
         """The process's components, each after what it uses. New loops (logs, detectors, remediation)
@@ -162,14 +160,14 @@ class Runtime:
                 Loop(
                     "scheduler",
                     lambda: self.mediator.fire_due(DEADLINE_BATCH),
-                    interval=self.settings.scheduler_interval_seconds,
+                    interval=self.settings.server.scheduler_interval_seconds,
                     full_batch=DEADLINE_BATCH,
                     wake=self.scheduler_signal,
                 ),
                 Loop(
                     "sender",
                     self.sender.run_once,
-                    interval=self.settings.sender_interval_seconds,
+                    interval=self.settings.server.sender_interval_seconds,
                     full_batch=OUTBOX_BATCH,
                     wake=self.outbox_signal,
                 ),
@@ -185,11 +183,11 @@ class Runtime:
         self.components.stop()
 
     def _describe(self) -> None:
-        for line in describe_channels(self.settings):
+        for line in describe_channels(self.settings.channels):
             log.info("channel %s", line)
         log.info(
             "holding alerts for %ss before escalating; database %s; worker %s",
-            f"{self.settings.grace_seconds:g}",
+            f"{self.settings.policy.grace_seconds:g}",
             self.db.url.render_as_string(hide_password=True),
             self.worker_id,
         )

@@ -22,9 +22,9 @@ from types import FrameType
 import uvicorn
 
 from holdoff.api.app import create_app
-from holdoff.config_file import ConfigError
 from holdoff.runtime import Runtime
 from holdoff.settings import Settings
+from holdoff.settings.file import ConfigError
 from holdoff.store import migrate
 from holdoff.store.db import Database
 
@@ -45,8 +45,8 @@ def _server(
     _reload_on_sighup(runtime)
     config = uvicorn.Config(
         create_app(runtime),
-        host=settings.host,
-        port=settings.port,
+        host=settings.server.host,
+        port=settings.server.port,
         log_config=None,
         access_log=False,
         server_header=False,
@@ -74,17 +74,17 @@ def serve(
 ) -> None:
     """Serve until told to stop. ``reload_settings`` reads the configuration again (SIGHUP, admin API);
     ``candidate_settings`` reads a candidate file the same way (``POST /policy/validate``)."""
-    if settings.workers == 1:
+    if settings.server.workers == 1:
         _server(settings, reload_settings, candidate_settings).run()
         return
     _serve_workers(settings, reload_settings, candidate_settings)
 
 
 def _bind(settings: Settings) -> socket.socket:
-    family = socket.AF_INET6 if ":" in settings.host else socket.AF_INET
+    family = socket.AF_INET6 if ":" in settings.server.host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind((settings.host, settings.port))
+    sock.bind((settings.server.host, settings.server.port))
     sock.listen(2048)
     sock.set_inheritable(True)
     return sock
@@ -111,7 +111,10 @@ def _serve_workers(
     finally:
         db.dispose()
     log.info(
-        "serving on http://%s:%d with %d worker processes", settings.host, settings.port, settings.workers
+        "serving on http://%s:%d with %d worker processes",
+        settings.server.host,
+        settings.server.port,
+        settings.server.workers,
     )
 
     stopping = False
@@ -145,7 +148,7 @@ def _serve_workers(
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
     signal.signal(signal.SIGHUP, forward)
-    for slot in range(settings.workers):
+    for slot in range(settings.server.workers):
         spawn(slot)
     while workers:
         try:

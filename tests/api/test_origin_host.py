@@ -17,10 +17,10 @@ from starlette.websockets import WebSocketDisconnect
 from holdoff.api.app import create_app
 from holdoff.api.origin import Refusal, Trusted, check, host_name, web_origin
 from holdoff.auth.roles import Role
-from holdoff.config_file import ConfigError
-from holdoff.config_warnings import config_warnings
 from holdoff.runtime import Runtime
 from holdoff.settings import Settings, load_settings
+from holdoff.settings.file import ConfigError
+from holdoff.settings.warnings import config_warnings
 from tests.api.access_support import secured_app
 
 HOLDOFF = "http://127.0.0.1:5000"
@@ -181,8 +181,8 @@ def test_settings_take_comma_separated_lists_from_the_environment(monkeypatch: p
     monkeypatch.setenv("HOLDOFF_ALLOWED_HOSTS", "Holdoff.Example., [::1] ,holdoff")
     monkeypatch.setenv("HOLDOFF_ALLOWED_ORIGINS", "https://grafana.example, http://127.0.0.1:3000/")
     settings = load_settings()
-    assert settings.allowed_hosts == ["holdoff.example", "::1", "holdoff"]
-    assert settings.allowed_origins == ["https://grafana.example", "http://127.0.0.1:3000/"]
+    assert settings.server.allowed_hosts == ["holdoff.example", "::1", "holdoff"]
+    assert settings.server.allowed_origins == ["https://grafana.example", "http://127.0.0.1:3000/"]
 
 
 @pytest.mark.parametrize("value", ["https://holdoff.example", "holdoff.example:5000", "a/b"])
@@ -306,7 +306,11 @@ def test_an_action_link_button_still_works_when_the_browser_sends_origin_null(
 
 def test_all_addresses_without_allowed_hosts_is_a_configuration_warning(tmp_path: Path) -> None:
     everywhere = Settings(database_url=f"sqlite:///{tmp_path / 'holdoff.db'}", host="0.0.0.0")
-    listed = everywhere.model_copy(update={"allowed_hosts": ["holdoff.example.com"]})
+    listed = Settings(
+        database_url=f"sqlite:///{tmp_path / 'holdoff.db'}",
+        host="0.0.0.0",
+        allowed_hosts=["holdoff.example.com"],
+    )
 
     found = {w.code: w.message for w in config_warnings(everywhere, credentials_exist=True)}
 

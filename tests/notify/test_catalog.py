@@ -55,16 +55,17 @@ def test_an_entry_is_read_as_the_model_its_type_names_and_built_through_the_plug
 
 def test_settings_build_and_describe_every_type_of_the_table() -> None:
     entries = [{"name": f"the-{kind}", "type": kind, **fields} for kind, fields in MINIMAL.items()]
-    settings = Settings(_env_file=None, channels=entries)
-    channels = build_channels(settings)
+    settings = Settings(channels=entries)
+    channels = build_channels(settings.channels, settings.delivery.templates_dir)
     try:
         assert {name for name in channels if name.startswith("the-")} == {f"the-{kind}" for kind in MINIMAL}
     finally:
         for channel in channels.values():
             channel.close()
-    lines = describe_channels(settings)
-    for kind in MINIMAL:
-        assert any(line.startswith(f"the-{kind}: {kind}") for line in lines)
+    lines = describe_channels(settings.channels)
+    for kind, model in CHANNEL_TYPES.items():
+        (config,) = [entry for entry in settings.channels if isinstance(entry, model)]
+        assert f"the-{kind}: {config.describe()}" in lines
     assert not any("secret-part" in line or "graph-secret-value" in line for line in lines)
 
 

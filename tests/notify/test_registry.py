@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
+from holdoff.notify import registry
 from holdoff.notify.channel import Channel
 from holdoff.notify.email import EmailChannel
-from holdoff.notify.registry import build_channels, describe_channels
 from holdoff.notify.teams import TeamsChannel
 from holdoff.settings import Settings
 from tests.notify.samples import message
@@ -40,7 +40,15 @@ def _no_settings_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def _settings(**values: Any) -> Settings:
-    return Settings(_env_file=None, **values)
+    return Settings(**values)
+
+
+def build_channels(settings: Settings) -> dict[str, Channel]:
+    return registry.build_channels(settings.channels, settings.delivery.templates_dir)
+
+
+def describe_channels(settings: Settings) -> list[str]:
+    return registry.describe_channels(settings.channels)
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ from tests.support.teams_receiver import TeamsReceiver
 
 def test_a_test_message_reaches_the_channel_and_is_reported(teams_receiver: TeamsReceiver) -> None:
     settings = Settings(teams_webhook_url=teams_receiver.url)  # type: ignore[arg-type]
-    lines, ok = send_test(settings, "teams")
+    lines, ok = send_test(settings.channels, None, settings.resolved_public_url, "teams")
     assert ok
     assert lines[0].startswith("teams: escalated delivered (HTTP 202, ")
     [request] = teams_receiver.wait_for(1)
@@ -41,6 +41,6 @@ def test_a_failing_channel_is_reported_with_the_error_and_exit_status_1(
 
 
 def test_an_unknown_channel_names_the_configured_ones() -> None:
-    lines, ok = send_test(Settings(), "pager")  # type: ignore[call-arg]
+    lines, ok = send_test([], None, "http://127.0.0.1:5000", "pager")
     assert not ok
     assert lines == ["holdoff: no channel named 'pager' is configured (no channel is configured)"]

@@ -74,8 +74,9 @@ def test_a_configuration_that_does_not_validate_changes_nothing(client: TestClie
 
 
 def test_reload_names_settings_that_need_a_restart(client: TestClient, config: Path) -> None:
-    config.write_text(SLOW + "smtp_port: 2525\n")
-    assert client.post("/admin/reload").json()["restart_needed"] == ["smtp_port"]
+    config.write_text(SLOW + "server: {port: 5001}\nsns_verify_signatures: false\n")
+    restart = client.post("/admin/reload").json()["restart_needed"]
+    assert restart == ["server.port", "sources.cloudwatch"]
 
 
 def test_reload_without_a_configuration_source_is_refused(database_url: str) -> None:

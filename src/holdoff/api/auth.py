@@ -299,7 +299,7 @@ def install(app: FastAPI, runtime: Runtime) -> None:
     app.state.access = AccessControl(
         runtime.db,
         runtime.clock,
-        host=runtime.settings.host,
+        host=runtime.settings.server.host,
         on_protected=lambda: warn_now_protected(runtime.settings),  # credentials made while running
     )
     app.add_middleware(AuditTrail)

@@ -5,7 +5,7 @@ or as ``?token=`` for senders that cannot set headers. Tokens are compared in co
 Which sources must present one is configuration (``ingest_tokens``); a source with no token
 configured accepts webhooks without one. That is allowed in open mode, or for a source named open on
 purpose (``sources.<name>.open``); otherwise ``holdoff serve`` refuses to start (see
-:mod:`holdoff.config_warnings`).
+:mod:`holdoff.settings.warnings`).
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ def presented_token(request: Request) -> str | None:
 
 def require_source_token(request: Request, settings: Settings, source: str) -> None:
     """Raise 401 unless the request carries the token configured for ``source`` (if any)."""
-    expected = settings.ingest_tokens.get(source) or settings.ingest_tokens.get("*")
+    expected = settings.sources.token_for(source)
     if expected is None:
         return
     presented = presented_token(request)

@@ -24,7 +24,6 @@ create silences or read the live WebSocket. Two checks run before anything else 
 
 from __future__ import annotations
 
-import ipaddress
 import json
 from dataclasses import dataclass
 from typing import Final
@@ -35,6 +34,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from holdoff.api.auth import SAFE_METHODS
 from holdoff.settings import Settings
+from holdoff.settings.server import is_ip_address
 
 ALL_ADDRESSES: Final = frozenset({"", "0.0.0.0", "::", "[::]"})  # noqa: S104 (names, not a bind)
 """Bind addresses that listen on every interface."""
@@ -80,14 +80,6 @@ def web_origin(value: str) -> str | None:
     return f"{scheme}://{host}" if port in (None, DEFAULT_PORTS[scheme]) else f"{scheme}://{host}:{port}"
 
 
-def _is_ip(name: str) -> bool:
-    try:
-        ipaddress.ip_address(name)
-    except ValueError:
-        return False
-    return True
-
-
 @dataclass(frozen=True)
 class Trusted:
     """The names and origins Holdoff answers to."""
@@ -100,25 +92,26 @@ class Trusted:
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Trusted:
-        everywhere = settings.host.strip() in ALL_ADDRESSES
-        public = web_origin(settings.public_url) if settings.public_url else None
-        names = {"localhost", *settings.allowed_hosts}
+        everywhere = settings.server.host.strip() in ALL_ADDRESSES
+        public = web_origin(settings.server.public_url) if settings.server.public_url else None
+        names = {"localhost", *settings.server.allowed_hosts}
         if not everywhere:
-            names.add(settings.host.strip().lower().removeprefix("[").removesuffix("]").rstrip("."))
+            names.add(settings.server.host.strip().lower().removeprefix("[").removesuffix("]").rstrip("."))
         if public is not None:
             names.add(urlsplit(public).hostname or "")
         return cls(
             hosts=frozenset(name for name in names - {ANY, ""}),
             origins=frozenset(
                 origin
-                for origin in (public, *map(web_origin, settings.allowed_origins))
+                for origin in (public, *map(web_origin, settings.server.allowed_origins))
                 if origin is not None
             ),
-            any_host=ANY in settings.allowed_hosts or (everywhere and not settings.allowed_hosts),
+            any_host=ANY in settings.server.allowed_hosts
+            or (everywhere and not settings.server.allowed_hosts),
         )
 
     def knows_host(self, name: str) -> bool:
-        return self.any_host or name in self.hosts or _is_ip(name)
+        return self.any_host or name in self.hosts or is_ip_address(name)
 
 
 @dataclass(frozen=True)
@@ -224,7 +217,7 @@ class OriginHostCheck:
 
 def install(app: FastAPI, settings: Settings) -> Trusted:
     """Put the checks in front of everything else ``app`` runs. (Accepting any Host on all addresses
-    is warned about with the other configuration warnings: :mod:`holdoff.config_warnings`.)"""
+    is warned about with the other configuration warnings: :mod:`holdoff.settings.warnings`.)"""
     trusted = Trusted.from_settings(settings)
     app.add_middleware(OriginHostCheck, trusted=trusted)
     return trusted

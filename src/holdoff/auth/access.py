@@ -4,7 +4,7 @@
 request act as admin (the README's curl lines keep working) and says so. **Protected mode**: bound to
 any other address with no credentials, ``holdoff serve`` refuses to start and says how to create them;
 in protected mode it also refuses to start while an alert source takes webhooks without a token and
-is not named open on purpose (see :mod:`holdoff.config_warnings`).
+is not named open on purpose (see :mod:`holdoff.settings.warnings`).
 
 Credentials created while the service runs switch it to protected mode within a second (at the next
 request). Alert sources keep taking webhooks as they did, because refusing alerts mid-run would lose
@@ -28,8 +28,8 @@ from holdoff.auth.passwords import Users
 from holdoff.auth.sessions import Sessions
 from holdoff.auth.tokens import ApiTokens
 from holdoff.clock import Clock, system_clock
-from holdoff.config_warnings import SourceAuth, config_warnings, ingest_refusal, is_loopback, source_access
 from holdoff.settings import Settings
+from holdoff.settings.warnings import SourceAuth, config_warnings, ingest_refusal, is_loopback, source_access
 from holdoff.store import migrate
 from holdoff.store.db import Database
 from holdoff.store.tables import api_tokens, users
@@ -102,12 +102,12 @@ def check_start(settings: Settings) -> str | None:
     db = Database(settings.resolved_database_url)
     try:
         migrate.upgrade(db)
-        credentials = AccessControl(db, system_clock, host=settings.host).credentials_exist()
+        credentials = AccessControl(db, system_clock, host=settings.server.host).credentials_exist()
     finally:
         db.dispose()
-    if not credentials and not is_loopback(settings.host):
+    if not credentials and not is_loopback(settings.server.host):
         return (
-            f"refusing to start: listening on {settings.host} (not a loopback address) with no API token "
+            f"refusing to start: listening on {settings.server.host} (not a loopback address) with no API token "
             "and no user, anyone who can reach the port would act as admin; "
             + CREATE_HINT
             + "\nor listen on 127.0.0.1 only (--host 127.0.0.1)."
@@ -120,7 +120,7 @@ def check_start(settings: Settings) -> str | None:
             "OPEN MODE: no API token and no user exist, so every request to %s acts as admin (allowed "
             "because Holdoff listens on loopback only); to require credentials run 'holdoff token create "
             "--role admin --name me' or 'holdoff user create alice --role operator'",
-            settings.host,
+            settings.server.host,
         )
     else:
         statuses = source_access(settings, credentials_exist=True)
@@ -159,7 +159,7 @@ def credentials_in(settings: Settings) -> bool | None:
             inspector = inspect(conn)
             if not (inspector.has_table(api_tokens.name) and inspector.has_table(users.name)):
                 return False
-        return AccessControl(db, system_clock, host=settings.host).credentials_exist()
+        return AccessControl(db, system_clock, host=settings.server.host).credentials_exist()
     except SQLAlchemyError:
         return None
     finally:

@@ -62,7 +62,7 @@ def build(load: Loader) -> tuple[typer.Typer, typer.Typer]:
         db = Database(settings.resolved_database_url)
         try:
             migrate.upgrade(db)
-            yield AccessControl(db, system_clock, host=settings.host)
+            yield AccessControl(db, system_clock, host=settings.server.host)
         finally:
             db.dispose()
 

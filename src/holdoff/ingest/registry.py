@@ -76,7 +76,7 @@ SOURCES: tuple[Source, ...] = (
         "generic",
         "Any JSON",
         "Any JSON, mapped to an alert by the `generic` section of the configuration file.",
-        lambda raw, settings: generic.parse(raw, settings.generic),
+        lambda raw, settings: generic.parse(raw, settings.sources.generic.mapping),
     ),
 )
 

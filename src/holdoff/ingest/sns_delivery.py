@@ -23,10 +23,13 @@ HANDSHAKES = frozenset({"SubscriptionConfirmation", "UnsubscribeConfirmation"})
 def gate(raw: dict[str, Any], settings: SourceSettings, tools: GateTools) -> str | None:
     """Check a live delivery; answer the subscription handshake without parsing."""
     envelope = SnsEnvelope.model_validate(raw)
-    if settings.sns_topic_arns and envelope.TopicArn not in settings.sns_topic_arns:
+    if (
+        settings.sources.cloudwatch.topic_arns
+        and envelope.TopicArn not in settings.sources.cloudwatch.topic_arns
+    ):
         raise Refused(f"SNS topic {envelope.TopicArn!r} is not in HOLDOFF_SNS_TOPIC_ARNS", status_code=403)
     try:
-        if settings.sns_verify_signatures:
+        if settings.sources.cloudwatch.verify_signatures:
             tools.sns_verifier.verify(envelope)
         if envelope.Type == "SubscriptionConfirmation":
             confirm_subscription(envelope, tools.sns_fetch_status)
@@ -42,4 +45,4 @@ def parse(raw: dict[str, Any], settings: SourceSettings) -> list[AlertEvent]:
     """The events of one SNS ``Notification``; a subscription handshake stands for none."""
     if raw.get("Type") in HANDSHAKES:
         return []
-    return cloudwatch.parse_notification(raw, insufficient_data=settings.cloudwatch_insufficient_data)
+    return cloudwatch.parse_notification(raw, insufficient_data=settings.sources.cloudwatch.insufficient_data)

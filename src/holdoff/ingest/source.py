@@ -14,26 +14,16 @@ from typing import Any, Protocol
 
 from pydantic import BaseModel
 
-from holdoff.ingest.cloudwatch import InsufficientData
-from holdoff.ingest.generic import GenericMapping
+from holdoff.ingest.config import SourcesSection
 from holdoff.ingest.sns import SnsVerifier
 from holdoff.mediate.model import AlertEvent
 
 
 class SourceSettings(Protocol):
-    """The settings sources read (``holdoff.settings.Settings`` has them); ingest needs nothing else of it."""
+    """The settings sources read (``holdoff.settings.Settings`` has them): the ``sources:`` section."""
 
     @property
-    def generic(self) -> GenericMapping: ...
-
-    @property
-    def cloudwatch_insufficient_data(self) -> InsufficientData: ...
-
-    @property
-    def sns_topic_arns(self) -> list[str]: ...
-
-    @property
-    def sns_verify_signatures(self) -> bool: ...
+    def sources(self) -> SourcesSection: ...
 
 
 Parse = Callable[[dict[str, Any], SourceSettings], list[AlertEvent]]

@@ -43,9 +43,6 @@ AnyChannelConfig = Annotated[
 ]
 """The table: one entry of ``channels:``, read as the model its ``type`` names."""
 
-BUILT_IN = frozenset({"teams", "email"})
-"""Channels configured by plain settings (TEAMS_WEBHOOK_URL, EMAIL_TO ...) rather than in ``channels:``."""
-
 
 class ChannelPlugin(Protocol):
     """What every entry of the table is (checked by the type checker on :func:`as_plugin`)."""
@@ -57,6 +54,8 @@ class ChannelPlugin(Protocol):
     def type(self) -> str: ...
 
     def build(self, templates: Templates) -> Channel: ...
+
+    def describe(self) -> str: ...
 
     def secrets(self) -> list[str]: ...
 

@@ -8,60 +8,23 @@ channels:
     rate_per_second: 1         # messages per second at most; the rest wait in the outbox
 ```
 
-A secret is written as ``${NAME}``: the value comes from the environment or the ``--env-file`` when
-the configuration is loaded, so the YAML file can be shared and the secret never sits in it. Secrets
-are :class:`~pydantic.SecretStr`: never printed, never logged.
+Secrets are written as ``${NAME}`` and typed :data:`~holdoff.config_types.Secret`: never printed,
+never logged (see :mod:`holdoff.config_types`).
 """
 
 from __future__ import annotations
 
-import os
-import re
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
-from contextvars import ContextVar
-from typing import Annotated, Any
+from pathlib import Path
+from urllib.parse import urlsplit
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, SecretStr
+from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
+from holdoff.config_types import Expanded as Expanded
+from holdoff.config_types import Secret as Secret
+from holdoff.config_types import environment as environment
 from holdoff.mediate.model import NotificationKind
 
 CHANNEL_NAME = r"^[a-z][a-z0-9_-]{0,62}$"
-_REFERENCE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
-_ENVIRONMENT: ContextVar[Mapping[str, str] | None] = ContextVar("holdoff_config_environment", default=None)
-
-
-@contextmanager
-def environment(values: Mapping[str, str]) -> Iterator[None]:
-    """Resolve ``${NAME}`` from ``values`` (the env file and the environment) while loading settings."""
-    token = _ENVIRONMENT.set(values)
-    try:
-        yield
-    finally:
-        _ENVIRONMENT.reset(token)
-
-
-def expand(value: Any) -> Any:
-    """``${NAME}`` in a string replaced by that variable; an unset variable is an error naming it."""
-    if not isinstance(value, str) or "${" not in value:
-        return value
-    env = _ENVIRONMENT.get()
-    if env is None:
-        env = os.environ
-
-    def one(found: re.Match[str]) -> str:
-        name = found.group(1)
-        if name not in env:
-            raise ValueError(f"${{{name}}} is not set in the environment or the env file")
-        return env[name]
-
-    return _REFERENCE.sub(one, value)
-
-
-Secret = Annotated[SecretStr, BeforeValidator(expand)]
-"""A secret setting: ``${NAME}`` or the literal value; never shown."""
-Expanded = Annotated[str, BeforeValidator(expand)]
-"""A plain setting that may also be written as ``${NAME}``."""
 
 
 class ChannelConfig(BaseModel):
@@ -79,6 +42,22 @@ class ChannelConfig(BaseModel):
         description="Message kinds this channel takes; others are not sent to it (default: all).",
     )
 
+    def describe(self) -> str:
+        """Where this channel's messages go, for the start-up log: its type and the hosts it talks to,
+        never a secret (URLs are cut to their host)."""
+        hosts: list[str] = []
+        for name, value in self:
+            if isinstance(value, SecretStr):
+                value = value.get_secret_value()  # only the host is shown
+            if name.endswith("url") and isinstance(value, str) and "//" in value:
+                host = urlsplit(value).hostname or "?"
+                if host not in hosts:
+                    hosts.append(host)
+            elif name == "host" and isinstance(value, str):
+                hosts.append(value)
+        kind = str(getattr(self, "type", type(self).__name__))
+        return kind + (f" ({', '.join(hosts)})" if hosts else "")
+
     def secrets(self) -> list[str]:
         """Secret values of this channel, to scrub from logs."""
         return [
@@ -86,3 +65,29 @@ class ChannelConfig(BaseModel):
             for value in self.__dict__.values()
             if isinstance(value, SecretStr) and value.get_secret_value()
         ]
+
+
+class DeliverySection(BaseModel):
+    """``delivery:``: how the outbox sender retries, when it gives up, and who hears of a failing channel."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    retry_base_seconds: float = Field(default=1.0, gt=0, le=3600, description="First retry's delay.")
+    retry_max_seconds: float = Field(default=300.0, gt=0, le=86_400, description="Longest retry delay.")
+    give_up_after_seconds: float = Field(
+        default=86_400.0,
+        gt=0,
+        description="A message still failing this long after it was decided is marked failed.",
+    )
+    failure_threshold: int = Field(
+        default=3, ge=1, le=1000, description="Failed attempts in a row that make a channel 'failing'."
+    )
+    fallback_channel: str | None = Field(
+        default=None,
+        description="Channel that hears, at once, about any other channel failing repeatedly (alert "
+        "HoldoffChannelFailing).",
+    )
+    templates_dir: Path | None = Field(
+        default=None,
+        description="Directory of Jinja2 templates overriding Holdoff's own (see docs/channels/).",
+    )

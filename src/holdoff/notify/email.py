@@ -17,10 +17,10 @@ import time
 from collections.abc import Sequence
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
-from typing import TYPE_CHECKING, Literal
+from typing import Literal
 from urllib.parse import urlsplit
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 
 from holdoff.mediate.model import NotificationKind
 from holdoff.notify.channel import ALL_BUT_ACKNOWLEDGED, DeliveryResult
@@ -29,9 +29,6 @@ from holdoff.notify.fallback import build_or_plain
 from holdoff.notify.http_delivery import elapsed_ms, failed_result
 from holdoff.notify.message import Message
 from holdoff.notify.templates import DEFAULT, Templates
-
-if TYPE_CHECKING:
-    from holdoff.settings import Settings
 
 SUBJECT_PREFIX = "[Holdoff] "
 
@@ -180,23 +177,6 @@ class EmailChannel:
         self.username = username
         self._password = password.get_secret_value() if isinstance(password, SecretStr) else password
         self.timeout_seconds = timeout_seconds
-
-    @classmethod
-    def from_settings(cls, settings: Settings) -> EmailChannel:
-        if not settings.email_from:
-            raise ValueError("email_from (EMAIL_FROM) is required when email_to (EMAIL_TO) is set")
-        return cls(
-            sender=settings.email_from,
-            recipients=settings.email_to,
-            host=settings.smtp_host,
-            port=settings.smtp_port,
-            starttls=settings.smtp_starttls,
-            use_ssl=settings.smtp_ssl,
-            username=settings.smtp_username,
-            password=settings.smtp_password,
-            timeout_seconds=settings.channel_timeout_seconds,
-            templates=Templates(settings.templates_dir) if settings.templates_dir is not None else None,
-        )
 
     @property
     def server(self) -> str:
@@ -392,7 +372,7 @@ def _quit_quietly(smtp: smtplib.SMTP) -> None:
 
 
 class EmailConfig(ChannelConfig):
-    """Another SMTP channel, in the ``channels:`` section (the built-in ``email`` comes from EMAIL_TO & co)."""
+    """An SMTP channel in ``channels:`` (EMAIL_TO, EMAIL_FROM and HOLDOFF_SMTP_* make one named ``email``)."""
 
     type: Literal["email"]
     sender: str = Field(min_length=3, max_length=320)
@@ -404,13 +384,30 @@ class EmailConfig(ChannelConfig):
     username: Expanded | None = None
     password: Secret | None = None
 
+    @field_validator("recipients")
+    @classmethod
+    def _addresses(cls, value: list[str]) -> list[str]:
+        for address in value:
+            if "@" not in address:
+                raise ValueError(f"{address!r} is not an email address")
+        return value
+
     @model_validator(mode="after")
     def _consistent(self) -> EmailConfig:
         if self.starttls and self.ssl:
-            raise ValueError("starttls and ssl exclude each other: ssl is TLS from the start (port 465)")
+            raise ValueError(
+                "starttls and ssl exclude each other: ssl is TLS from the start (port 465), "
+                "STARTTLS upgrades a plain connection (port 587)"
+            )
         if (self.username is None) != (self.password is None):
             raise ValueError("username and password go together: set both or neither")
         return self
+
+    def describe(self) -> str:
+        security = "SSL" if self.ssl else "STARTTLS" if self.starttls else "no TLS"
+        login = f", login as {self.username}" if self.username else ""
+        recipients = ", ".join(self.recipients)
+        return f"SMTP {self.host}:{self.port} ({security}{login}) from {self.sender} to {recipients}"
 
     def build(self, templates: Templates = DEFAULT) -> EmailChannel:
         return EmailChannel(

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import time
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 from urllib.parse import parse_qsl, urlsplit
 
 import httpx
@@ -20,8 +20,8 @@ from holdoff.mediate.model import NotificationKind
 from holdoff.notify.channel import ALL_BUT_ACKNOWLEDGED, DeliveryResult
 from holdoff.notify.config import ChannelConfig, Secret
 from holdoff.notify.fallback import build_or_plain
-from holdoff.notify.http_delivery import describe_host as describe_host  # registry imports it from here
 from holdoff.notify.http_delivery import (
+    describe_host,
     elapsed_ms,
     exception_failure,
     retryable_status,
@@ -30,9 +30,6 @@ from holdoff.notify.http_delivery import (
 )
 from holdoff.notify.message import Fact, Message
 from holdoff.notify.templates import DEFAULT, Templates
-
-if TYPE_CHECKING:
-    from holdoff.settings import Settings
 
 RATE_PER_SECOND = 4.0
 """Teams throttles a webhook above about 4 requests per second."""
@@ -196,15 +193,6 @@ class TeamsChannel:
             headers={"User-Agent": f"holdoff/{__version__}"},
         )
 
-    @classmethod
-    def from_settings(cls, settings: Settings) -> TeamsChannel:
-        if settings.teams_webhook_url is None:
-            raise ValueError("teams_webhook_url (TEAMS_WEBHOOK_URL) is not set")
-        templates = Templates(settings.templates_dir) if settings.templates_dir is not None else None
-        return cls(
-            settings.teams_webhook_url, timeout_seconds=settings.channel_timeout_seconds, templates=templates
-        )
-
     def send(self, message: Message, ref: str | None = None) -> DeliveryResult:
         started = time.perf_counter()
         try:
@@ -296,7 +284,7 @@ def _secret_parts(url: str) -> list[str]:
 
 
 class TeamsConfig(ChannelConfig):
-    """Another Teams channel, in the ``channels:`` section (the built-in ``teams`` comes from TEAMS_WEBHOOK_URL)."""
+    """A Teams channel in ``channels:`` (TEAMS_WEBHOOK_URL makes one named ``teams``)."""
 
     type: Literal["teams"]
     webhook_url: Secret
@@ -310,6 +298,9 @@ class TeamsConfig(ChannelConfig):
                 "webhook_url must be an http(s) URL (the Workflows 'When a Teams webhook request is received' URL)"
             )
         return value
+
+    def describe(self) -> str:
+        return f"Workflows webhook on {describe_host(self.webhook_url.get_secret_value())}"
 
     def build(self, templates: Templates = DEFAULT) -> TeamsChannel:
         rate = self.rate_per_second if self.rate_per_second is not None else RATE_PER_SECOND

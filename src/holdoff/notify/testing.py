@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Sequence
 from datetime import UTC, datetime
+from pathlib import Path
 
 from holdoff.mediate.model import NotificationKind
+from holdoff.notify.catalog import AnyChannelConfig
 from holdoff.notify.message import Fact, Message
 from holdoff.notify.registry import build_channels
-from holdoff.settings import Settings
 
 
 def sample_message(kind: NotificationKind, key: str, public_url: str) -> Message:
@@ -29,9 +31,11 @@ def sample_message(kind: NotificationKind, key: str, public_url: str) -> Message
     )
 
 
-def send_test(settings: Settings, name: str) -> tuple[list[str], bool]:
+def send_test(
+    configs: Sequence[AnyChannelConfig], templates_dir: Path | None, public_url: str, name: str
+) -> tuple[list[str], bool]:
     """Lines to print, and whether every send worked."""
-    channels = build_channels(settings)
+    channels = build_channels(configs, templates_dir)
     channel = channels.get(name)
     if channel is None:
         known = f"configured: {', '.join(sorted(channels))}" if channels else "no channel is configured"
@@ -45,7 +49,7 @@ def send_test(settings: Settings, name: str) -> tuple[list[str], bool]:
     ref: str | None = None
     try:
         for kind in kinds:
-            result = channel.send(sample_message(kind, key, settings.resolved_public_url), ref)
+            result = channel.send(sample_message(kind, key, public_url), ref)
             ref = result.ref or ref
             status = f"HTTP {result.status_code}" if result.status_code is not None else "no HTTP status"
             if result.ok:

@@ -11,7 +11,7 @@ from typing import Any
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-from holdoff.policy_config import build_policy
+from holdoff.policy.section import build_policy
 from holdoff.replay import stream as stream_file
 from holdoff.replay.render import show
 from holdoff.replay.report import replay
@@ -29,7 +29,7 @@ def run_file(path: Path, settings: Settings, *, decisions: Path | None, as_json:
     if not path.is_file():
         print(f"holdoff replay: no such file: {path}", file=sys.stderr)
         return 2
-    policy = build_policy(settings)
+    policy = build_policy(settings.policy, settings.delivery.fallback_channel)
     total = _count_lines(path)
     with ExitStack() as stack:
         sink = None

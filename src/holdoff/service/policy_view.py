@@ -7,11 +7,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from holdoff.config_file import ConfigError
 from holdoff.mediate.policy import Policy
-from holdoff.policy_config import RouteConfig, build_policy
-from holdoff.policy_describe import describe_policy, describe_routes
+from holdoff.policy.config import RouteConfig
+from holdoff.policy.describe import describe_policy, describe_routes
+from holdoff.policy.section import build_policy
 from holdoff.settings import Settings, load_settings
+from holdoff.settings.file import ConfigError
 
 CANDIDATE_NAME = "policy.yaml"
 """What validation errors call the checked text (``policy.yaml line 7: ...``)."""
@@ -73,7 +74,7 @@ def _count(routes: list[RouteView]) -> int:
 
 def describe(settings: Settings, policy: Policy) -> PolicyView:
     """The policy built from ``settings`` (the running one, or a candidate)."""
-    routes = [_route(config) for config in settings.routes]
+    routes = [_route(config) for config in settings.policy.routes]
     grouping = policy.grouping
     return PolicyView(
         grace_seconds=policy.grace.total_seconds(),
@@ -90,7 +91,10 @@ def describe(settings: Settings, policy: Policy) -> PolicyView:
         inhibit_rules=len(policy.inhibit_rules),
         noise_rules=len(policy.noise_rules),
         flapping_threshold=policy.flapping.threshold if policy.flapping.enabled else 0,
-        lines=[*(f"route {line}" for line in describe_routes(settings.routes)), *describe_policy(policy)],
+        lines=[
+            *(f"route {line}" for line in describe_routes(settings.policy.routes)),
+            *describe_policy(policy),
+        ],
     )
 
 
@@ -105,7 +109,7 @@ def validate_yaml(text: str, load: Callable[[Path], Settings] | None = None) -> 
         path.write_text(text, encoding="utf-8")
         try:
             settings = load(path) if load is not None else load_settings(config_file=path)
-            policy = build_policy(settings)
+            policy = build_policy(settings.policy, settings.delivery.fallback_channel)
         except ConfigError as exc:
             raise ConfigError(str(exc).replace(str(path), CANDIDATE_NAME)) from exc
         except ValueError as exc:  # a policy that validates field by field but cannot be built

@@ -22,14 +22,14 @@ from holdoff.api.routes.metrics import SummaryOut, summary_out
 from holdoff.api.routes.silences import silence_out
 from holdoff.api.schemas import AlertOut
 from holdoff.auth.roles import Role
-from holdoff.config_warnings import config_warnings, source_access
 from holdoff.ingest.registry import NAMES
 from holdoff.mediate.grouping import IncidentState
 from holdoff.mediate.model import AlertState
 from holdoff.notify.registry import describe_channels
-from holdoff.policy_describe import describe_policy, describe_routes
+from holdoff.policy.describe import describe_policy, describe_routes
 from holdoff.runtime import Runtime
 from holdoff.service import queries, summary
+from holdoff.settings.warnings import config_warnings, source_access
 from holdoff.web import views
 
 HERE = FilePath(__file__).parent
@@ -243,9 +243,9 @@ async def channels_page(request: Request, runtime: RuntimeDep) -> Response:
         "channels.html.j2",
         nav="channels",
         channels=views.channel_rows(settings, runtime.channels),
-        notes=[line for line in describe_channels(settings) if "not configured" in line],
+        notes=[line for line in describe_channels(settings.channels) if "not configured" in line],
         policy=describe_policy(runtime.mediator.policy),
-        routes=describe_routes(settings.routes),
+        routes=describe_routes(settings.policy.routes),
         warnings=config_warnings(settings, credentials_exist=credentials),
         sources=source_access(settings, credentials_exist=credentials),
     )

@@ -9,7 +9,7 @@ from pydantic import BaseModel, Field
 from holdoff.api.auth import AUTH_RESPONSES, require
 from holdoff.api.deps import RuntimeDep
 from holdoff.auth.roles import Role
-from holdoff.config_file import ConfigError
+from holdoff.settings.file import ConfigError
 
 router = APIRouter(
     prefix="/admin", tags=["admin"], dependencies=[Depends(require(Role.ADMIN))], responses=AUTH_RESPONSES

@@ -11,8 +11,8 @@ from pydantic import BaseModel, Field
 
 from holdoff.api.auth import AUTH_RESPONSES, access_of, by_method
 from holdoff.api.deps import RuntimeDep
-from holdoff.config_warnings import SourceAuth, config_warnings, source_access
 from holdoff.service.channel_status import Health, channel_statuses
+from holdoff.settings.warnings import SourceAuth, config_warnings, source_access
 
 router = APIRouter(
     prefix="/channels", tags=["channels"], dependencies=[Depends(by_method)], responses=AUTH_RESPONSES

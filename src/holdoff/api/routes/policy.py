@@ -13,8 +13,8 @@ from holdoff.api.auth import AUTH_RESPONSES, by_method, require
 from holdoff.api.deps import RuntimeDep
 from holdoff.api.routes import admin
 from holdoff.auth.roles import Role
-from holdoff.config_file import ConfigError
 from holdoff.service.policy_view import PolicyView, RouteView, describe, validate_yaml
+from holdoff.settings.file import ConfigError
 
 router = APIRouter(prefix="/policy", tags=["policy"], responses=AUTH_RESPONSES)
 

@@ -1,70 +1,70 @@
-"""The policy sections of the YAML configuration (``routes:``, ``flapping:``, ``noise_rules:``), validated and
-turned into the core's rules.
+"""The ``policy:`` section's parts (``routes``, ``flapping``, ``noise_rules`` ...), validated and turned
+into the core's rules (the section itself is :mod:`holdoff.policy.section`).
 
 ```yaml
-routes:
-  - name: payments
-    match: '{team="payments"}'        # one matcher set, or a list of matcher strings
-    grace: 5m                         # 90s, 5m, 1h30m, or seconds
-    channels:                         # per message kind; omitted kinds keep the parent's channels
-      escalated: [email, teams]
-      transient_resolved: []          # an empty list sends nothing of that kind
-    continue: false                   # also try the next sibling routes
-    escalation:                       # until someone acknowledges: step by step, `repeat` rounds
-      steps:
-        - {channels: [email, teams], wait: 10m}
-        - {channels: [email], wait: 20m}
-      repeat: 2
-    maintenance:                      # recurring windows: stored and shown, not notified
-      - name: sunday-patching
-        cron: "0 2 * * SUN"
-        duration: 2h
+policy:
+  grace_seconds: 600                  # the default hold before an alert pages
+  routes:
+    - name: payments
+      match: '{team="payments"}'        # one matcher set, or a list of matcher strings
+      grace: 5m                         # 90s, 5m, 1h30m, or seconds
+      channels:                         # per message kind; omitted kinds keep the parent's channels
+        escalated: [email, teams]
+        transient_resolved: []          # an empty list sends nothing of that kind
+      continue: false                   # also try the next sibling routes
+      escalation:                       # until someone acknowledges: step by step, `repeat` rounds
+        steps:
+          - {channels: [email, teams], wait: 10m}
+          - {channels: [email], wait: 20m}
+        repeat: 2
+      maintenance:                      # recurring windows: stored and shown, not notified
+        - name: sunday-patching
+          cron: "0 2 * * SUN"
+          duration: 2h
+          timezone: Europe/Berlin
+      group_by: [alertname, cluster]    # alerts with equal values of these labels form one incident
+      group_wait: 30s                   # an incident's first message waits for more alerts to join
+      group_interval: 5m                # at least this long between two messages of one incident
+      transient: digest                 # "resolved on its own" posts go to the digest (default: notify)
+      quiet_hours:                      # only `page` severities page; others wait for the end
+        cron: "0 22 * * *"
+        duration: 9h
         timezone: Europe/Berlin
-    group_by: [alertname, cluster]    # alerts with equal values of these labels form one incident
-    group_wait: 30s                   # an incident's first message waits for more alerts to join
-    group_interval: 5m                # at least this long between two messages of one incident
-    transient: digest                 # "resolved on its own" posts go to the digest (default: notify)
-    quiet_hours:                      # only `page` severities page; others wait for the end
-      cron: "0 22 * * *"
-      duration: 9h
-      timezone: Europe/Berlin
-      page: [critical]
-    routes: []                        # children, tried in order
+        page: [critical]
+      routes: []                        # children, tried in order
 
-flapping:                             # re-triggers within window; transient posts summarised once per period
-  threshold: 3
-  window: 30m
-  period: 1h
+  flapping:                             # re-triggers within window; transient posts summarised once per period
+    threshold: 3
+    window: 30m
+    period: 1h
 
-inhibit_rules:                        # while a source alert fires, mute matching targets with equal labels
-  - name: node-down-mutes-its-services
-    source_match: '{alertname="NodeDown"}'
-    target_match: '{severity=~"warning|high"}'
-    equal: [instance]
+  inhibit_rules:                        # while a source alert fires, mute matching targets with equal labels
+    - name: node-down-mutes-its-services
+      source_match: '{alertname="NodeDown"}'
+      target_match: '{severity=~"warning|high"}'
+      equal: [instance]
 
-digest:
-  interval: 1h                        # how often a channel's digest goes out, when it has anything
+  digest:
+    interval: 1h                        # how often a channel's digest goes out, when it has anything
 
-noise_rules:
-  - name: never-page-debug
-    match: '{severity="low"}'
-    action: drop                      # stored and shown, never notified
-  - name: certificates-weekly
-    match: '{alertname="CertificateExpiresSoon"}'
-    action: digest                    # collected into each channel's periodic digest
-  - name: cpu-is-a-warning
-    match: '{alertname=~"CPU.*"}'
-    action: severity
-    severity: warning
+  noise_rules:
+    - name: never-page-debug
+      match: '{severity="low"}'
+      action: drop                      # stored and shown, never notified
+    - name: certificates-weekly
+      match: '{alertname="CertificateExpiresSoon"}'
+      action: digest                    # collected into each channel's periodic digest
+    - name: cpu-is-a-warning
+      match: '{alertname=~"CPU.*"}'
+      action: severity
+      severity: warning
 ```
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from contextvars import ContextVar
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Annotated, Any, Literal
+from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from cronsim import CronSim, CronSimError
@@ -79,26 +79,8 @@ from holdoff.mediate.maintenance import MaintenanceWindow
 from holdoff.mediate.matchers import Matcher, MatcherError, parse_matchers
 from holdoff.mediate.model import NotificationKind, Severity
 from holdoff.mediate.noise import NoiseAction, NoiseRule
-from holdoff.mediate.policy import Policy
 from holdoff.mediate.quiet import QuietHours
 from holdoff.mediate.routing import Route
-
-if TYPE_CHECKING:
-    from holdoff.settings import Settings
-
-KNOWN_CHANNELS: ContextVar[frozenset[str]] = ContextVar(
-    "holdoff_known_channels", default=frozenset({"teams", "email"})
-)
-"""Channel names routes and escalation steps may use: the built-in ones and those in ``channels:`` (set
-by :func:`holdoff.settings.load_settings` while the file is validated)."""
-
-
-def _check_channel_names(names: Iterable[str]) -> None:
-    known = KNOWN_CHANNELS.get()
-    unknown = sorted(set(names) - known)
-    if unknown:
-        raise ValueError(f"unknown channel(s) {', '.join(unknown)}; known: {', '.join(sorted(known))}")
-
 
 MAX_DEPTH = 10
 
@@ -231,12 +213,6 @@ class ChainStepConfig(BaseModel):
     channels: list[str] = Field(min_length=1)
     wait: Duration = Field(description="How long before the next step if nobody acknowledged.")
 
-    @field_validator("channels")
-    @classmethod
-    def _known(cls, value: list[str]) -> list[str]:
-        _check_channel_names(value)
-        return value
-
     @field_validator("wait")
     @classmethod
     def _wait_bounds(cls, value: timedelta) -> timedelta:
@@ -284,13 +260,6 @@ class RouteConfig(GroupingFields):
     def _grace_bounds(cls, value: timedelta | None) -> timedelta | None:
         if value is not None and value > timedelta(days=7):
             raise ValueError("a grace window longer than 7 days holds alerts for too long")
-        return value
-
-    @field_validator("channels")
-    @classmethod
-    def _known_channels(cls, value: dict[NotificationKind, list[str]] | None) -> Any:
-        for names in (value or {}).values():
-            _check_channel_names(names)
         return value
 
 
@@ -419,54 +388,4 @@ def _route(config: RouteConfig, grouping: Grouping | None) -> Route:
         grouping=grouping,
         transient_digest=None if config.transient is None else config.transient == "digest",
         quiet_hours=config.quiet_hours.to_quiet_hours() if config.quiet_hours is not None else None,
-    )
-
-
-POLICY_SETTINGS = (
-    "grace_seconds",
-    "routes",
-    "flapping",
-    "inhibit_rules",
-    "noise_rules",
-    "group_by",
-    "group_wait",
-    "group_interval",
-    "transient",
-    "quiet_hours",
-    "digest",
-)
-"""Settings a reload applies at once; any other change needs a restart."""
-
-
-def _channel_failing_route(fallback: str) -> Route:
-    """Alerts Holdoff raises about itself (a channel failing) go to the fallback channel at once."""
-    kinds = (NotificationKind.ESCALATED, NotificationKind.RESOLVED, NotificationKind.REMINDER)
-    return Route(
-        "holdoff-internal",
-        matchers=parse_matchers('{source="holdoff"}'),
-        grace=timedelta(0),
-        channels={kind: (fallback,) for kind in kinds} | {NotificationKind.TRANSIENT_RESOLVED: ()},
-        grouping=Grouping(()),
-        maintenance=(),
-    )
-
-
-def build_policy(settings: Settings) -> Policy:
-    """The core's :class:`~holdoff.mediate.policy.Policy` from the configuration."""
-    grouping = GroupingFields(
-        group_by=settings.group_by, group_wait=settings.group_wait, group_interval=settings.group_interval
-    ).grouping(None)
-    routes = to_routes(settings.routes, grouping)
-    if settings.fallback_channel is not None:
-        routes = (_channel_failing_route(settings.fallback_channel), *routes)
-    return Policy(
-        grace=settings.grace,
-        routes=routes,
-        grouping=grouping,
-        transient_digest=settings.transient == "digest",
-        quiet_hours=settings.quiet_hours.to_quiet_hours() if settings.quiet_hours is not None else None,
-        digest_interval=settings.digest.interval,
-        flapping=settings.flapping.to_policy(),
-        inhibit_rules=tuple(rule.to_rule() for rule in settings.inhibit_rules),
-        noise_rules=tuple(rule.to_rule() for rule in settings.noise_rules),
     )

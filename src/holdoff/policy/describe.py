@@ -8,7 +8,7 @@ from holdoff.mediate.durations import humanize
 
 if TYPE_CHECKING:
     from holdoff.mediate.policy import Policy
-    from holdoff.policy_config import RouteConfig
+    from holdoff.policy.config import RouteConfig
 
 
 def describe_routes(configs: list[RouteConfig], depth: int = 0) -> list[str]:

@@ -44,7 +44,7 @@ class SourceAuth(StrEnum):
     """How one alert source's webhooks are authenticated."""
 
     BY_TOKEN = "token"  # noqa: S105 (a kind of authentication, not a secret)
-    """Its own token or the ``*`` token is configured in ``ingest_tokens``."""
+    """Its own token (``sources.<name>.token``) or the shared ``sources.token`` is configured."""
     BY_SNS = "sns"
     """CloudWatch: SNS signatures are verified and only listed topics are accepted."""
     OPEN_ON_PURPOSE = "open"
@@ -82,18 +82,19 @@ class SourceStatus:
 
 def is_protected(settings: Settings, *, credentials_exist: bool) -> bool:
     """Protected mode: credentials exist, or Holdoff listens beyond loopback."""
-    return credentials_exist or not is_loopback(settings.host)
+    return credentials_exist or not is_loopback(settings.server.host)
 
 
 def source_access(settings: Settings, *, credentials_exist: bool) -> list[SourceStatus]:
     """How every alert source is authenticated under these settings, in README order."""
     protected = is_protected(settings, credentials_exist=credentials_exist)
-    open_on_purpose = settings.open_on_purpose
+    open_on_purpose = settings.sources.open_on_purpose
+    cloudwatch = settings.sources.cloudwatch
     found = []
     for name in SOURCE_ORDER:
-        if name in settings.ingest_tokens or "*" in settings.ingest_tokens:
+        if settings.sources.token_for(name) is not None:
             auth = SourceAuth.BY_TOKEN
-        elif name == "cloudwatch" and settings.sns_verify_signatures and settings.sns_topic_arns:
+        elif name == "cloudwatch" and cloudwatch.verify_signatures and cloudwatch.topic_arns:
             auth = SourceAuth.BY_SNS
         elif name in open_on_purpose:
             auth = SourceAuth.OPEN_ON_PURPOSE
@@ -117,7 +118,7 @@ def unauthenticated_sources(settings: Settings, *, credentials_exist: bool) -> l
 def how_to_close(names: list[str]) -> str:
     """The exact settings that authenticate ``names`` or mark them open on purpose."""
     tokens = json.dumps(dict.fromkeys(names, "<16+ chars>"), separators=(",", ":"))
-    yaml_tokens = "".join(f'\n      {name}: "<16+ chars>"' for name in names)
+    yaml_tokens = "".join(f'\n      {name}: {{token: "<16+ chars>"}}' for name in names)
     yaml_open = "".join(f"\n      {name}: {{open: true}}" for name in names)
     sns = (
         "\n  (cloudwatch is also authenticated, with no token, by verified SNS signatures from the topics "
@@ -130,7 +131,7 @@ def how_to_close(names: list[str]) -> str:
         "an X-Holdoff-Token header or ?token=):\n"
         f"    HOLDOFF_INGEST_TOKENS='{tokens}'\n"
         '    (or one token for every source: HOLDOFF_INGEST_TOKENS=\'{"*":"<16+ chars>"}\')\n'
-        f"  or in the YAML configuration (--config):\n    ingest_tokens:{yaml_tokens}{sns}\n"
+        f"  or in the YAML configuration (--config):\n    sources:{yaml_tokens}{sns}\n"
         "or, to accept a source's webhooks without a token on purpose, mark it open:\n"
         f"    HOLDOFF_OPEN_SOURCES={','.join(names)}\n"
         f"  or in the YAML configuration:\n    sources:{yaml_open}"
@@ -138,8 +139,8 @@ def how_to_close(names: list[str]) -> str:
 
 
 def _protected_because(settings: Settings, *, credentials_exist: bool) -> str:
-    if not is_loopback(settings.host):
-        return f"it listens on {settings.host}, not a loopback address"
+    if not is_loopback(settings.server.host):
+        return f"it listens on {settings.server.host}, not a loopback address"
     return "API tokens or users exist" if credentials_exist else "it is not in open mode"
 
 
@@ -174,29 +175,33 @@ class ConfigWarning:
 
 
 def channels_configured(settings: Settings) -> bool:
-    """Whether messages go to real people or systems (Teams, email, or any ``channels:`` entry)."""
-    return settings.teams_webhook_url is not None or bool(settings.email_to) or bool(settings.channels)
+    """Whether messages go to real people or systems (any ``channels:`` entry, Teams and email included)."""
+    return bool(settings.channels)
 
 
 def _public_url_warning(settings: Settings) -> ConfigWarning | None:
     """Links built on ``public_url`` must open Holdoff for whoever reads them."""
-    serving_elsewhere = not is_loopback(settings.host)
+    serving_elsewhere = not is_loopback(settings.server.host)
     sending = channels_configured(settings)
     if not serving_elsewhere and not sending:
         return None  # a local trial: links for the person at this machine are right
     link = settings.resolved_public_url
     link_host = urlsplit(link).hostname or ""
-    if settings.public_url is not None and not is_loopback(link_host):
+    if settings.server.public_url is not None and not is_loopback(link_host):
         return None
-    fix = "set HOLDOFF_PUBLIC_URL (YAML public_url) to the address people open, e.g. https://holdoff.example.com"
+    fix = "set HOLDOFF_PUBLIC_URL (YAML server.public_url) to the address people open, e.g. https://holdoff.example.com"
     if not is_loopback(link_host):
         return ConfigWarning(
             "public-url-unset",
             f"public_url is unset, so links in messages and answers use the bind address ({link}), which "
             f"people may not be able to open; {fix}",
         )
-    cause = "public_url is unset" if settings.public_url is None else "public_url is a loopback address"
-    context = f"Holdoff listens on {settings.host}" if serving_elsewhere else "messages go to real channels"
+    cause = (
+        "public_url is unset" if settings.server.public_url is None else "public_url is a loopback address"
+    )
+    context = (
+        f"Holdoff listens on {settings.server.host}" if serving_elsewhere else "messages go to real channels"
+    )
     return ConfigWarning(
         "public-url-loopback",
         f"links in messages and answers point at {link}, the reader's own machine ({cause}, while "
@@ -219,7 +224,7 @@ def config_warnings(settings: Settings, *, credentials_exist: bool) -> list[Conf
                 "Either " + how_to_close(names),
             )
         )
-    if not settings.sns_verify_signatures:
+    if not settings.sources.cloudwatch.verify_signatures:
         found.append(
             ConfigWarning(
                 "sns-signatures-off",
@@ -231,11 +236,11 @@ def config_warnings(settings: Settings, *, credentials_exist: bool) -> list[Conf
     public_url = _public_url_warning(settings)
     if public_url is not None:
         found.append(public_url)
-    if settings.host.strip() in ("", "0.0.0.0", "::", "[::]") and not settings.allowed_hosts:  # noqa: S104
+    if settings.server.host.strip() in ("", "0.0.0.0", "::", "[::]") and not settings.server.allowed_hosts:  # noqa: S104
         found.append(
             ConfigWarning(
                 "any-host",
-                f"Holdoff listens on all addresses ({settings.host or 'all'}) with no allowed_hosts, so any "
+                f"Holdoff listens on all addresses ({settings.server.host or 'all'}) with no allowed_hosts, so any "
                 "Host header is accepted and DNS rebinding is not blocked (credentials are still required "
                 "off loopback); list the names Holdoff is reached by in allowed_hosts "
                 "(HOLDOFF_ALLOWED_HOSTS, comma-separated)",
