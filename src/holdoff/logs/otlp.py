@@ -291,7 +291,7 @@ def _integer(value: Any, path: str) -> int:
     if isinstance(value, int) and not isinstance(value, bool):
         number = value
     elif (isinstance(value, float) and value.is_integer()) or (
-        isinstance(value, str) and value.strip().lstrip("-").isdigit() and len(value) <= 21
+        isinstance(value, str) and value.strip().lstrip("-").isdigit() and len(value) <= 40
     ):
         number = int(value)
     else:
@@ -386,13 +386,11 @@ def _double(value: Any, path: str) -> float:
 def _base64(value: Any, path: str) -> str:
     if not isinstance(value, str):
         raise OtlpError(f"{path}: expected a base64 string, got {_kind(value)}")
+    standard = value.replace("-", "+").replace("_", "/")  # the URL-safe alphabet is read too
     try:
-        raw = base64.b64decode(value, validate=True)
+        raw = base64.b64decode(standard + "=" * (-len(standard) % 4), validate=True)
     except (binascii.Error, ValueError):
-        try:
-            raw = base64.urlsafe_b64decode(value + "=" * (-len(value) % 4))
-        except (binascii.Error, ValueError):
-            raise OtlpError(f"{path}: {value[:64]!r} is not base64") from None
+        raise OtlpError(f"{path}: {value[:64]!r} is not base64") from None
     return base64.b64encode(raw).decode("ascii")
 
 
