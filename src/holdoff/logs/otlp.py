@@ -43,6 +43,7 @@ from holdoff.logs.parse.head import (
     MAX_SERVICE,
     MAX_VALUE,
     clip,
+    new_record,
 )
 
 _MAX_DEPTH: Final = 32
@@ -107,16 +108,16 @@ def _record(
         _put(out, f"resource.{key}", value)
     service = resource.get("service.name")
     host = resource.get("host.name")
-    return LogRecord(
-        timestamp=when or received,
-        service=_name(service, MAX_SERVICE) or "unknown",
-        host=_name(host, MAX_HOST),
-        level=clip(clean_text(severity_text).strip(), MAX_LEVEL) or None,
-        severity_number=severity_number if 1 <= severity_number <= 24 else None,
-        message=message,
-        attributes=out,
-        record_id=record_id,
-        layout=Layout.OTLP,
+    return new_record(
+        when or received,
+        _name(service, MAX_SERVICE) or "unknown",
+        _name(host, MAX_HOST),
+        clip(clean_text(severity_text).strip(), MAX_LEVEL) or None,
+        severity_number if 1 <= severity_number <= 24 else None,
+        message,
+        out,
+        record_id,
+        Layout.OTLP,
     )
 
 

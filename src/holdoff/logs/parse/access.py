@@ -16,9 +16,9 @@ from holdoff.logs.parse import timestamps
 from holdoff.logs.parse.head import ACCESS, MAX_VALUE, Head, clip
 from holdoff.logs.parse.levels import from_level
 
-_QUOTED: Final = r'"((?:[^"\\]|\\.)*)"'
-_ACCESS: Final = re.compile(
-    r"(?:([^\s\[]+) )?([^\s\[]+) (\S+) (\S+) \[([^\]]{20,40})\] "
+_QUOTED: Final = r'"([^"\\]*(?:\\.[^"\\]*)*)"'  # unrolled: no backtracking per character
+_CLF: Final = (
+    r"([^\s\[]+) (\S+) (\S+) \[([^\]]{20,40})\] "
     + _QUOTED
     + r" (\d{3}|-) (\d+|-)(?: "
     + _QUOTED
@@ -26,6 +26,8 @@ _ACCESS: Final = re.compile(
     + _QUOTED
     + ")?"
 )
+_ACCESS: Final = re.compile(_CLF)
+_ACCESS_VHOST: Final = re.compile(r"([^\s\[]+) " + _CLF)  # Apache's vhost_combined: "%v:%p %h %l %u %t ..."
 _REQUEST: Final = re.compile(r"([A-Z]{3,10}) (\S+)(?: (HTTP/[\d.]+))?")
 
 _NGINX_ERROR: Final = re.compile(
@@ -50,9 +52,13 @@ _PORT: Final = re.compile(r"(.+):(\d{1,5})")
 def access(line: str) -> Head | None:
     """``203.0.113.9 - - [15/Jan/2024:10:00:00 +0000] "GET / HTTP/1.1" 200 612 "-" "curl/8.5.0"``"""
     match = _ACCESS.match(line)
+    vhost = None
     if match is None:
-        return None
-    vhost, client, _ident, user, time, request, status, size, referer, agent = match.groups()
+        match = _ACCESS_VHOST.match(line)
+        if match is None:
+            return None
+        vhost = match.group(1)
+    client, _ident, user, time, request, status, size, referer, agent = match.groups()[-9:]
     attributes = {"client.address": client}
     if vhost:
         attributes["server.address"] = vhost

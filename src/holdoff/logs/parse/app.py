@@ -22,7 +22,7 @@ from typing import Final
 
 from holdoff.logs.parse import syslog, timestamps
 from holdoff.logs.parse.head import APP, Head
-from holdoff.logs.parse.levels import is_header_level
+from holdoff.logs.parse.levels import UPPER_LEVELS, is_header_level
 
 _TOKEN: Final = re.compile(r"[ \t]*(\[[^\]\n]{0,80}\]|\S+)")
 _SEPARATORS: Final = frozenset({"-", "|", ":", "--", "---", "::"})
@@ -38,6 +38,7 @@ _JUL_HEADER: Final = re.compile(
 )
 _JUL_LEVEL: Final = re.compile(r"(SEVERE|WARNING|INFO|CONFIG|FINE|FINER|FINEST): (.*)", re.DOTALL)
 _HOST_TAG: Final = re.compile(r" [^\s:\[\]]{1,255} ([^\s:\[\]]{1,64})(?:\[\d{1,10}\])?: ")
+_UPPER_WORD: Final = re.compile(r"[A-Z]{3,13}")
 _MAX_TOKENS: Final = 8
 
 JUL_MODE: Final = "jul"
@@ -55,9 +56,10 @@ def header(
             break
         token = match.group(1)
         end = match.end()
-        if token[0] == "[":
+        first = token[0]
+        if first == "[":
             inner = token[1:-1].strip()
-            if level is None and is_header_level(inner, loose=True):
+            if level is None and (inner in UPPER_LEVELS or is_header_level(inner, loose=True)):
                 level = inner
             elif when is None and inner[:1].isdigit() and (time := timestamps.ISO.fullmatch(inner)):
                 when = timestamps.iso_match(time)
@@ -73,27 +75,30 @@ def header(
             pos = end
             continue
         bare = token[:-1] if token[-1] == ":" else token
-        if level is None and is_header_level(bare, loose=line.startswith("\t", end)):
+        if level is None and (
+            bare in UPPER_LEVELS or (line.startswith("\t", end) and is_header_level(bare, loose=True))
+        ):
             level = bare
             pos = end
             if bare is not token:  # "ERROR: msg", "FATAL:  msg": the message follows
                 break
             continue
-        if when is None and token[0].isdigit():
-            time = timestamps.ISO.match(line, match.start(1))
-            if time is not None:
-                when = timestamps.iso_match(time)
-                pos = time.end()
+        if first.isdigit():
+            if when is None:
+                time = timestamps.ISO.match(line, match.start(1))
+                if time is not None:
+                    when = timestamps.iso_match(time)
+                    pos = time.end()
+                    continue
+            if level is not None and token.isdigit() and line.startswith(" ---", end):
+                attributes["pid"] = token  # Spring Boot: LEVEL PID --- [thread] logger : msg
+                pos = end
                 continue
-        if level is not None and token.isdigit() and line.startswith(" ---", end):
-            attributes["pid"] = token  # Spring Boot: LEVEL PID --- [thread] logger : msg
-            pos = end
-            continue
-        if level is not None and "caller" not in attributes and _CALLER.fullmatch(token):
+        if level is not None and ":" in token and "caller" not in attributes and _CALLER.fullmatch(token):
             attributes["caller"] = token
             pos = end
             continue
-        if not logger and _LOGGER.fullmatch(bare) and ("." in bare or level is None):
+        if not logger and ("." in bare or level is None) and _LOGGER.fullmatch(bare):
             separator = _SEPARATOR_AFTER.match(line, end)
             if bare is not token or separator is not None:
                 attributes["logger"] = bare
@@ -142,6 +147,9 @@ def bracketed(line: str, received: datetime) -> Head | None:
 def level_led(line: str, received: datetime) -> Head | None:
     """A line that starts with its level: ``ERROR:root:msg``, ``WARN  2024-01-15 ... msg``,
     ``INFO:     msg``, logrus ``ERRO[0003] msg``."""
+    word = _UPPER_WORD.match(line)
+    if word is None or word.group() not in UPPER_LEVELS:
+        return None
     python = _PYTHON_DEFAULT.match(line)
     if python is not None and is_header_level(python.group(1)):
         attributes = {"logger": python.group(2)} if python.group(2) else {}

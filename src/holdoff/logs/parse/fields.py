@@ -1,8 +1,8 @@
 """Structured records (JSON objects, logfmt pairs): which keys carry the timestamp, message, level,
 service, host and record id, and how the other keys become string attributes.
 
-Keys are looked up in the object flattened with dots, so ``{"log": {"level": "error"}}`` (ECS) and
-``{"log.level": "error"}`` read the same. The first key of each family that is present wins.
+A dotted key is looked up as it is and along its path in nested objects, so
+``{"log": {"level": "error"}}`` (ECS) and ``{"log.level": "error"}`` read the same. The first key of each family that is present wins.
 """
 
 from __future__ import annotations
@@ -55,7 +55,7 @@ STACK_KEYS: Final = (
 )  # fmt: skip
 
 _MAX_DEPTH: Final = 8
-_MAX_FLAT: Final = 256  # keys looked at in one object; the rest is not read
+_MAX_SEEN: Final = 256  # keys looked at in one object for attributes; the rest is not read
 
 
 def scalar_text(value: Any) -> str | None:
@@ -82,32 +82,59 @@ def compact_json(value: Any) -> str:
         return clean_text(str(value)[:MAX_VALUE])
 
 
-def flatten(data: Mapping[str, Any]) -> dict[str, Any]:
-    """Nested objects flattened to dotted keys (``{"a": {"b": 1}}`` -> ``{"a.b": 1}``); lists and
-    objects deeper than eight levels stay whole (they become compact JSON text as attributes)."""
-    flat: dict[str, Any] = {}
-    _flatten(data, "", flat, 0)
-    return flat
+# Each alias's family and rank (lower is preferred), for one pass over the record's keys. A dotted
+# alias is found as a key of its own ("log.level") or one level down ({"log": {"level": ...}}).
+_FAMILIES: Final = {
+    "timestamp": TIMESTAMP_KEYS,
+    "level": LEVEL_KEYS,
+    "severity_number": SEVERITY_NUMBER_KEYS,
+    "service": SERVICE_KEYS,
+    "host": HOST_KEYS,
+    "id": ID_KEYS,
+    "stack": STACK_KEYS,
+}
+_ALIASES: Final[dict[str, tuple[str, int]]] = {
+    alias: (family, rank) for family, keys in _FAMILIES.items() for rank, alias in enumerate(keys)
+}
+_NESTED: Final[dict[str, dict[str, tuple[str, int]]]] = {}
+for _alias, _place in _ALIASES.items():
+    if "." in _alias:
+        _outer, _inner = _alias.split(".", 1)
+        _NESTED.setdefault(_outer, {})[_inner] = _place
 
 
-def _flatten(data: Mapping[str, Any], prefix: str, flat: dict[str, Any], depth: int) -> None:
+def _is_object(value: Any) -> bool:
+    return type(value) is dict or (type(value) is not str and isinstance(value, Mapping))
+
+
+def _candidates(data: Mapping[str, Any]) -> dict[str, list[tuple[int, str, Any]]]:
+    """The record's values for each family, as (rank, key, value), scalars only."""
+    found: dict[str, list[tuple[int, str, Any]]] = {}
     for key, value in data.items():
-        if len(flat) >= _MAX_FLAT:
-            return
-        name = f"{prefix}{key}"
-        if isinstance(value, Mapping) and value and depth < _MAX_DEPTH:
-            _flatten(value, f"{name}.", flat, depth + 1)
-        else:
-            flat[name] = value
-
-
-def first(flat: Mapping[str, Any], keys: tuple[str, ...]) -> tuple[str, Any] | None:
-    """The first of ``keys`` present with a value that is not null or an empty string."""
-    for key in keys:
-        value = flat.get(key)
-        if value is not None and value != "":
-            return key, value
-    return None
+        if value is None or value == "":
+            continue
+        if _is_object(value):
+            inner = _NESTED.get(key)
+            if inner is not None:
+                for sub, value2 in value.items():
+                    place = inner.get(sub)
+                    if (
+                        place is None
+                        or value2 is None
+                        or value2 == ""
+                        or type(value2) is list
+                        or _is_object(value2)
+                    ):
+                        continue
+                    found.setdefault(place[0], []).append((place[1], f"{key}.{sub}", value2))
+            continue
+        place = _ALIASES.get(key)
+        if place is not None and type(value) is not list:
+            found.setdefault(place[0], []).append((place[1], key, value))
+    for values in found.values():
+        if len(values) > 1:
+            values.sort(key=lambda item: item[0])
+    return found
 
 
 class Fields(NamedTuple):
@@ -121,14 +148,13 @@ class Fields(NamedTuple):
     attributes: dict[str, str]
 
 
-def read(data: Mapping[str, Any], flat: Mapping[str, Any]) -> Fields:
-    """The fields of one structured record: ``data`` as sent, ``flat`` its :func:`flatten`."""
+def read(data: Mapping[str, Any]) -> Fields:
+    """The fields of one structured record (nested objects are read through their dotted paths);
+    the keys not read become :func:`attributes`."""
     used: set[str] = set()
+    found = _candidates(data)
     timestamp = None
-    for key in TIMESTAMP_KEYS:
-        value = flat.get(key)
-        if value is None:
-            continue
+    for _, key, value in found.get("timestamp", ()):
         if key == "__REALTIME_TIMESTAMP" and isinstance(value, str) and value.isdigit():
             timestamp = timestamps.epoch(int(value), "us")  # journald: microseconds
         else:
@@ -137,16 +163,16 @@ def read(data: Mapping[str, Any], flat: Mapping[str, Any]) -> Fields:
             used.add(key)
             break
     level = None
-    found = first(flat, LEVEL_KEYS)
-    if found is not None and isinstance(found[1], str | int) and not isinstance(found[1], bool):
-        used.add(found[0])
-        level = clip(clean_text(str(found[1])).strip(), MAX_LEVEL) or None
+    for _, key, value in found.get("level", ())[:1]:
+        if isinstance(value, str | int) and not isinstance(value, bool):
+            used.add(key)
+            level = clip(clean_text(str(value)).strip(), MAX_LEVEL) or None
     severity_number = None
-    found = first(flat, SEVERITY_NUMBER_KEYS)
-    if found is not None and isinstance(found[1], int) and not isinstance(found[1], bool):
-        used.add(found[0])
-        if 1 <= found[1] <= 24:
-            severity_number = found[1]
+    for _, key, value in found.get("severity_number", ())[:1]:
+        if isinstance(value, int) and not isinstance(value, bool):
+            used.add(key)
+            if 1 <= value <= 24:
+                severity_number = value
     message = None
     for key in MESSAGE_KEYS:
         value = data.get(key)
@@ -157,48 +183,64 @@ def read(data: Mapping[str, Any], flat: Mapping[str, Any]) -> Fields:
         else:
             continue  # absent, null, or ECS's "log" object (log.level, log.logger)
         used.add(key)
-        used.update(name for name in flat if name.startswith(f"{key}."))
         break
-    service = _text(flat, SERVICE_KEYS, MAX_SERVICE, used)
+    service = _text(found, "service", MAX_SERVICE, used)
     if service is not None:
         service = service.lstrip("/") or None  # Docker's container_name is "/name"
-    host = _text(flat, HOST_KEYS, MAX_HOST, used)
-    record_id = _text(flat, ID_KEYS, MAX_ID, used)
+    host = _text(found, "host", MAX_HOST, used)
+    record_id = _text(found, "id", MAX_ID, used)
     stack = None
-    found = first(flat, STACK_KEYS)
-    if found is not None and isinstance(found[1], str):
-        used.add(found[0])
-        stack = clean_text(found[1]).rstrip()
+    for _, key, value in found.get("stack", ())[:1]:
+        if isinstance(value, str):
+            used.add(key)
+            stack = clean_text(value).rstrip()
     if stack and message is not None and stack not in message:
         message = f"{message.rstrip()}\n{stack}"
     elif stack and message is None:
         message = stack
     return Fields(
-        timestamp, level, severity_number, message, service, host, record_id, attributes(flat, used)
+        timestamp, level, severity_number, message, service, host, record_id, attributes(data, used)
     )
 
 
-def _text(flat: Mapping[str, Any], keys: tuple[str, ...], limit: int, used: set[str]) -> str | None:
-    found = first(flat, keys)
-    if found is None or isinstance(found[1], list | dict):
-        return None
-    text = scalar_text(found[1])
-    if not text or not text.strip():
-        return None
-    used.add(found[0])
-    return clip(text.strip(), limit)
+def _text(
+    found: dict[str, list[tuple[int, str, Any]]], family: str, limit: int, used: set[str]
+) -> str | None:
+    for _, key, value in found.get(family, ()):
+        text = scalar_text(value)
+        if text and not text.isspace():
+            used.add(key)
+            return clip(text.strip(), limit)
+    return None
 
 
-def attributes(flat: Mapping[str, Any], used: set[str] | frozenset[str] = frozenset()) -> dict[str, str]:
-    """The keys not ``used`` as string attributes, at most 64, keys and values clipped."""
+def attributes(data: Mapping[str, Any], used: set[str] | frozenset[str] = frozenset()) -> dict[str, str]:
+    """The keys not ``used``, nested objects flattened with dots (``{"a": {"b": 1}}`` -> ``a.b``), as
+    string attributes: at most 64, keys and values clipped, nulls left out; lists, and objects nested
+    deeper than eight levels, as compact JSON."""
     out: dict[str, str] = {}
-    for key, value in flat.items():
-        if key in used:
+    _attributes(data, "", used, out, 0, [0])
+    return out
+
+
+def _attributes(
+    data: Mapping[str, Any],
+    prefix: str,
+    used: set[str] | frozenset[str],
+    out: dict[str, str],
+    depth: int,
+    seen: list[int],
+) -> None:
+    for key, value in data.items():
+        if len(out) >= MAX_ATTRIBUTES or seen[0] >= _MAX_SEEN:
+            return
+        seen[0] += 1
+        name = f"{prefix}{key}" if prefix else key
+        if name in used or value is None:
+            continue
+        if _is_object(value) and value and depth < _MAX_DEPTH:
+            _attributes(value, f"{name}.", used, out, depth + 1, seen)
             continue
         text = scalar_text(value)
-        if text is None:
-            continue
-        out[clip(clean_text(key), MAX_KEY)] = clip(text, MAX_VALUE)
-        if len(out) >= MAX_ATTRIBUTES:
-            break
-    return out
+        if text is not None:
+            out[clip(clean_text(name), MAX_KEY)] = clip(text, MAX_VALUE)

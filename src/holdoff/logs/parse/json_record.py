@@ -22,7 +22,7 @@ from typing import Any
 from holdoff.edge import clean_text
 from holdoff.logs.model import Layout, LogRecord
 from holdoff.logs.parse import detect, fields
-from holdoff.logs.parse.head import MAX_SERVICE, clip
+from holdoff.logs.parse.head import MAX_ATTRIBUTES, MAX_SERVICE, clip, new_record
 
 
 def parse_json_records(
@@ -65,8 +65,7 @@ def json_record(
             message=fields.compact_json(item),
             layout=Layout.JSON,
         )
-    flat = fields.flatten(item)
-    read = fields.read(item, flat)
+    read = fields.read(item)
     timestamp, level, record_host, attributes = read.timestamp, read.level, read.host, read.attributes
     message = read.message
     if message is None:
@@ -85,14 +84,16 @@ def json_record(
                 record_host = record_host or head.host
                 if head.attributes:
                     attributes = {**head.attributes, **attributes}
-    return LogRecord(
-        timestamp=timestamp or received,
-        service=read.service or service,
-        host=record_host or host,
-        level=level,
-        severity_number=read.severity_number,
-        message=message,
-        attributes=attributes,
-        record_id=read.record_id,
-        layout=Layout.JSON,
+    if len(attributes) > MAX_ATTRIBUTES:
+        attributes = dict(list(attributes.items())[:MAX_ATTRIBUTES])
+    return new_record(
+        timestamp or received,
+        read.service or service,
+        record_host or host,
+        level,
+        read.severity_number,
+        message,
+        attributes,
+        read.record_id,
+        Layout.JSON,
     )

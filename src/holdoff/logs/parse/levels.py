@@ -151,3 +151,7 @@ def is_header_level(token: str, *, loose: bool = False) -> bool:
     if not loose and not token.isupper():
         return False
     return token.lower() in _WORDS
+
+
+UPPER_LEVELS: Final = frozenset(word.upper() for word in _WORDS if 3 <= len(word) <= 13)
+"""The level words in upper case: the header tokens :func:`is_header_level` always accepts."""

@@ -13,7 +13,7 @@ from typing import Final
 from holdoff.logs.parse import fields
 from holdoff.logs.parse.head import LOGFMT, Head
 
-_PAIR: Final = re.compile(r'[ \t]*([\w.@/-]{1,128})=("(?:[^"\\]|\\.)*"|[^\s"]*)')
+_PAIR: Final = re.compile(r'[ \t]*([\w.@/-]{1,128})=("[^"\\]*(?:\\.[^"\\]*)*"|[^\s"]*)')
 _ESCAPE: Final = re.compile(r"\\(.)")
 _ESCAPES: Final = {"n": "\n", "t": "\t", "r": "\r"}
 
@@ -40,7 +40,7 @@ def parse(line: str) -> Head | None:
         pos = match.end()
     if len(pairs) < 2:
         return None
-    read = fields.read(pairs, pairs)
+    read = fields.read(pairs)
     return Head(
         read.message or line,
         LOGFMT,

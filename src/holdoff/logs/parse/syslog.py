@@ -26,10 +26,14 @@ FACILITIES: Final = (
 
 _PRI: Final = re.compile(r"<(\d{1,3})>")
 _5424: Final = re.compile(r"([1-9]\d?) (\S+) (\S+) (\S+) (\S+) (\S+)(?: |$)")
-_SD_ELEMENT: Final = re.compile(r"\[([^\s\]=\"]{1,64})((?:\s+[^\s=\]\"]{1,64}=\"(?:[^\"\\]|\\.)*\")*)\s*\]")
-_SD_PARAM: Final = re.compile(r"([^\s=\]\"]+)=\"((?:[^\"\\]|\\.)*)\"")
+_SD_ELEMENT: Final = re.compile(r'\[([^\s\]="]{1,64})((?:\s+[^\s=\]"]{1,64}="[^"\\]*(?:\\.[^"\\]*)*")*)\s*\]')
+_SD_PARAM: Final = re.compile(r'([^\s=\]"]+)="([^"\\]*(?:\\.[^"\\]*)*)"')
 _SD_UNESCAPE: Final = re.compile(r"\\([\"\\\]])")
 _BSD_TIME: Final = re.compile(r"([A-Z][a-z]{2}) ([ \d]?\d) (\d\d):(\d\d):(\d\d)(?:\.(\d{1,9}))? +")
+_BSD_USUAL: Final = re.compile(
+    r"([A-Z][a-z]{2}) ([ \d]?\d) (\d\d):(\d\d):(\d\d)(?:\.(\d{1,9}))? +"
+    r"(?:([^\s:\[\]]{1,255}) +)?([^\s:\[\]]{1,64})(?:\[([^\]\s]{0,32})\])?: ?"
+)
 _TAG: Final = re.compile(r"([^\s:\[\]]{1,64})(?:\[([^\]\s]{0,32})\])?: ?")
 _HOST: Final = re.compile(r"([^\s:\[\]]{1,255}) +")
 _EMBEDDED_LEVEL: Final = re.compile(r"(?:\[\d+-\d+\] +)?([A-Z]{3,9}):\s")
@@ -70,12 +74,24 @@ def rfc3164(
     attributes: dict[str, str] | None = None,
 ) -> Head | None:
     """``Jan 15 10:00:00 host prog[pid]: msg`` from ``pos`` (after the priority, if any)."""
+    if attributes is None:
+        attributes = {}
+    usual = _BSD_USUAL.match(line, pos)
+    if usual is not None:  # the usual line in one expression; the others step by step
+        mon, day, hour, minute, second, frac, host, program, pid = usual.groups()
+        when = timestamps.bsd(mon, day, hour, minute, second, frac, received)
+        attributes["program"] = program
+        if pid:
+            attributes["pid"] = pid
+        return _head(
+            line, usual.end(), when, level, host if host is None else clip(host, MAX_HOST), attributes
+        )
     time = _BSD_TIME.match(line, pos)
     if time is None:
         return None
     mon, day, hour, minute, second, frac = time.groups()
     when = timestamps.bsd(mon, day, hour, minute, second, frac, received)
-    return after_time(line, time.end(), when, level, {} if attributes is None else attributes)
+    return after_time(line, time.end(), when, level, attributes)
 
 
 def after_time(
@@ -96,10 +112,22 @@ def after_time(
         if tag.group(2):
             attributes["pid"] = tag.group(2)
         pos = tag.end()
+    return _head(line, pos, when, level, host, attributes)
+
+
+def _head(
+    line: str,
+    pos: int,
+    when: datetime | None,
+    level: str | None,
+    host: str | None,
+    attributes: dict[str, str],
+) -> Head:
     message = line[pos:]
-    embedded = _EMBEDDED_LEVEL.match(message)
-    if embedded is not None and is_header_level(embedded.group(1)):
-        level = embedded.group(1)
+    if message[:1] == "[" or message[:1].isupper():
+        embedded = _EMBEDDED_LEVEL.match(message)
+        if embedded is not None and is_header_level(embedded.group(1)):
+            level = embedded.group(1)
     return Head(message or line, Layout.SYSLOG_3164, when, level, host, attributes or None)
 
 
@@ -138,7 +166,7 @@ def _structured_data(line: str, pos: int, attributes: dict[str, str]) -> int:
         sd_id = element.group(1)
         params = _SD_PARAM.findall(element.group(2))
         for name, value in params:
-            found[f"sd.{sd_id}.{name}"] = _SD_UNESCAPE.sub(r"\1", value)
+            found[f"sd.{sd_id}.{name}"] = _SD_UNESCAPE.sub(r"\1", value) if "\\" in value else value
         if not params:
             found[f"sd.{sd_id}"] = ""
         pos = element.end()

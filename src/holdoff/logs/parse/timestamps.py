@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime, timedelta
-from typing import Final
+from typing import Any, Final
 
 from holdoff.edge import EARLIEST, LATEST
 
@@ -83,9 +83,44 @@ def make(
     return value
 
 
+_CACHE_SIZE: Final = 4096
+_UNSEEN: Final = datetime(
+    1, 1, 1, tzinfo=UTC
+)  # not in the cache (get and clear are atomic; "in" then [] is not)
+# Times read before, to the second (a line's fraction is added to the second it falls in): lines
+# come many to a second, and reading a time costs more than a line's other fields together.
+_iso_cache: dict[str, datetime | None] = {}
+_bsd_cache: dict[tuple[int, int, int, int, int, int], datetime | None] = {}
+
+
+def _remember(cache: dict[Any, datetime | None], key: Any, value: datetime | None) -> None:
+    if len(cache) >= _CACHE_SIZE:
+        cache.clear()
+    cache[key] = value
+
+
 def iso_match(match: re.Match[str]) -> datetime | None:
     """The time an :data:`ISO` match read."""
-    year, month, day, hour, minute, second, frac, _z, sign, oh, om, zone = match.groups()
+    text = match.string
+    start, end = match.span()
+    frac_start, frac_end = match.span(7)
+    if frac_start < 0:
+        key = text[start:end]
+        usec = 0
+    else:
+        key = text[start : frac_start - 1] + text[frac_end:end]
+        usec = micro(match.group(7))
+    found = _iso_cache.get(key, _UNSEEN)
+    if found is _UNSEEN:
+        found = _iso_second(match)
+        _remember(_iso_cache, key, found)
+    if found is None or not usec:
+        return found
+    return found + timedelta(microseconds=usec)
+
+
+def _iso_second(match: re.Match[str]) -> datetime | None:
+    year, month, day, hour, minute, second, _frac, _z, sign, oh, om, zone = match.groups()
     offset = 0
     if sign is not None:
         offset = int(oh) * 60 + int(om)
@@ -93,7 +128,7 @@ def iso_match(match: re.Match[str]) -> datetime | None:
             offset = -offset
     elif zone is not None:
         offset = _ZONES[zone]
-    return make(int(year), int(month), int(day), int(hour), int(minute), int(second), micro(frac), offset)
+    return make(int(year), int(month), int(day), int(hour), int(minute), int(second), 0, offset)
 
 
 def iso(text: str) -> datetime | None:
@@ -111,12 +146,20 @@ def without_year(
     """A time printed without a year (RFC 3164, klog): the received year, or the one before when that
     would be more than a day after ``received`` (December lines received in January)."""
     year = received.year
-    value = make(year, month, day, hour, minute, second, usec)
-    if value is not None and value > received + _DAY:
-        value = make(year - 1, month, day, hour, minute, second, usec)
-    elif value is None and month == 2 and day == 29:
-        value = make(year - (year % 4), month, day, hour, minute, second, usec)
-    return value
+    key = (year, month, day, hour, minute, second)
+    value = _bsd_cache.get(key, _UNSEEN)
+    if value is _UNSEEN:
+        value = make(year, month, day, hour, minute, second)
+        if value is None and month == 2 and day == 29:
+            value = make(year - (year % 4), month, day, hour, minute, second)
+        _remember(_bsd_cache, key, value)
+    if value is None:
+        return None
+    if value > received + _DAY:
+        value = make(year - 1, month, day, hour, minute, second)
+        if value is None:
+            return None
+    return value + timedelta(microseconds=usec) if usec else value
 
 
 def without_date(hour: int, minute: int, second: int, usec: int, received: datetime) -> datetime | None:
@@ -190,7 +233,18 @@ CLF: Final = re.compile(
 """The access log time ``15/Jan/2024:10:00:00 +0000`` (Common Log Format)."""
 
 
+_clf_cache: dict[str, datetime | None] = {}
+
+
 def clf(text: str) -> datetime | None:
+    found = _clf_cache.get(text, _UNSEEN)
+    if found is _UNSEEN:
+        found = _clf(text)
+        _remember(_clf_cache, text, found)
+    return found
+
+
+def _clf(text: str) -> datetime | None:
     match = CLF.fullmatch(text)
     if match is None:
         return None

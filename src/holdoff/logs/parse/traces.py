@@ -28,7 +28,7 @@ from typing import Final
 from holdoff.edge import InputRefused, clean_text, parse_json
 from holdoff.logs.model import Layout, LogRecord
 from holdoff.logs.parse import app, detect
-from holdoff.logs.parse.head import MAX_ATTRIBUTES, MAX_KEY, MAX_SERVICE, MAX_VALUE, Head, clip
+from holdoff.logs.parse.head import MAX_ATTRIBUTES, MAX_KEY, MAX_SERVICE, MAX_VALUE, Head, clip, new_record
 from holdoff.logs.parse.json_record import json_record
 
 MAX_LINES: Final = 1000
@@ -51,22 +51,26 @@ _PY, _PY_AFTER, _GO, _JAVA = "py", "py-after", "go", "java"
 class _Open:
     """The record being assembled."""
 
-    __slots__ = ("blanks", "chars", "head", "lines", "mode", "received", "trace")
+    __slots__ = ("blanks", "chars", "head", "length", "lines", "mode", "received", "trace")
 
-    def __init__(self, head: Head, received: datetime) -> None:
+    def __init__(self, head: Head, received: datetime, length: int) -> None:
         self.head = head
         self.received = received
+        self.length = length  # of the first line
         self.lines: list[str] = []
-        self.chars = len(head.message)
+        self.chars = length
         self.blanks = 0
         self.trace = False
         self.mode = head.mode
         message = head.message
-        if message.startswith(_TRACEBACK):
+        first = message[:1]
+        if first == "T" and message.startswith(_TRACEBACK):
             self.mode, self.trace = _PY, True
-        elif message.startswith(("panic: ", "fatal error: ")):
+        elif (first == "p" or first == "f") and message.startswith(("panic: ", "fatal error: ")):
             self.mode = _GO
-        elif message.startswith("Exception in thread ") or _JAVA_EXCEPTION.match(message):
+        elif (first == "E" and message.startswith("Exception in thread ")) or (
+            first.islower() and _JAVA_EXCEPTION.match(message)
+        ):
             self.mode = _JAVA
 
 
@@ -98,7 +102,7 @@ def _continues(record: _Open, line: str) -> int:
         record.head = record.head._replace(level=level, message=message or line)
         record.blanks = 0
         return _TAKEN
-    if line.startswith(_TRACEBACK):
+    if first == "T" and line.startswith(_TRACEBACK):
         record.mode, record.trace = _PY, True
         return _APPEND
     if mode == _PY:
@@ -106,7 +110,7 @@ def _continues(record: _Open, line: str) -> int:
         return _APPEND
     if mode == _PY_AFTER and line.startswith(_PY_CHAIN):
         return _APPEND
-    if line.startswith(("Caused by: ", "Suppressed: ")):
+    if (first == "C" or first == "S") and line.startswith(("Caused by: ", "Suppressed: ")):
         record.mode, record.trace = _JAVA, True
         return _APPEND
     if first == "." and _MORE.match(line):
@@ -116,20 +120,29 @@ def _continues(record: _Open, line: str) -> int:
         return _APPEND
     if mode == _GO and _GO_LINE.match(line):
         return _APPEND
-    if _JAVA_EXCEPTION.match(line) and (
-        mode == _JAVA or record.head.level is not None or record.head.timestamp is not None
+    if (
+        first.islower()  # a package name: java.lang..., org..., com...
+        and _JAVA_EXCEPTION.match(line)
+        and (mode == _JAVA or record.head.level is not None or record.head.timestamp is not None)
     ):
         record.mode = _JAVA
         return _APPEND
     return _NO
 
 
-def _attributes(found: dict[str, str] | None) -> dict[str, str]:
+def _clean(line: str) -> str:
+    # An ASCII line (the usual one) can hold no lone surrogate: only NUL needs looking for.
+    if line.isascii() and "\x00" not in line:
+        return line
+    return clean_text(line)
+
+
+def _attributes(found: dict[str, str] | None, length: int) -> dict[str, str]:
+    """A head's attributes, capped. Every value a text parser reads is a piece of its line, so only a
+    line longer than a value may hold (or many structured-data parameters) needs the cap."""
     if not found:
         return {}
-    if len(found) <= MAX_ATTRIBUTES and all(
-        len(k) <= MAX_KEY and len(v) <= MAX_VALUE for k, v in found.items()
-    ):
+    if length <= MAX_VALUE and len(found) <= MAX_ATTRIBUTES:
         return found
     return {clip(k, MAX_KEY): clip(v, MAX_VALUE) for k, v in list(found.items())[:MAX_ATTRIBUTES]}
 
@@ -162,9 +175,9 @@ class LineAssembler:
         """:meth:`feed`, appending the completed records to ``out``."""
         if "\n" in line:
             for part in line.rstrip("\r\n").split("\n"):
-                self._add(clean_text(part.rstrip("\r")), received, out)
+                self._add(_clean(part.rstrip("\r")), received, out)
             return
-        self._add(clean_text(line.rstrip("\r")), received, out)
+        self._add(_clean(line.rstrip("\r")), received, out)
 
     def _add(self, line: str, received: datetime, out: list[LogRecord]) -> None:
         current = self._open
@@ -195,23 +208,23 @@ class LineAssembler:
                     json_record(data, service=self._service, host=self._host, received=received, raw=line)
                 )
                 return
-        self._open = _Open(detect.parse_line(line, received), received)
+        self._open = _Open(detect.parse_line(line, received), received, len(line))
 
     def _close(self, record: _Open) -> LogRecord:
         head = record.head
         message = head.message
         if record.lines:
             message = "\n".join([message, *record.lines])
-        return LogRecord(
-            timestamp=head.timestamp or record.received,
-            service=head.service or self._service,
-            host=head.host or self._host,
-            level=head.level,
-            severity_number=head.severity_number,
-            message=message,
-            attributes=_attributes(head.attributes),
-            record_id=head.record_id,
-            layout=Layout.TRACEBACK if record.trace else head.layout,
+        return new_record(
+            head.timestamp or record.received,
+            head.service or self._service,
+            head.host or self._host,
+            head.level,
+            head.severity_number,
+            message,
+            _attributes(head.attributes, record.length),
+            head.record_id,
+            Layout.TRACEBACK if record.trace else head.layout,
         )
 
 
