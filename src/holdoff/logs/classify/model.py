@@ -96,7 +96,9 @@ def _fit(
 def fit(examples: Sequence[Labelled], *, seed: int) -> Weights:
     """Fit both models on ``examples`` (which must hold critical and non-critical rows)."""
     rows = _merged(examples)
-    x = matrix([r.row for r in rows])
+    full = matrix([r.row for r in rows])
+    used = np.unique(full.indices)  # columns no row has get no weight: fit on the others only
+    x = full[:, used]
     y_critical = np.asarray([r.critical for r in rows], dtype=np.int64)
     w = np.asarray([r.weight for r in rows], dtype=np.float64)
     if y_critical.min() == y_critical.max():
@@ -106,7 +108,7 @@ def fit(examples: Sequence[Labelled], *, seed: int) -> Weights:
     graded = [i for i, r in enumerate(rows) if r.severity is not None]
     y_severity = np.asarray([int(rows[i].severity or 0) for i in graded], dtype=np.int64)
     x_graded, w_graded = x[graded], w[graded]
-    coef = np.zeros((len(LogSeverity), DIMENSION), dtype=np.float64)
+    coef = np.zeros((len(LogSeverity), len(used)), dtype=np.float64)
     bias = np.full(len(LogSeverity), -1e3, dtype=np.float64)  # a class never seen is never chosen
     for label in sorted(set(y_severity.tolist())):
         one = (y_severity == label).astype(np.int64)
@@ -115,10 +117,14 @@ def fit(examples: Sequence[Labelled], *, seed: int) -> Weights:
             continue
         model = _fit(x_graded, one, w_graded, C_SEVERITY, seed, balanced=False)
         coef[label], bias[label] = model.coef_[0], model.intercept_[0]
+    critical_coef = np.zeros(DIMENSION, dtype=np.float64)
+    critical_coef[used] = critical.coef_[0]
+    severity_coef = np.zeros((len(LogSeverity), DIMENSION), dtype=np.float64)
+    severity_coef[:, used] = coef
     return Weights(
-        critical=np.ascontiguousarray(critical.coef_[0], dtype=np.float64),
+        critical=critical_coef,
         critical_bias=float(critical.intercept_[0]),
-        severity=coef,
+        severity=severity_coef,
         severity_bias=bias,
     )
 
