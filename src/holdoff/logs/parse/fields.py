@@ -23,6 +23,7 @@ from holdoff.logs.parse.head import (
     MAX_LEVEL,
     MAX_SERVICE,
     MAX_VALUE,
+    clean,
     clip,
 )
 
@@ -61,8 +62,8 @@ _MAX_SEEN: Final = 256  # keys looked at in one object for attributes; the rest 
 def scalar_text(value: Any) -> str | None:
     """A JSON scalar as attribute text (``true``, ``42``, ``1.5``); None for null. Containers: compact
     JSON."""
-    if isinstance(value, str):
-        return clean_text(value)
+    if type(value) is str:
+        return clean(value)
     if value is None:
         return None
     if isinstance(value, bool):
@@ -107,11 +108,21 @@ def _is_object(value: Any) -> bool:
     return type(value) is dict or (type(value) is not str and isinstance(value, Mapping))
 
 
+_MESSAGES: Final = {key: rank for rank, key in enumerate(MESSAGE_KEYS)}
+
+
 def _candidates(data: Mapping[str, Any]) -> dict[str, list[tuple[int, str, Any]]]:
-    """The record's values for each family, as (rank, key, value), scalars only."""
+    """The record's values for each family, as (rank, key, value): scalars only, except that a
+    message may be an object or a list (not ECS's ``log`` object)."""
     found: dict[str, list[tuple[int, str, Any]]] = {}
     for key, value in data.items():
-        if value is None or value == "":
+        if value is None:
+            continue
+        rank = _MESSAGES.get(key)
+        if rank is not None and (type(value) is str or not (key == "log" and _is_object(value))):
+            found.setdefault("message", []).append((rank, key, value))
+            continue
+        if value == "":
             continue
         if _is_object(value):
             inner = _NESTED.get(key)
@@ -155,7 +166,7 @@ def read(data: Mapping[str, Any]) -> Fields:
     found = _candidates(data)
     timestamp = None
     for _, key, value in found.get("timestamp", ()):
-        if key == "__REALTIME_TIMESTAMP" and isinstance(value, str) and value.isdigit():
+        if key == "__REALTIME_TIMESTAMP" and type(value) is str and value.isdigit():
             timestamp = timestamps.epoch(int(value), "us")  # journald: microseconds
         else:
             timestamp = timestamps.from_value(value)
@@ -163,41 +174,45 @@ def read(data: Mapping[str, Any]) -> Fields:
             used.add(key)
             break
     level = None
-    for _, key, value in found.get("level", ())[:1]:
-        if isinstance(value, str | int) and not isinstance(value, bool):
+    levels = found.get("level")
+    if levels is not None:
+        _, key, value = levels[0]
+        if type(value) is str or (type(value) is int):
             used.add(key)
-            level = clip(clean_text(str(value)).strip(), MAX_LEVEL) or None
+            level = clip(clean(str(value)).strip(), MAX_LEVEL) or None
     severity_number = None
-    for _, key, value in found.get("severity_number", ())[:1]:
-        if isinstance(value, int) and not isinstance(value, bool):
+    numbers = found.get("severity_number")
+    if numbers is not None:
+        _, key, value = numbers[0]
+        if type(value) is int:
             used.add(key)
             if 1 <= value <= 24:
                 severity_number = value
     message = None
-    for key in MESSAGE_KEYS:
-        value = data.get(key)
-        if isinstance(value, str):
-            message = clean_text(value)
-        elif isinstance(value, int | float) or (value and key != "log" and isinstance(value, Mapping | list)):
-            message = scalar_text(value)  # a number, or an object sent as the message: compact JSON
-        else:
-            continue  # absent, null, or ECS's "log" object (log.level, log.logger)
-        used.add(key)
-        break
+    messages = found.get("message")
+    if messages is not None:
+        for _, key, value in messages:
+            if type(value) is str:
+                message = clean(value)
+            elif value or not isinstance(value, list | Mapping):
+                message = scalar_text(value)  # a number, or an object sent as the message: compact JSON
+            else:
+                continue
+            used.add(key)
+            break
     service = _text(found, "service", MAX_SERVICE, used)
     if service is not None:
         service = service.lstrip("/") or None  # Docker's container_name is "/name"
     host = _text(found, "host", MAX_HOST, used)
     record_id = _text(found, "id", MAX_ID, used)
-    stack = None
-    for _, key, value in found.get("stack", ())[:1]:
-        if isinstance(value, str):
-            used.add(key)
-            stack = clean_text(value).rstrip()
-    if stack and message is not None and stack not in message:
-        message = f"{message.rstrip()}\n{stack}"
-    elif stack and message is None:
-        message = stack
+    stacks = found.get("stack")
+    if stacks is not None and type(stacks[0][2]) is str:
+        used.add(stacks[0][1])
+        stack = clean(stacks[0][2]).rstrip()
+        if stack and message is not None and stack not in message:
+            message = f"{message.rstrip()}\n{stack}"
+        elif stack and message is None:
+            message = stack
     return Fields(
         timestamp, level, severity_number, message, service, host, record_id, attributes(data, used)
     )
@@ -206,7 +221,10 @@ def read(data: Mapping[str, Any]) -> Fields:
 def _text(
     found: dict[str, list[tuple[int, str, Any]]], family: str, limit: int, used: set[str]
 ) -> str | None:
-    for _, key, value in found.get(family, ()):
+    candidates = found.get(family)
+    if candidates is None:
+        return None
+    for _, key, value in candidates:
         text = scalar_text(value)
         if text and not text.isspace():
             used.add(key)
@@ -243,4 +261,4 @@ def _attributes(
             continue
         text = scalar_text(value)
         if text is not None:
-            out[clip(clean_text(name), MAX_KEY)] = clip(text, MAX_VALUE)
+            out[clip(clean(name), MAX_KEY)] = clip(text, MAX_VALUE)

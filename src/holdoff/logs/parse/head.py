@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Final, NamedTuple
 
+from holdoff.edge import clean_text
 from holdoff.logs.model import Layout, LogRecord
 
 
@@ -39,6 +40,13 @@ MAX_LEVEL: Final = 64
 MAX_ID: Final = 200
 MAX_HOST: Final = 255
 MAX_SERVICE: Final = 200
+
+
+def clean(text: str) -> str:
+    """:func:`holdoff.edge.clean_text`, with a shortcut for ASCII text (no surrogate can be in it)."""
+    if text.isascii() and "\x00" not in text:
+        return text
+    return clean_text(text)
 
 
 def clip(text: str, limit: int) -> str:

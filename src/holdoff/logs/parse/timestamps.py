@@ -172,10 +172,14 @@ def without_date(hour: int, minute: int, second: int, usec: int, received: datet
     return value
 
 
+_MICROS_PER: Final = {"s": 1_000_000, "ms": 1000, "us": 1}
+_LATEST_MICROS: Final = 7_258_118_400_000_000  # 2200-01-01
+
+
 def epoch(value: float, unit: str | None = None) -> datetime | None:
     """Seconds since 1970, or milli-, micro- or nanoseconds told apart by size (a second count is
     below 1e11 until the year 5138); None when negative, not finite or out of range."""
-    if value != value or value < 0 or value == float("inf"):
+    if not value >= 0 or value == _INF:  # also NaN
         return None
     if unit is None:
         if value < 1e11:
@@ -186,15 +190,18 @@ def epoch(value: float, unit: str | None = None) -> datetime | None:
             unit = "us"
         else:
             unit = "ns"
-    if isinstance(value, int):
-        micros = {"s": value * 1_000_000, "ms": value * 1000, "us": value, "ns": value // 1000}[unit]
+    if unit == "ns":
+        micros = int(value) // 1000 if isinstance(value, int) else round(value / 1000)
+    elif isinstance(value, int):
+        micros = value * _MICROS_PER[unit]
     else:
-        micros = round(value * {"s": 1e6, "ms": 1e3, "us": 1.0, "ns": 1e-3}[unit])
-    if micros >= 7_258_118_400_000_000:  # 2200-01-01
+        micros = round(value * _MICROS_PER[unit])
+    if micros >= _LATEST_MICROS:
         return None
     return EARLIEST + timedelta(microseconds=micros)
 
 
+_INF: Final = float("inf")
 _NUMBER: Final = re.compile(r"\d{1,20}(?:\.\d{1,9})?")
 
 

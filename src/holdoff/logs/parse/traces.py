@@ -28,7 +28,16 @@ from typing import Final
 from holdoff.edge import InputRefused, clean_text, parse_json
 from holdoff.logs.model import Layout, LogRecord
 from holdoff.logs.parse import app, detect
-from holdoff.logs.parse.head import MAX_ATTRIBUTES, MAX_KEY, MAX_SERVICE, MAX_VALUE, Head, clip, new_record
+from holdoff.logs.parse.head import (
+    MAX_ATTRIBUTES,
+    MAX_KEY,
+    MAX_SERVICE,
+    MAX_VALUE,
+    Head,
+    clean,
+    clip,
+    new_record,
+)
 from holdoff.logs.parse.json_record import json_record
 
 MAX_LINES: Final = 1000
@@ -130,13 +139,6 @@ def _continues(record: _Open, line: str) -> int:
     return _NO
 
 
-def _clean(line: str) -> str:
-    # An ASCII line (the usual one) can hold no lone surrogate: only NUL needs looking for.
-    if line.isascii() and "\x00" not in line:
-        return line
-    return clean_text(line)
-
-
 def _attributes(found: dict[str, str] | None, length: int) -> dict[str, str]:
     """A head's attributes, capped. Every value a text parser reads is a piece of its line, so only a
     line longer than a value may hold (or many structured-data parameters) needs the cap."""
@@ -175,9 +177,9 @@ class LineAssembler:
         """:meth:`feed`, appending the completed records to ``out``."""
         if "\n" in line:
             for part in line.rstrip("\r\n").split("\n"):
-                self._add(_clean(part.rstrip("\r")), received, out)
+                self._add(clean(part.rstrip("\r")), received, out)
             return
-        self._add(_clean(line.rstrip("\r")), received, out)
+        self._add(clean(line.rstrip("\r")), received, out)
 
     def _add(self, line: str, received: datetime, out: list[LogRecord]) -> None:
         current = self._open
