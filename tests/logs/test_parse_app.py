@@ -9,6 +9,7 @@ import pytest
 
 from holdoff.logs.model import Layout, LogRecord
 from holdoff.logs.parse import parse_lines
+from holdoff.logs.parse.head import APP, LOGFMT
 
 RECEIVED = datetime(2024, 3, 4, 12, 0, tzinfo=UTC)
 
@@ -100,6 +101,7 @@ def test_application_lines(
         message,
         attributes,
     )
+    assert record.layout is APP
     assert record.service == "app"
     assert record.host == "app-1"
 
@@ -109,6 +111,7 @@ def test_logfmt_line() -> None:
         'ts=2024-03-04T09:15:30.456Z caller=scrape.go:1234 level=warn component="scrape manager" msg="Append failed" err="out of bounds\\nretrying"'
     )
     assert record.timestamp == datetime(2024, 3, 4, 9, 15, 30, 456000, tzinfo=UTC)
+    assert record.layout is LOGFMT
     assert (record.level, record.message) == ("warn", "Append failed")
     assert record.attributes == {
         "caller": "scrape.go:1234",

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from holdoff.logs.model import Layout, LogRecord
 from holdoff.logs.parse import LineAssembler, parse_lines
+from holdoff.logs.parse.head import APP
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "logs"
 RECEIVED = datetime(2024, 3, 4, 12, 0, tzinfo=UTC)
@@ -30,7 +31,7 @@ def test_java_exception_with_caused_by_and_more_is_one_record() -> None:
     }
     assert trace.message.split("\n") == ["Request POST /invoices failed", *lines[1:-1]]
     assert trace.message.endswith("\t... 5 more")
-    assert after.layout is Layout.PLAIN
+    assert after.layout is APP  # an application's line (Layout.PLAIN until Layout names it)
     assert (after.level, after.message) == ("INFO", "Request GET /invoices/8812 completed in 12 ms")
 
 
@@ -98,7 +99,7 @@ def test_indented_continuation_lines_join_but_are_not_a_trace() -> None:
         "2024-03-04 10:00:01.000 UTC [88] LOG:  checkpoint starting: time",
     ]
     error, checkpoint = parse_lines(lines, service="postgres", host=None, received=RECEIVED)
-    assert error.layout is Layout.PLAIN
+    assert error.layout is APP
     assert error.level == "ERROR"
     assert error.message == (
         'duplicate key value violates unique constraint "users_pkey"\n'
@@ -164,7 +165,7 @@ def test_a_json_line_closes_the_open_record_and_is_its_own_record() -> None:
     lines = ["ERROR boom", '{"msg": "json", "level": "info"}', "\tindented after json"]
     records = parse_lines(lines, service="a", host=None, received=RECEIVED)
     assert [(r.layout, r.message) for r in records] == [
-        (Layout.PLAIN, "boom"),
+        (APP, "boom"),
         (Layout.JSON, "json"),
         (Layout.PLAIN, "\tindented after json"),
     ]
