@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     Column,
     Float,
@@ -324,4 +325,21 @@ login_throttle = Table(
     Column("last_failure_at", UTCDateTime, nullable=False),
     Column("blocked_until", UTCDateTime),
     Index(None, "last_failure_at"),
+)
+
+# Log templates (0016): one row per template the miner found; its id is the hash of its key, so every
+# process derives the same id. ``merged_into`` is set when the template was merged into a more general
+# one; its id then resolves to that template. ``count`` includes the lines of templates merged into it.
+log_templates = Table(
+    "log_templates",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("key", Text, nullable=False),
+    Column("template", Text, nullable=False),
+    Column("founding", Text, nullable=False),
+    Column("count", BigInteger, nullable=False),
+    Column("first_seen", UTCDateTime),
+    Column("last_seen", UTCDateTime),
+    Column("merged_into", String(32)),
+    Index(None, "last_seen"),
 )
