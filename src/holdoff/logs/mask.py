@@ -25,10 +25,14 @@ Words stay as they are: ``error``, ``user``, ``root``, ``NullPointerException``.
 letters (``eth0``, ``piece0``) stays too, while one set apart by punctuation is masked
 (``blk_-1608`` is ``blk_<NUM>``, ``uid=0`` is ``uid=<NUM>``, ``core.2275`` is ``core.<NUM>``).
 
-Speed: a line is split on whitespace and each token is masked once, then remembered (a bounded
-dictionary), so repeated tokens (words, common values) cost a dictionary lookup. Only multi-token
-values (quoted strings, timestamps with spaces, ``4.2 KB``) are found on the whole line first, and
-only when the line holds the characters they need. Whitespace runs become one space.
+How: quoted phrases are found on the whole line first (only when it holds a quote); then the line
+is split on whitespace and each token is masked on its own; then a unit joins the number before it
+(``4.2 KB``, ``30 seconds``) and a time absorbs the date before it (``Fri Jun 17 07:07:00``,
+``2024-01-15 10:00:00``), only when the line holds such a unit or date word. Whitespace runs become
+one space.
+
+Speed: each token's mask is remembered in a bounded dictionary shared by the process (a cache: the
+answer for a token never changes), so repeated tokens (words, common values) cost one lookup.
 """
 
 from __future__ import annotations

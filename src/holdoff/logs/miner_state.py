@@ -205,7 +205,13 @@ class TemplateSet:
             members = self._families.setdefault(family, {})
             members[template.parts[place]] = template
             if len(members) >= self._merge_after:
-                live = [m for m in members.values() if self._live.get(m.id) is m]
+                # Live members only, and only true ones (families are keyed by a hash).
+                head, tail = template.parts[:place], template.parts[place + 1 :]
+                live = [
+                    m
+                    for m in members.values()
+                    if self._live.get(m.id) is m and m.parts[:place] == head and m.parts[place + 1 :] == tail
+                ]
                 if len(live) >= self._merge_after:
                     del self._families[family]
                     return self._merge(place, live)
