@@ -29,7 +29,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from holdoff.clock import Clock, system_clock
 from holdoff.logs.classify import store
-from holdoff.logs.classify.features import HASH_BITS, MAX_TOKENS, Hasher
+from holdoff.logs.classify.features import HASH_BITS, MAX_TOKENS, Hasher, Row
 from holdoff.logs.classify.model import Labelled, Weights, fit
 from holdoff.logs.classify.store import CorpusInfo, FeedbackInfo, ModelInfo, NoModel
 from holdoff.logs.classify.verdict import Classifier
@@ -92,14 +92,17 @@ def corpus_examples(corpus: Sequence[Example], hasher: Hasher | None = None) -> 
 
 
 def feedback_examples(feedback: Sequence[Mark], hasher: Hasher | None = None) -> list[Labelled]:
-    """The operator's marks as training rows weighing ``FEEDBACK_WEIGHT`` each."""
+    """The operator's marks as training rows weighing ``FEEDBACK_WEIGHT`` each. Marks that read the same
+    (a template marked on many of its lines, lines that differ only in values) count once: a template
+    seen ten thousand times is not ten thousand times more certain, and would drown the corpus's
+    evidence about the words it shares with others."""
     hasher = hasher or Hasher()
-    found: list[Labelled] = []
+    found: dict[tuple[Row, bool], Labelled] = {}
     for mark in feedback:
         row = hasher.row(mark.text, mark.level, declared_severity(mark.level, mark.severity_number))
         severity = LogSeverity.CRITICAL if mark.critical else None
-        found.append(Labelled(row, severity, mark.critical, FEEDBACK_WEIGHT))
-    return found
+        found.setdefault((row, mark.critical), Labelled(row, severity, mark.critical, FEEDBACK_WEIGHT))
+    return list(found.values())
 
 
 def split(

@@ -8,7 +8,7 @@ dropped. Words and adjacent pairs are hashed (CRC-32, stable across processes an
 ``HASH_BITS`` buckets; the declared level adds a column per severity (and "none") and a hashed feature
 of its own spelling (``FATAL`` and ``emerg`` are both critical, but not alike).
 
-:func:`cache_key` is the message with its values removed: two messages with the same key have the same
+:func:`cache_key` is the message with its numbers masked: two messages with the same key have the same
 words, so a verdict can be kept per key.
 """
 
@@ -35,14 +35,15 @@ MAX_TOKENS: Final = 160
 """Words read per record: a long stack trace is judged by its head and first frames."""
 
 _RUN: Final = re.compile(r"[A-Za-z0-9_]+")
-_VALUE: Final = re.compile(r"[A-Za-z0-9_]*\d[A-Za-z0-9_]*")
+_DIGITS: Final = re.compile(r"\d+")
 _CAMEL: Final = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+")
 _LEVEL_STRIP: Final = " \t[]():<>|-_*\"'"
 
 
 def cache_key(message: str) -> str:
-    """``message`` without its values: equal keys give equal :func:`tokens`."""
-    return _VALUE.sub("", message)
+    """``message`` with each run of digits as ``#``: two messages with equal keys differ only in their
+    numbers, so their :func:`tokens` are equal (a run holding a digit is dropped either way)."""
+    return _DIGITS.sub("#", message)
 
 
 def tokens(message: str) -> list[str]:
