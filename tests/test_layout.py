@@ -3,7 +3,8 @@
 Layers, lowest first. A module may import its own layer and the ones below, never one above:
 
 0. the functional core and plain values: ``mediate``, ``clock``, ``edge``, ``config_types`` ...
-1. the parts that own a configuration section: ``ingest``, ``notify``, ``links``, ``store``, ``policy``
+1. the parts that own a configuration section: ``ingest``, ``notify``, ``links``, ``store``, ``policy``,
+   ``logs``
 2. ``settings``, which puts the sections together
 3. the shell's services: ``service``, ``replay``, ``auth``
 4. ``runtime``, which starts the components
@@ -38,7 +39,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
         "holdoff.auth.throttle",  # the pure throttling decision the store records
         "holdoff.auth.roles",
     ),
-    ("holdoff.ingest", "holdoff.notify", "holdoff.links", "holdoff.store", "holdoff.policy"),
+    ("holdoff.ingest", "holdoff.notify", "holdoff.links", "holdoff.store", "holdoff.policy", "holdoff.logs"),
     ("holdoff.settings",),
     ("holdoff.service", "holdoff.replay", "holdoff.auth"),
     ("holdoff.runtime",),

@@ -29,8 +29,8 @@ class Head(NamedTuple):
 # Layouts Layout does not name (yet): a line with a recognised timestamp/level header written by an
 # application's logging library (Python logging, log4j/logback, Spring Boot, zap, gunicorn, ...),
 # a logfmt line, and an Apache access line (the same Combined Log Format nginx writes).
-APP: Final = Layout.PLAIN
-LOGFMT: Final = Layout.PLAIN
+APP: Final = Layout.APP
+LOGFMT: Final = Layout.LOGFMT
 ACCESS: Final = Layout.NGINX_ACCESS
 
 MAX_ATTRIBUTES: Final = 64
