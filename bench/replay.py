@@ -60,12 +60,12 @@ from bench.am_replay import (
     window,
 )
 from bench.common import ROOT, machine_info, positive_float, positive_int, verdict, write_result
-from holdoff.settings.file import ConfigError
 from holdoff.policy.section import build_policy
 from holdoff.replay import stream as stream_file
 from holdoff.replay.report import Report, replay
 from holdoff.replay.stream import StreamEvent
 from holdoff.settings import Settings, load_settings
+from holdoff.settings.file import ConfigError
 
 POLICY: Final = Path(__file__).resolve().parent / "policies" / "day.yaml"
 GOAL_ALERTS_PER_S: Final = 50_000

@@ -53,10 +53,14 @@ class LogRecord(BaseModel):
     service: str = Field(min_length=1, max_length=200)
     host: str | None = None
     level: str | None = Field(default=None, description="The declared level, as sent (e.g. 'FATAL', 'err').")
-    severity_number: int | None = Field(default=None, ge=0, le=24, description="OTLP severity number, if sent.")
+    severity_number: int | None = Field(
+        default=None, ge=0, le=24, description="OTLP severity number, if sent."
+    )
     message: str = Field(description="The whole record; several lines for a stack trace.")
     attributes: dict[str, str] = Field(default_factory=dict)
-    record_id: str | None = Field(default=None, description="The sender's id, so a retried post is counted once.")
+    record_id: str | None = Field(
+        default=None, description="The sender's id, so a retried post is counted once."
+    )
     layout: Layout = Layout.PLAIN
 
 
