@@ -378,3 +378,17 @@ def test_secrets_are_found_by_type_in_every_section() -> None:
         "holdoff:db-pass",
         "R0UT1NGk3y0f32charsXXXXXXXXXXXXX",
     }
+
+
+def test_a_channel_types_own_secrets_are_masked_too() -> None:
+    settings = Settings(
+        channels=[
+            {
+                "name": "hook",
+                "type": "webhook",
+                "url": "https://hooks.example/in",
+                "headers": {"Authorization": "Bearer header-token-0123"},
+            }
+        ]
+    )
+    assert "Bearer header-token-0123" in settings.secrets()

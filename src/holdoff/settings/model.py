@@ -109,8 +109,12 @@ class Settings(BaseModel):
         return self.server.resolved_public_url
 
     def secrets(self) -> list[str]:
-        """Values that must never appear in a log line: every field typed secret, in every section."""
-        return [value for value in secret_values(self) if value]
+        """Values that must never appear in a log line: every field typed secret, in every section, and
+        what a channel type names secret beyond its typed fields (a webhook's header values)."""
+        found = dict.fromkeys(secret_values(self))
+        for config in self.channels:
+            found.update(dict.fromkeys(config.secrets()))
+        return [value for value in found if value]
 
 
 def changed_outside_policy(running: Settings, fresh: Settings) -> list[str]:
