@@ -7,7 +7,7 @@ import signal
 import sys
 from types import FrameType
 
-from bench import Benchmark, alertmanager, edge, ingest, replay, websocket
+from bench import Benchmark, alertmanager, edge, ingest, logs_templates, replay, websocket
 
 BENCHMARKS: list[Benchmark] = [
     edge.BENCHMARK,
@@ -15,6 +15,7 @@ BENCHMARKS: list[Benchmark] = [
     alertmanager.BENCHMARK,
     replay.BENCHMARK,
     websocket.BENCHMARK,
+    logs_templates.BENCHMARK,
 ]
 """Every benchmark, in the order ``make bench`` runs them. Add new ones here."""
 
