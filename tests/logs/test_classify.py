@@ -146,3 +146,16 @@ def test_lines_that_differ_only_in_values_get_the_same_verdict(classifier: Class
         record("Out of memory: Killed process 123 (java) total-vm:100kB", "debug"), history()
     )
     assert other_level.score != one.score
+
+
+def test_a_verdict_is_what_validation_would_build(classifier: Classifier) -> None:
+    from holdoff.logs.model import Verdict
+
+    verdict = classifier.classify(
+        record("Kernel panic - not syncing: Fatal exception", "emerg"), history(marked=None)
+    )
+    rebuilt = Verdict.model_validate(verdict.model_dump())
+    assert rebuilt == verdict and rebuilt.model_dump_json() == verdict.model_dump_json()
+    assert verdict.model_fields_set == set(Verdict.model_fields)
+    with pytest.raises(Exception, match="frozen"):
+        verdict.critical = False  # type: ignore[misc]

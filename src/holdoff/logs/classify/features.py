@@ -50,7 +50,7 @@ def tokens(message: str) -> list[str]:
     """The words of ``message`` the model reads, in order (values dropped, see the module docstring)."""
     found: list[str] = []
     for run in _RUN.findall(message):
-        if any(c.isdigit() for c in run):
+        if not run.isalpha() and _DIGITS.search(run):
             continue
         for part in run.split("_"):
             if not part:
