@@ -29,22 +29,28 @@ from holdoff.logs.parse import LineAssembler
 
 
 class Histories:
-    """Template histories of one stream: how many records of each template came before, and when the
-    first did. Keyed by the miner's id, followed through merges."""
+    """Template histories: how many records of each template came before, and when the first did,
+    keyed by the miner's id and followed through merges. They start from what the miner already holds
+    (a miner restored from the store knows every template's count), so a stream judged by
+    ``holdoff classify`` with the service's templates sees the history the service sees; the server
+    keeps one of these beside its miner."""
 
     def __init__(self, miner: TemplateMiner, marks: Mapping[str, bool]) -> None:
         self._miner = miner
         self._marks = marks
-        self._seen: dict[str, tuple[int, datetime]] = {}
+        self._seen: dict[str, tuple[int, datetime | None]] = {
+            t.template_id: (t.count, t.first_seen) for t in miner.templates() if t.merged_into is None
+        }
 
     def __call__(self, record: LogRecord) -> TemplateHistory:
         mined = self._miner.match(record.message, record.timestamp)
         template_id = self._miner.resolve(mined.template_id)
         for alias in mined.merged:  # what was counted under a merged template counts for this one
-            count, first = self._seen.pop(alias, (0, record.timestamp))
-            seen, since = self._seen.get(template_id, (0, first))
-            self._seen[template_id] = (seen + count, min(since, first))
-        seen, first = self._seen.get(template_id, (0, record.timestamp))
+            count, first = self._seen.pop(alias, (0, None))
+            seen, since = self._seen.get(template_id, (0, None))
+            self._seen[template_id] = (seen + count, min((t for t in (since, first) if t), default=None))
+        seen, first = self._seen.get(template_id, (0, None))
+        first = first or record.timestamp
         self._seen[template_id] = (seen + 1, first)
         marked = self._marks.get(template_id)
         if marked is None and mined.template_id != template_id:
