@@ -343,3 +343,25 @@ log_templates = Table(
     Column("merged_into", String(32)),
     Index(None, "last_seen"),
 )
+
+# Raw log records, kept for a bounded retention (holdoff.store.log_lines); a sender's record id is
+# unique per service, so a retried post is stored once.
+log_lines = Table(
+    "log_lines",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("received_at", UTCDateTime, nullable=False),
+    Column("timestamp", UTCDateTime, nullable=False),
+    Column("service", String(200), nullable=False),
+    Column("host", String(255)),
+    Column("level", String(64)),
+    Column("severity_number", Integer),
+    Column("message", Text, nullable=False),
+    Column("template_id", String(32)),
+    Column("attributes", JSON, nullable=False),
+    Column("record_id", String(255)),
+    Index(None, "service", "record_id", unique=True),
+    Index(None, "received_at"),
+    Index(None, "service", "timestamp"),
+    Index(None, "template_id"),
+)

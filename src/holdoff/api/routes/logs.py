@@ -1,33 +1,261 @@
-"""``GET /logs``: log analysis results (a later release fills it; the shape is fixed now)."""
+"""Log ingest and listing.
+
+- ``POST /logs``: JSON (an array of records or one object), NDJSON (one object per line; a line that
+  is not JSON is kept as a text line) or ``text/plain`` lines (``?service=`` required, ``?host=``).
+- ``POST /v1/logs``: OTLP/HTTP logs, protobuf or JSON, answered as OTLP asks (200, an empty
+  ``ExportLogsServiceResponse``).
+- ``GET /logs``: stored records, newest first.
+
+Senders authenticate like alert webhooks, with the shared source token (``sources.token``) when one is
+configured, or with an API token (or session) of the operator role. The body limit is the API's (413 above it). Records are mined and stored in one
+transaction per request (:mod:`holdoff.service.log_ingest`).
+"""
 
 from __future__ import annotations
 
+import hmac
+import json
 from datetime import datetime
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends
-from pydantic import BaseModel, Field
+from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
+from opentelemetry.proto.collector.logs.v1.logs_service_pb2 import ExportLogsServiceResponse
+from pydantic import BaseModel, ConfigDict, Field
+from starlette.concurrency import run_in_threadpool
 
-from holdoff.api.auth import AUTH_RESPONSES, by_method
+from holdoff.api.auth import AUTH_RESPONSES, by_method, identify, require
+from holdoff.api.body import parse_body
+from holdoff.api.ingest_auth import presented_token
+from holdoff.auth.roles import Role
+from holdoff.edge import InputRefused, parse_json
+from holdoff.logs.model import LogRecord
+from holdoff.logs.otlp import OtlpError, parse_otlp_json, parse_otlp_protobuf
+from holdoff.logs.parse import parse_json_records, parse_lines
+from holdoff.runtime import Runtime
+from holdoff.service.log_ingest import LogIngest
+from holdoff.store import log_lines
 
-router = APIRouter(prefix="/logs", tags=["logs"], dependencies=[Depends(by_method)], responses=AUTH_RESPONSES)
+router = APIRouter(tags=["logs"])
 
-NOT_YET = "log analysis arrives in a later release"
+INGEST_RESPONSES: dict[int | str, dict[str, Any]] = {
+    400: {"description": "Malformed JSON, OTLP or UTF-8; `detail` says where"},
+    401: {"description": "Missing or wrong ingest token"},
+    413: {"description": "Body over the limit"},
+    415: {"description": "A media type not accepted here"},
+    422: {"description": "text/plain without ?service="},
+}
+LOG_MEDIA = ("application/json", "application/x-ndjson", "text/plain")
+OTLP_MEDIA = ("application/json", "application/x-protobuf")
+
+
+class LogsAccepted(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    accepted: int = Field(description="Records read from the body.")
+    templates_new: int = Field(description="Templates seen for the first time.")
+    duplicates: int = Field(description="Records skipped: their record id was stored already.")
 
 
 class LogEntry(BaseModel):
-    at: datetime
-    source: str
-    level: str
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    id: int
+    timestamp: datetime
+    received_at: datetime
+    service: str
+    host: str | None
+    level: str | None
+    severity_number: int | None
     message: str
-    labels: dict[str, str] = Field(default_factory=dict)
+    template_id: str | None
+    attributes: dict[str, str]
+    record_id: str | None
 
 
 class LogPage(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
     items: list[LogEntry]
-    detail: str | None = Field(default=None, description="Why the list is empty, when it is.")
 
 
-@router.get("", response_model=LogPage)
-async def list_logs() -> LogPage:
-    """Log lines related to alerts; empty until log analysis arrives."""
-    return LogPage(items=[], detail=NOT_YET)
+def _runtime(request: Request) -> Runtime:
+    runtime: Runtime = request.app.state.runtime
+    return runtime
+
+
+def _ingest_service(request: Request) -> LogIngest:
+    """The process's one log ingest (made at first use, on the event loop: no race)."""
+    state = request.app.state
+    service: LogIngest | None = getattr(state, "log_ingest", None)
+    if service is None:
+        service = LogIngest(_runtime(request).db)
+        state.log_ingest = service
+    return service
+
+
+async def _require_sender(request: Request) -> None:
+    """The shared source token (``sources.token``) when one is configured and presented; otherwise
+    an API credential with the operator role, as any other change (401/403 otherwise)."""
+    expected = _runtime(request).settings.sources.token
+    presented = presented_token(request)
+    if (
+        expected is not None
+        and presented is not None
+        and hmac.compare_digest(presented.encode("utf-8"), expected.get_secret_value().encode("utf-8"))
+    ):
+        return
+    await require(Role.OPERATOR)(request, await identify(request))
+
+
+def _media(request: Request, accepted: tuple[str, ...]) -> str:
+    content_type = request.headers.get("content-type", "")
+    media = content_type.split(";", 1)[0].strip().lower()
+    if media not in accepted:
+        wanted = ", ".join(accepted)
+        if not media:
+            raise HTTPException(415, f"the request has no Content-Type: send one of {wanted}")
+        raise HTTPException(415, f"Content-Type {content_type!r} is not supported here: send one of {wanted}")
+    return media
+
+
+def _text(body: bytes) -> str:
+    try:
+        return body.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise HTTPException(400, f"request body is not valid UTF-8 (byte {exc.start})") from exc
+
+
+def _ndjson_items(text: str) -> list[Any]:
+    """One item per non-blank line: the JSON value, or the line itself when it is not JSON."""
+    items: list[Any] = []
+    for line in text.splitlines():
+        if not line.strip():
+            continue
+        try:
+            items.append(parse_json(line))
+        except (json.JSONDecodeError, InputRefused):
+            items.append(line)
+    return items
+
+
+def _records(media: str, text: str, service: str | None, host: str | None, now: datetime) -> list[LogRecord]:
+    if media == "text/plain":
+        if service is None or not service.strip():
+            raise HTTPException(422, "text/plain lines need ?service=<name> (the service that wrote them)")
+        return parse_lines(text.splitlines(), service=service.strip(), host=host, received=now)
+    if media == "application/x-ndjson":
+        return parse_json_records(_ndjson_items(text), service=service, host=host, received=now)
+    data = parse_body(text) if text.strip() else None
+    if isinstance(data, dict):
+        items: list[Any] = [data]
+    elif isinstance(data, list):
+        items = data
+    else:
+        kind = "nothing" if data is None else type(data).__name__
+        raise HTTPException(400, f"expected a JSON array of records or one JSON object, got {kind}")
+    return parse_json_records(items, service=service, host=host, received=now)
+
+
+@router.post(
+    "/logs",
+    status_code=202,
+    response_model=LogsAccepted,
+    responses=INGEST_RESPONSES,
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                "application/json": {"schema": {"type": "array", "items": {"type": "object"}}},
+                "application/x-ndjson": {"schema": {"type": "string"}},
+                "text/plain": {"schema": {"type": "string"}},
+            },
+        }
+    },
+)
+async def post_logs(
+    request: Request,
+    service: Annotated[str | None, Query(max_length=200, description="Service of text lines")] = None,
+    host: Annotated[str | None, Query(max_length=255, description="Host of text lines")] = None,
+) -> Response:
+    """Log records: a JSON array (or one object), NDJSON, or text lines with ``?service=``."""
+    await _require_sender(request)
+    media = _media(request, LOG_MEDIA)
+    text = _text(await request.body())
+    now = _runtime(request).clock()
+    records = _records(media, text, service, host, now)
+    done = await run_in_threadpool(_ingest_service(request).ingest, records, now)
+    body = LogsAccepted(accepted=done.accepted, templates_new=done.templates_new, duplicates=done.duplicates)
+    return Response(body.model_dump_json(), status_code=202, media_type="application/json")
+
+
+@router.post(
+    "/v1/logs",
+    status_code=200,
+    responses=INGEST_RESPONSES,
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                "application/x-protobuf": {"schema": {"type": "string", "format": "binary"}},
+                "application/json": {"schema": {"type": "object"}},
+            },
+        }
+    },
+)
+async def post_otlp_logs(request: Request) -> Response:
+    """OTLP/HTTP logs (an OpenTelemetry Collector's ``otlphttp`` exporter), protobuf or JSON."""
+    await _require_sender(request)
+    media = _media(request, OTLP_MEDIA)
+    body = await request.body()
+    now = _runtime(request).clock()
+    try:
+        if media == "application/x-protobuf":
+            records = parse_otlp_protobuf(body, received=now)
+        else:
+            data = parse_body(_text(body))
+            if not isinstance(data, dict):
+                raise OtlpError(f"expected an ExportLogsServiceRequest object, got {type(data).__name__}")
+            records = parse_otlp_json(data, received=now)
+    except OtlpError as exc:
+        raise HTTPException(400, str(exc)) from exc
+    await run_in_threadpool(_ingest_service(request).ingest, records, now)
+    if media == "application/x-protobuf":
+        answer = ExportLogsServiceResponse().SerializeToString()
+        return Response(answer, status_code=200, media_type="application/x-protobuf")
+    return Response("{}", status_code=200, media_type="application/json")
+
+
+@router.get("/logs", response_model=LogPage, dependencies=[Depends(by_method)], responses=AUTH_RESPONSES)
+async def list_logs(
+    request: Request,
+    service: Annotated[str | None, Query(max_length=200)] = None,
+    since: Annotated[datetime | None, Query(description="Records written at or after (ISO 8601)")] = None,
+    template_id: Annotated[str | None, Query(max_length=32)] = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+) -> LogPage:
+    """Stored log records, newest first."""
+    db = _runtime(request).db
+
+    def read() -> list[log_lines.LogLineRow]:
+        with db.read() as conn:
+            return log_lines.recent(conn, service=service, since=since, template_id=template_id, limit=limit)
+
+    rows = await run_in_threadpool(read)
+    return LogPage(
+        items=[
+            LogEntry(
+                id=row.id or 0,
+                timestamp=row.timestamp,
+                received_at=row.received_at,
+                service=row.service,
+                host=row.host,
+                level=row.level,
+                severity_number=row.severity_number,
+                message=row.message,
+                template_id=row.template_id,
+                attributes=row.attributes,
+                record_id=row.record_id,
+            )
+            for row in rows
+        ]
+    )

@@ -1,0 +1,161 @@
+"""Raw log records as stored: written in batches, listed newest first, deleted by retention.
+
+A record's ``record_id`` (the sender's id) is unique per service: :func:`insert` skips a record
+already stored (``INSERT ... ON CONFLICT DO NOTHING`` on SQLite and PostgreSQL), so a retried post
+is stored once. What retention deletes is decided by :func:`retention_cutoff` (pure) and done by
+:func:`delete_expired` in batches, so one sweep never holds a long write lock.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Connection, delete, func, or_, select
+from sqlalchemy.dialects import postgresql, sqlite
+
+from holdoff.store.tables import log_lines
+
+_L = log_lines.c
+
+DEFAULT_RETENTION_HOURS = 72
+DEFAULT_MAX_ROWS = 1_000_000
+DEFAULT_DELETE_BATCH = 5_000
+
+
+@dataclass(frozen=True, slots=True)
+class LogLineRow:
+    """One log record to store (or as stored: ``id`` is set when read back)."""
+
+    received_at: datetime
+    timestamp: datetime
+    service: str
+    host: str | None
+    level: str | None
+    severity_number: int | None
+    message: str
+    template_id: str | None
+    attributes: dict[str, str]
+    record_id: str | None
+    id: int | None = None
+
+
+def known_record_ids(conn: Connection, keys: Iterable[tuple[str, str]]) -> set[tuple[str, str]]:
+    """Which of these (service, record id) pairs are stored already."""
+    by_service: dict[str, set[str]] = {}
+    for service, record_id in keys:
+        by_service.setdefault(service, set()).add(record_id)
+    found: set[tuple[str, str]] = set()
+    for service, ids in by_service.items():
+        rows = conn.execute(
+            select(_L.record_id).where(_L.service == service, _L.record_id.in_(sorted(ids)))
+        ).scalars()
+        found.update((service, record_id) for record_id in rows if record_id is not None)
+    return found
+
+
+def insert(conn: Connection, rows: Sequence[LogLineRow]) -> int:
+    """Store these records in one statement, skipping any whose (service, record id) is stored; how
+    many were stored."""
+    if not rows:
+        return 0
+    values = [_values(row) for row in rows]
+    maker = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
+    statement = maker(log_lines).values(values)
+    statement = statement.on_conflict_do_nothing(index_elements=["service", "record_id"])
+    return len(conn.execute(statement.returning(_L.id)).all())
+
+
+def _values(row: LogLineRow) -> dict[str, Any]:
+    return {
+        "received_at": row.received_at,
+        "timestamp": row.timestamp,
+        "service": row.service,
+        "host": row.host,
+        "level": row.level,
+        "severity_number": row.severity_number,
+        "message": row.message,
+        "template_id": row.template_id,
+        "attributes": row.attributes,
+        "record_id": row.record_id,
+    }
+
+
+def recent(
+    conn: Connection,
+    *,
+    service: str | None = None,
+    since: datetime | None = None,
+    template_id: str | None = None,
+    limit: int = 100,
+) -> list[LogLineRow]:
+    """Stored records, newest first (by timestamp, then arrival), filtered by what is given."""
+    query = select(log_lines)
+    if service is not None:
+        query = query.where(_L.service == service)
+    if since is not None:
+        query = query.where(_L.timestamp >= since)
+    if template_id is not None:
+        query = query.where(_L.template_id == template_id)
+    query = query.order_by(_L.timestamp.desc(), _L.id.desc()).limit(limit)
+    return [
+        LogLineRow(
+            id=row.id,
+            received_at=row.received_at,
+            timestamp=row.timestamp,
+            service=row.service,
+            host=row.host,
+            level=row.level,
+            severity_number=row.severity_number,
+            message=row.message,
+            template_id=row.template_id,
+            attributes=dict(row.attributes or {}),
+            record_id=row.record_id,
+        )
+        for row in conn.execute(query)
+    ]
+
+
+@dataclass(frozen=True, slots=True)
+class Cutoff:
+    """What retention deletes: rows received before ``before``, and the ``excess`` oldest rows."""
+
+    before: datetime
+    excess: int
+
+
+def retention_cutoff(
+    now: datetime, *, count: int, hours: float = DEFAULT_RETENTION_HOURS, max_rows: int = DEFAULT_MAX_ROWS
+) -> Cutoff:
+    """Pure: rows received more than ``hours`` ago go, and beyond ``max_rows`` rows the oldest go."""
+    return Cutoff(before=now - timedelta(hours=hours), excess=max(0, count - max_rows))
+
+
+def delete_expired(
+    conn: Connection,
+    now: datetime,
+    *,
+    hours: float = DEFAULT_RETENTION_HOURS,
+    max_rows: int = DEFAULT_MAX_ROWS,
+    batch: int = DEFAULT_DELETE_BATCH,
+) -> int:
+    """Delete what retention says, ``batch`` rows per statement; how many rows went."""
+    count = int(conn.execute(select(func.count()).select_from(log_lines)).scalar_one())
+    cutoff = retention_cutoff(now, count=count, hours=hours, max_rows=max_rows)
+    expired = _L.received_at < cutoff.before
+    if cutoff.excess:
+        # ids grow with arrival: the newest ``max_rows`` ids stay, every older one goes
+        boundary = conn.execute(
+            select(_L.id).order_by(_L.id.desc()).offset(max_rows).limit(1)
+        ).scalar_one_or_none()
+        if boundary is not None:
+            expired = or_(expired, _L.id <= boundary)
+    deleted = 0
+    while True:
+        ids = select(_L.id).where(expired).order_by(_L.id).limit(batch).scalar_subquery()
+        gone = int(conn.execute(delete(log_lines).where(_L.id.in_(ids))).rowcount)
+        deleted += gone
+        if gone < batch:
+            return deleted
