@@ -7,7 +7,7 @@ import signal
 import sys
 from types import FrameType
 
-from bench import Benchmark, alertmanager, edge, ingest, logs_templates, replay, websocket
+from bench import Benchmark, alertmanager, edge, ingest, logs_classify, logs_templates, replay, websocket
 
 BENCHMARKS: list[Benchmark] = [
     edge.BENCHMARK,
@@ -16,6 +16,7 @@ BENCHMARKS: list[Benchmark] = [
     replay.BENCHMARK,
     websocket.BENCHMARK,
     logs_templates.BENCHMARK,
+    logs_classify.BENCHMARK,
 ]
 """Every benchmark, in the order ``make bench`` runs them. Add new ones here."""
 
