@@ -158,3 +158,63 @@ def version() -> None:
 
 def main() -> None:
     app()
+
+
+_train = typer.Typer(no_args_is_help=True, help="Train Holdoff's models.")
+app.add_typer(_train, name="train")
+
+
+def _model_dir(settings: Settings) -> Path:
+    return settings.server.data_dir / "models" / "logs"
+
+
+@_train.command("logs")
+def train_logs(
+    rollback: bool = typer.Option(False, "--rollback", help="Go back to the previous model version."),
+    seed: int = typer.Option(13, help="Seed of the corpus and of training: the same seed, the same model."),
+    env_file: EnvFile = None,
+    config: ConfigFile = None,
+) -> None:
+    """Train the log severity classifier on the shipped corpus (the previous version is kept)."""
+    from holdoff.clock import system_clock
+    from holdoff.logs import training
+    from holdoff.logs.classify.store import NoModel
+
+    settings = _load(env_file, config)
+    try:
+        if rollback:
+            info = training.rollback(_model_dir(settings))
+        else:
+            info = training.train(_model_dir(settings), seed=seed, now=system_clock())
+    except NoModel as exc:
+        typer.echo(f"holdoff: {exc}", err=True)
+        raise typer.Exit(1) from None
+    figures = ", ".join(f"{name} {value:.3f}" for name, value in sorted(info.metrics.items()))
+    typer.echo(
+        f"log model {info.version} (created {info.created:%Y-%m-%d %H:%M} UTC, corpus {info.corpus.lines} "
+        f"lines, {info.feedback.count} marks){': ' + figures if figures else ''}"
+    )
+
+
+@app.command()
+def classify(
+    file: str = typer.Argument(..., help="A log file, or - for standard input."),
+    service: str = typer.Option("stdin", "--service", help="Service the lines come from."),
+    env_file: EnvFile = None,
+    config: ConfigFile = None,
+) -> None:
+    """Print one JSON object per log record of FILE, in input order: severity, critical, score,
+    template and the reason."""
+    import json
+    import sys
+
+    from holdoff.clock import system_clock
+    from holdoff.logs import training
+    from holdoff.logs.classify.stream import classify_stream
+
+    settings = _load(env_file, config)
+    classifier = training.load(_model_dir(settings))
+    handle = sys.stdin if file == "-" else open(file, encoding="utf-8", errors="replace")  # noqa: SIM115
+    with handle:
+        for found in classify_stream(handle, classifier, received=system_clock(), service=service):
+            sys.stdout.write(json.dumps(found) + "\n")
