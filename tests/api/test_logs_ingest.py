@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import gzip
+import json
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -20,11 +24,16 @@ from holdoff.api.app import create_app
 from holdoff.api.limits import MAX_BODY_BYTES
 from holdoff.auth.access import AccessControl
 from holdoff.auth.roles import Role
+from holdoff.logs.model import LogRecord
 from holdoff.runtime import Runtime
+from holdoff.service.log_ingest import LogIngest
 from holdoff.settings import Settings
+from holdoff.store import log_lines, log_templates
+from holdoff.store.db import Database
 
 NDJSON = {"Content-Type": "application/x-ndjson"}
 TEXT = {"Content-Type": "text/plain"}
+T0 = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
 SOURCE_TOKEN = "shared-source-token-1234"
 
 
@@ -253,3 +262,76 @@ def test_senders_need_the_shared_source_token_or_an_operator_api_token(database_
             == 401
         )
         assert len(client.get("/logs", headers=bearer).json()["items"]) == 2
+
+
+def test_a_gzip_body_is_inflated_and_a_broken_one_refused(client: TestClient) -> None:
+    packed = gzip.compress(json.dumps(otlp_json("zipped")).encode())
+    gz = {"Content-Type": "application/json", "Content-Encoding": "gzip"}
+    assert client.post("/v1/logs", content=packed, headers=gz).status_code == 200
+    assert [i["message"] for i in items(client)] == ["zipped"]
+    assert client.post("/v1/logs", content=packed[:-9], headers=gz).status_code == 400
+    assert client.post("/v1/logs", content=b"not gzip", headers=gz).status_code == 400
+    bomb = gzip.compress(b"a" * (9 * MAX_BODY_BYTES))
+    assert (
+        client.post("/logs?service=s", content=bomb, headers={**TEXT, "Content-Encoding": "gzip"}).status_code
+        == 413
+    )
+    brotli = {**TEXT, "Content-Encoding": "br"}
+    assert client.post("/logs?service=s", content=b"x", headers=brotli).status_code == 415
+
+
+def test_ndjson_does_not_split_a_record_at_a_unicode_line_separator(client: TestClient) -> None:
+    text = '{"service": "api", "message": "a\u2028b"}\n'
+    assert accepted(client.post("/logs", content=text.encode(), headers=NDJSON))["accepted"] == 1
+    assert [i["message"] for i in items(client)] == ["a\u2028b"]
+
+
+def records_of(n: int, start: int = 0) -> list[LogRecord]:
+    return [
+        LogRecord(timestamp=T0 + timedelta(seconds=i), service="svc", message=f"worker {i} took {i * 7} ms")
+        for i in range(start, start + n)
+    ]
+
+
+def stored_counts(db: Database) -> tuple[int, int]:
+    """(lines stored, lines counted by the stored templates)."""
+    with db.read() as conn:
+        lines = len(log_lines.recent(conn, limit=10_000))
+        counted = sum(t.count for t in log_templates.load(conn))
+    return lines, counted
+
+
+def test_concurrent_batches_share_one_miner_and_every_line_is_counted_once(database_url: str) -> None:
+    db = Database(database_url)
+    try:
+        service = LogIngest(db)
+        with ThreadPoolExecutor(4) as pool:
+            done = list(pool.map(lambda k: service.ingest(records_of(25, k * 25), T0), range(4)))
+        assert sum(d.templates_new for d in done) == 1
+        assert stored_counts(db) == (100, 100)
+    finally:
+        db.dispose()
+
+
+def test_a_failed_write_leaves_the_miner_in_step_with_the_store(
+    database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    db = Database(database_url)
+    try:
+        service = LogIngest(db)
+        service.ingest(records_of(3), T0)
+
+        def broken(*_: object) -> int:
+            raise RuntimeError("disk full")
+
+        other = [LogRecord(timestamp=T0, service="svc", message=f"cache miss for key {i}") for i in range(4)]
+        with monkeypatch.context() as patch:
+            patch.setattr(log_lines, "insert", broken)
+            with pytest.raises(RuntimeError):
+                service.ingest(other, T0)
+        assert stored_counts(db) == (3, 3)  # nothing of the failed batch, lines or counts
+        retried = service.ingest(other, T0)
+        assert retried.templates_new == 1  # the failed batch's template was never stored: new again
+        assert stored_counts(db) == (7, 7)
+    finally:
+        db.dispose()

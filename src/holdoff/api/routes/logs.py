@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hmac
 import json
+import zlib
 from datetime import datetime
 from typing import Annotated, Any
 
@@ -26,6 +27,7 @@ from starlette.concurrency import run_in_threadpool
 from holdoff.api.auth import AUTH_RESPONSES, by_method, identify, require
 from holdoff.api.body import parse_body
 from holdoff.api.ingest_auth import presented_token
+from holdoff.api.limits import MAX_BODY_BYTES
 from holdoff.auth.roles import Role
 from holdoff.edge import InputRefused, parse_json
 from holdoff.logs.model import LogRecord
@@ -46,6 +48,7 @@ INGEST_RESPONSES: dict[int | str, dict[str, Any]] = {
 }
 LOG_MEDIA = ("application/json", "application/x-ndjson", "text/plain")
 OTLP_MEDIA = ("application/json", "application/x-protobuf")
+MAX_INFLATED = 8 * MAX_BODY_BYTES
 
 
 class LogsAccepted(BaseModel):
@@ -118,6 +121,27 @@ def _media(request: Request, accepted: tuple[str, ...]) -> str:
     return media
 
 
+async def _body(request: Request) -> bytes:
+    """The body, inflated when sent ``Content-Encoding: gzip`` (the Collector's default), never to
+    more than :data:`MAX_INFLATED` bytes (413 beyond)."""
+    body = await request.body()
+    encoding = request.headers.get("content-encoding", "identity").strip().lower()
+    if encoding in ("", "identity"):
+        return body
+    if encoding not in ("gzip", "deflate"):
+        raise HTTPException(415, f"Content-Encoding {encoding!r} is not supported: send gzip or none")
+    inflater = zlib.decompressobj(wbits=31 if encoding == "gzip" else 15)
+    try:
+        out = inflater.decompress(body, MAX_INFLATED + 1)
+    except zlib.error as exc:
+        raise HTTPException(400, f"the body is not valid {encoding}: {exc}") from exc
+    if len(out) > MAX_INFLATED:
+        raise HTTPException(413, f"the body inflates to more than {MAX_INFLATED} bytes")
+    if not inflater.eof:
+        raise HTTPException(400, f"the {encoding} body is truncated")
+    return out
+
+
 def _text(body: bytes) -> str:
     try:
         return body.decode("utf-8")
@@ -128,7 +152,7 @@ def _text(body: bytes) -> str:
 def _ndjson_items(text: str) -> list[Any]:
     """One item per non-blank line: the JSON value, or the line itself when it is not JSON."""
     items: list[Any] = []
-    for line in text.splitlines():
+    for line in text.split("\n"):  # not splitlines: a JSON string may hold U+2028
         if not line.strip():
             continue
         try:
@@ -142,7 +166,7 @@ def _records(media: str, text: str, service: str | None, host: str | None, now: 
     if media == "text/plain":
         if service is None or not service.strip():
             raise HTTPException(422, "text/plain lines need ?service=<name> (the service that wrote them)")
-        return parse_lines(text.splitlines(), service=service.strip(), host=host, received=now)
+        return parse_lines(text.split("\n"), service=service.strip(), host=host, received=now)
     if media == "application/x-ndjson":
         return parse_json_records(_ndjson_items(text), service=service, host=host, received=now)
     data = parse_body(text) if text.strip() else None
@@ -180,12 +204,24 @@ async def post_logs(
     """Log records: a JSON array (or one object), NDJSON, or text lines with ``?service=``."""
     await _require_sender(request)
     media = _media(request, LOG_MEDIA)
-    text = _text(await request.body())
+    text = _text(await _body(request))
     now = _runtime(request).clock()
-    records = _records(media, text, service, host, now)
+    records = await run_in_threadpool(_records, media, text, service, host, now)
     done = await run_in_threadpool(_ingest_service(request).ingest, records, now)
     body = LogsAccepted(accepted=done.accepted, templates_new=done.templates_new, duplicates=done.duplicates)
     return Response(body.model_dump_json(), status_code=202, media_type="application/json")
+
+
+def _otlp_records(media: str, body: bytes, now: datetime) -> list[LogRecord]:
+    try:
+        if media == "application/x-protobuf":
+            return parse_otlp_protobuf(body, received=now)
+        data = parse_body(_text(body))
+        if not isinstance(data, dict):
+            raise OtlpError(f"expected an ExportLogsServiceRequest object, got {type(data).__name__}")
+        return parse_otlp_json(data, received=now)
+    except OtlpError as exc:
+        raise HTTPException(400, str(exc)) from exc
 
 
 @router.post(
@@ -206,18 +242,9 @@ async def post_otlp_logs(request: Request) -> Response:
     """OTLP/HTTP logs (an OpenTelemetry Collector's ``otlphttp`` exporter), protobuf or JSON."""
     await _require_sender(request)
     media = _media(request, OTLP_MEDIA)
-    body = await request.body()
+    body = await _body(request)
     now = _runtime(request).clock()
-    try:
-        if media == "application/x-protobuf":
-            records = parse_otlp_protobuf(body, received=now)
-        else:
-            data = parse_body(_text(body))
-            if not isinstance(data, dict):
-                raise OtlpError(f"expected an ExportLogsServiceRequest object, got {type(data).__name__}")
-            records = parse_otlp_json(data, received=now)
-    except OtlpError as exc:
-        raise HTTPException(400, str(exc)) from exc
+    records = await run_in_threadpool(_otlp_records, media, body, now)
     await run_in_threadpool(_ingest_service(request).ingest, records, now)
     if media == "application/x-protobuf":
         answer = ExportLogsServiceResponse().SerializeToString()
