@@ -235,6 +235,7 @@ def test_get_logs_filters_by_service_since_limit_and_template(client: TestClient
     accepted(client.post("/logs", json=records))
     assert [i["message"] for i in items(client, service="a")] == ["tick 5", "tick 3", "tick 1"]
     assert [i["message"] for i in items(client, since="2026-03-01T09:00:04Z")] == ["tick 5", "tick 4"]
+    assert [i["message"] for i in items(client, since="2026-03-01T09:00:04")] == ["tick 5", "tick 4"]  # UTC
     assert [i["message"] for i in items(client, limit="2")] == ["tick 5", "tick 4"]
     template = items(client)[0]["template_id"]
     assert len(items(client, template_id=template)) == 6

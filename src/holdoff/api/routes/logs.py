@@ -16,7 +16,7 @@ from __future__ import annotations
 import hmac
 import json
 import zlib
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
@@ -256,12 +256,16 @@ async def post_otlp_logs(request: Request) -> Response:
 async def list_logs(
     request: Request,
     service: Annotated[str | None, Query(max_length=200)] = None,
-    since: Annotated[datetime | None, Query(description="Records written at or after (ISO 8601)")] = None,
+    since: Annotated[
+        datetime | None, Query(description="Records written at or after (ISO 8601; UTC if no offset)")
+    ] = None,
     template_id: Annotated[str | None, Query(max_length=32)] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> LogPage:
     """Stored log records, newest first."""
     db = _runtime(request).db
+    if since is not None and since.tzinfo is None:
+        since = since.replace(tzinfo=UTC)
 
     def read() -> list[log_lines.LogLineRow]:
         with db.read() as conn:
