@@ -252,7 +252,7 @@ def test_reload_applies_the_changed_file(env: Env) -> None:
     assert env.client.get("/policy").json()["grace_seconds"] == 120
 
 
-def test_logs_are_empty_for_now(env: Env) -> None:
+def test_logs_list_is_empty_before_any_ingest(env: Env) -> None:
     response = env.client.get("/logs")
     assert response.status_code == 200
-    assert response.json() == {"items": [], "detail": "log analysis arrives in a later release"}
+    assert response.json() == {"items": []}
