@@ -360,8 +360,76 @@ log_lines = Table(
     Column("template_id", String(32)),
     Column("attributes", JSON, nullable=False),
     Column("record_id", String(255)),
+    # Holdoff's verdict (holdoff.logs.model.Verdict), beside the declared level it never overwrites.
+    Column("severity", String(16)),
+    Column("critical", Boolean),
+    Column("score", Float),
+    Column("reason", JSON),
+    Column("model_version", String(64)),
     Index(None, "service", "record_id", unique=True),
     Index(None, "received_at"),
     Index(None, "service", "timestamp"),
     Index(None, "template_id"),
+    Index(None, "critical", "id"),
+)
+
+# Lines per template, service and minute (kept longer than the lines: holdoff.store.log_counts).
+log_template_minutes = Table(
+    "log_template_minutes",
+    metadata,
+    Column("template_id", String(32), primary_key=True),
+    Column("service", String(200), primary_key=True),
+    Column("minute", UTCDateTime, primary_key=True),
+    Column("count", BigInteger, nullable=False),
+    Column("critical", BigInteger, nullable=False),
+    Index(None, "minute"),
+)
+
+# Lines ever received, by service and assessed severity: holdoff_log_lines_total on /metrics.
+log_totals = Table(
+    "log_totals",
+    metadata,
+    Column("service", String(200), primary_key=True),
+    Column("severity", String(16), primary_key=True),
+    Column("total", BigInteger, nullable=False),
+)
+
+# An operator's word on a template: critical (True) or noise (False); feedback for retraining.
+log_marks = Table(
+    "log_marks",
+    metadata,
+    Column("template_id", String(32), primary_key=True),
+    Column("critical", Boolean, nullable=False),
+    Column("template", Text, nullable=False),
+    Column("example", Text, nullable=False),
+    Column("level", String(64)),
+    Column("actor", String(255), nullable=False),
+    Column("marked_at", UTCDateTime, nullable=False),
+)
+
+# Each log detector's state per key (a service, a source address ...), so windows survive restarts
+# and are shared by every process; ``expires_at`` is when the sweep may look at it without new lines.
+log_detector_state = Table(
+    "log_detector_state",
+    metadata,
+    Column("detector", String(100), primary_key=True),
+    Column("key", String(512), primary_key=True),
+    Column("state", JSON, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    Column("expires_at", UTCDateTime),
+    Index(None, "expires_at"),
+)
+
+# Alert events the log detectors decided, committed with the lines that caused them (an outbox):
+# a worker in any process claims a row, applies its events through mediation, then deletes it.
+log_findings = Table(
+    "log_findings",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("events", JSON, nullable=False),
+    Column("claimed_until", UTCDateTime),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("last_error", Text),
+    Index(None, "claimed_until"),
 )
