@@ -25,9 +25,11 @@ from holdoff.api.routes import (
     docs,
     health,
     incidents,
+    log_views,
     logs,
     metrics,
     policy,
+    prometheus,
     silences,
     sources,
     users,
@@ -77,6 +79,8 @@ def create_app(runtime: Runtime) -> FastAPI:
     app.include_router(channels.router)
     app.include_router(policy.router)
     app.include_router(logs.router)
+    app.include_router(log_views.router)
+    app.include_router(prometheus.router)
     app.include_router(ws.router)
     docs.install(app)
 

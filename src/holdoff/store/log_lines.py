@@ -39,6 +39,13 @@ class LogLineRow:
     template_id: str | None
     attributes: dict[str, str]
     record_id: str | None
+    severity: str | None = None
+    """Holdoff's assessed severity (a :class:`~holdoff.logs.model.LogSeverity` label); None: not judged."""
+    critical: bool | None = None
+    score: float | None = None
+    reason: list[list[Any]] | None = None
+    """The verdict's reason, strongest first: ``[[feature name, weight], ...]``."""
+    model_version: str | None = None
     id: int | None = None
 
 
@@ -80,6 +87,11 @@ def _values(row: LogLineRow) -> dict[str, Any]:
         "template_id": row.template_id,
         "attributes": row.attributes,
         "record_id": row.record_id,
+        "severity": row.severity,
+        "critical": row.critical,
+        "score": row.score,
+        "reason": row.reason,
+        "model_version": row.model_version,
     }
 
 
@@ -113,6 +125,11 @@ def recent(
             template_id=row.template_id,
             attributes=dict(row.attributes or {}),
             record_id=row.record_id,
+            severity=row.severity,
+            critical=row.critical,
+            score=row.score,
+            reason=row.reason,
+            model_version=row.model_version,
         )
         for row in conn.execute(query)
     ]
