@@ -11,6 +11,7 @@ section                 what                                             model
 ``channels``            where messages go, one entry per channel         ``notify.catalog``
 ``delivery``            retries, giving up, the fallback channel         ``notify.config``
 ``policy``              grace, grouping, routes, escalation, noise       ``policy.section``
+``logs``                log senders, retention, classifier, detectors    ``logs.config``
 ======================  ===============================================  ==============================
 
 A new capability adds its section as one field here, with its model in its own package.
@@ -28,6 +29,7 @@ from pydantic_core import InitErrorDetails, PydanticCustomError
 from holdoff.config_types import secret_values
 from holdoff.ingest.config import SourcesSection
 from holdoff.links.config import LinksSection
+from holdoff.logs.config import LogsSection
 from holdoff.mediate.policy import DEFAULT_CHANNELS
 from holdoff.notify.catalog import AnyChannelConfig
 from holdoff.notify.config import DeliverySection
@@ -56,6 +58,7 @@ class Settings(BaseModel):
     )
     delivery: DeliverySection = Field(default_factory=DeliverySection)
     policy: PolicySection = Field(default_factory=PolicySection)
+    logs: LogsSection = Field(default_factory=LogsSection)
 
     @model_validator(mode="before")
     @classmethod
