@@ -218,3 +218,42 @@ def classify(
     with handle:
         for found in classify_stream(handle, classifier, received=system_clock(), service=service):
             sys.stdout.write(json.dumps(found) + "\n")
+
+
+@app.command()
+def tail(
+    file: Annotated[Path, typer.Argument(help="The log file to ship.")],
+    service: Annotated[str, typer.Option("--service", help="Service the lines come from.")],
+    follow: Annotated[
+        bool, typer.Option("--follow", "-F", help="Keep shipping what is appended (tail -F).")
+    ] = False,
+    url: Annotated[str, typer.Option("--url", help="Holdoff's address.")] = "http://127.0.0.1:5000",
+    token: Annotated[
+        str | None,
+        typer.Option("--token", envvar="HOLDOFF_TOKEN", help="Source or API token (env HOLDOFF_TOKEN)."),
+    ] = None,
+    host: Annotated[
+        str | None, typer.Option("--host", help="Host the lines come from (default: this one).")
+    ] = None,
+    batch_lines: Annotated[
+        int, typer.Option("--batch-lines", min=1, max=10000, help="Lines per post at most.")
+    ] = 500,
+    from_start: Annotated[
+        bool,
+        typer.Option("--from-start/--from-end", help="Ship the file from its start (default) or its end."),
+    ] = True,
+    flush_seconds: Annotated[
+        float,
+        typer.Option("--flush-seconds", min=0.0, help="Quiet time that ends a record and sends a batch."),
+    ] = 1.0,
+) -> None:
+    """Ship the lines of FILE to POST /logs, stack traces kept whole, retried without duplicates
+    (docs/logs-shipping.md)."""
+    from holdoff.logs import ship
+
+    if not follow and not file.is_file():
+        typer.echo(f"holdoff: {file} is not a readable file", err=True)
+        raise typer.Exit(2)
+    raise typer.Exit(
+        ship.run_cli(file, service, follow, url, token, host, batch_lines, from_start, flush_seconds)
+    )

@@ -256,3 +256,26 @@ def test_bad_text_is_cleaned() -> None:
     record = one({"msg": "nul\x00 and \ud800 lone", "k\x00": "v\udfff"})
     assert record.message == "nul\ufffd and \ufffd lone"
     assert record.attributes == {"k\ufffd": "v\ufffd"}
+
+
+def test_the_record_id_holdoff_tail_adds_is_not_part_of_a_message_less_objects_text() -> None:
+    record = one({"event": "deploy", "version": "1.2.3", "record_id": "web-1:42.0badf00d:118"})
+    assert json.loads(record.message) == {"event": "deploy", "version": "1.2.3"}
+    assert record.record_id == "web-1:42.0badf00d:118"
+    assert record.attributes == {"event": "deploy", "version": "1.2.3"}
+
+
+def test_a_tail_record_is_read_from_its_first_line_and_a_trace_is_kept_whole() -> None:
+    single = one(
+        {"message": "Mar  4 10:01:03 bastion sshd[7]: Accepted publickey for deploy", "record_id": "h:1.2:0"}
+    )
+    assert (single.message, single.host, single.record_id) == (
+        "Accepted publickey for deploy",
+        "bastion",
+        "h:1.2:0",
+    )
+    assert single.attributes == {"program": "sshd", "pid": "7"}
+    trace = '2024-03-04 10:04:05,123 ERROR job failed\nTraceback (most recent call last):\n  File "a.py", line 1\nValueError: x'
+    record = one({"message": trace, "record_id": "h:1.2:40"}, service="worker")
+    assert (record.timestamp, record.level, record.service) == (WHEN, "ERROR", "worker")
+    assert record.message == trace  # several lines: kept as sent, header included

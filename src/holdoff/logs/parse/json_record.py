@@ -7,6 +7,10 @@ metadata as a nested object. Vector (``codec json``) sends ``message``, ``timest
 ``host``, ``source_type``, and whatever the pipeline added (``service``, ``kubernetes.*``).
 Both read through the key families of :mod:`holdoff.logs.parse.fields`.
 
+``holdoff tail`` (:mod:`holdoff.logs.ship`) sends NDJSON objects ``{"message": ..., "record_id": ...}``
+and a JSON line of the file as the object with ``record_id`` added: an object without a message is
+stored as its JSON text less that ``record_id`` key (the id is kept as the record id).
+
 When the message is itself a log line (Fluent Bit tailing a plain file sends
 ``{"log": "2024-01-15 10:00:00 ERROR [main] c.e.Foo - msg"}``) the line is read with the text
 parsers for what the object lacks: its time, level, host; the object's own fields win. A message that
@@ -68,8 +72,12 @@ def json_record(
     read = fields.read(item)
     timestamp, level, record_host, attributes = read.timestamp, read.level, read.host, read.attributes
     message = read.message
-    if message is None:
-        message = raw if raw is not None else fields.compact_json(item)
+    if message is None:  # the object as its message, less the record id Holdoff's senders add
+        if raw is None:
+            raw = fields.compact_json(
+                {k: v for k, v in item.items() if k != "record_id"} if "record_id" in item else item
+            )
+        message = raw
     else:
         message = message.rstrip("\r\n")
         first_line, newline, _ = message.partition("\n")
