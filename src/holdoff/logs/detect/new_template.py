@@ -1,0 +1,140 @@
+"""``new_template``: a template never seen before whose lines speak of an error.
+
+A record opens an occurrence when its template was mined for the first time (``Seen.new_template``) and its
+message carries one of the error ``words`` (whole words, any case) or Holdoff judged it ERROR or worse. One
+occurrence per template: later lines of the template that carry error words or are judged ERROR count into
+it, and it resolves by itself after ``resolve_after`` without such a line. A template is new only once, so it
+does not open again.
+
+``since`` says what "new" means. Only ``ever`` exists today; ``deploy`` (first seen since the last deploy)
+will join it once change events reach Holdoff.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from datetime import datetime, timedelta
+from typing import Any, Literal
+
+from pydantic import Field, field_validator
+
+from holdoff.logs.detect.base import DetectorConfig, Duration, Occurrence, key_of, positive
+from holdoff.logs.detect.model import Seen, Step
+from holdoff.logs.detect.quiet import Line, QuietOccurrences, short
+from holdoff.logs.model import LogSeverity
+from holdoff.mediate.model import Severity
+
+KIND = "new_template"
+
+ERROR_WORDS: tuple[str, ...] = (
+    "error",
+    "errors",
+    "fail",
+    "failed",
+    "failure",
+    "failing",
+    "exception",
+    "fatal",
+    "panic",
+    "panicked",
+    "denied",
+    "refused",
+    "timeout",
+    "timed out",
+    "corrupt",
+    "corrupted",
+    "corruption",
+    "crash",
+    "crashed",
+    "abort",
+    "aborted",
+    "unreachable",
+    "out of memory",
+    "segfault",
+    "segmentation fault",
+    "traceback",
+    "unhealthy",
+    "cannot",
+    "could not",
+    "unable",
+)
+"""The default error words (matched as whole words or phrases, any case)."""
+
+
+class NewTemplateConfig(DetectorConfig):
+    """A never-seen template with error words: one alert per template."""
+
+    type: Literal["new_template"] = "new_template"
+    name: str = Field(
+        default="new_template", min_length=1, max_length=100, description="Names its state and alerts."
+    )
+    words: tuple[str, ...] = Field(default=ERROR_WORDS, min_length=1, description="Error words and phrases.")
+    since: Literal["ever"] = Field(
+        default="ever",
+        description='What "new" means: "ever" (never seen before); "deploy" comes with change events.',
+    )
+    resolve_after: Duration = Field(
+        default=timedelta(hours=1), description="Resolves after this long without another such line."
+    )
+    severity: Severity = Severity.WARNING
+
+    @field_validator("resolve_after")
+    @classmethod
+    def _resolve_after(cls, value: timedelta) -> timedelta:
+        return positive(value)
+
+    @field_validator("words")
+    @classmethod
+    def _words(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        if any(not word.strip() for word in value):
+            raise ValueError("an error word cannot be empty")
+        return value
+
+    def build(self) -> NewTemplate:
+        return NewTemplate(self)
+
+
+def words_pattern(words: Sequence[str]) -> re.Pattern[str]:
+    """One pattern for the words: whole words or phrases (inner spaces match any whitespace), any case."""
+    parts = sorted({r"\s+".join(re.escape(w) for w in word.split()) for word in words}, key=len, reverse=True)
+    return re.compile(r"(?<!\w)(?:" + "|".join(parts) + r")(?!\w)", re.IGNORECASE)
+
+
+class NewTemplate:
+    """The detector (see the module's description)."""
+
+    def __init__(self, config: NewTemplateConfig) -> None:
+        self.config = config
+        self.name = config.name
+        self._words = words_pattern(config.words)
+        self._core = QuietOccurrences(config, KIND, config.severity, config.resolve_after, self._summary)
+
+    def erroneous(self, seen: Seen) -> bool:
+        """Whether a line speaks of an error: Holdoff judged it ERROR or worse, or it has an error word."""
+        return (
+            seen.verdict.severity >= LogSeverity.ERROR or self._words.search(seen.record.message) is not None
+        )
+
+    def _lines(self, batch: Sequence[Seen]) -> dict[str, list[Line]]:
+        lines: dict[str, list[Line]] = {}
+        for seen in batch:
+            if self.erroneous(seen):
+                lines.setdefault(key_of(seen.template_id), []).append((seen, seen.new_template))
+        return lines
+
+    def keys(self, batch: Sequence[Seen]) -> set[str]:
+        return set(self._lines(batch))
+
+    def observe(self, states: Mapping[str, dict[str, Any]], batch: Sequence[Seen], now: datetime) -> Step:
+        return self._core.observe(states, self._lines(batch))
+
+    def expire(self, states: Mapping[str, dict[str, Any]], now: datetime) -> Step:
+        return self._core.expire(states, now)
+
+    def _summary(self, occurrence: Occurrence, resolved: bool) -> str:
+        lines = "line" if occurrence.count == 1 else "lines"
+        text = f"New log template on {occurrence.service} ({occurrence.count} {lines}): {short(occurrence.template)}"
+        if resolved:
+            text += " (quiet again)"
+        return text
