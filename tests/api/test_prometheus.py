@@ -3,11 +3,16 @@ against the rows they are read from, on SQLite and PostgreSQL; a scrape needs a 
 
 from __future__ import annotations
 
+import json
+import re
+import subprocess
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from pathlib import Path
 
 import prometheus_client
 import pytest
+import yaml
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 from prometheus_client.parser import text_string_to_metric_families
 
@@ -18,6 +23,7 @@ from holdoff.runtime import Runtime
 from holdoff.store import log_counts, log_templates
 from holdoff.store import metrics as alert_metrics
 from tests.api.access_support import Secured, secured_app
+from tests.support.prometheus import INSTALL_HINT, PROMETHEUS_BINARY
 
 T0 = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
 Samples = dict[tuple[str, tuple[tuple[str, str], ...]], float]
@@ -151,3 +157,66 @@ class _Fixed:
 
     def collect(self) -> Iterator[prometheus_client.Metric]:
         yield from families(self.figures)
+
+
+# --------------------------------------------------------------------------- the shipped examples
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "docs" / "examples"
+RULES = EXAMPLES / "prometheus" / "holdoff-logs.rules.yml"
+RULE_TESTS = EXAMPLES / "prometheus" / "holdoff-logs.test.yml"
+PANEL = EXAMPLES / "grafana" / "holdoff-logs-panel.json"
+GRAFANA_RULES = EXAMPLES / "grafana" / "holdoff-logs-alerting.yml"
+PROMTOOL = PROMETHEUS_BINARY.with_name("promtool")
+METRIC = re.compile(r"\b(holdoff_[a-z_]+)\s*[{\[]")
+
+
+def promtool(*args: str) -> str:
+    assert PROMTOOL.exists(), f"{PROMTOOL} not found; " + INSTALL_HINT.format(package="prometheus")
+    done = subprocess.run([str(PROMTOOL), *args], capture_output=True, text=True, timeout=60, check=False)
+    assert done.returncode == 0, done.stdout + done.stderr
+    return done.stdout
+
+
+def rule_exprs() -> dict[str, str]:
+    groups = yaml.safe_load(RULES.read_text(encoding="utf-8"))["groups"]
+    return {rule["alert"]: rule["expr"] for group in groups for rule in group["rules"]}
+
+
+def grafana_exprs() -> list[str]:
+    """Every Prometheus query of the panel and of the Grafana alert rule on it."""
+    panel = json.loads(PANEL.read_text(encoding="utf-8"))
+    (timeseries,) = panel["panels"]
+    assert timeseries["type"] == "timeseries"
+    queries = [target["expr"] for target in timeseries["targets"]]
+    groups = yaml.safe_load(GRAFANA_RULES.read_text(encoding="utf-8"))["groups"]
+    (rule,) = [rule for group in groups for rule in group["rules"]]
+    assert rule["annotations"] == {
+        **rule["annotations"],
+        "__dashboardUid__": panel["uid"],
+        "__panelId__": "1",
+    }
+    assert timeseries["id"] == 1
+    queries += [query["model"]["expr"] for query in rule["data"] if query["datasourceUid"] != "__expr__"]
+    (threshold,) = [query["model"] for query in rule["data"] if query["refId"] == rule["condition"]]
+    assert threshold["conditions"][0]["evaluator"] == {"type": "gt", "params": [0]}
+    return queries
+
+
+def test_the_example_rules_pass_promtool_check_and_their_unit_tests() -> None:
+    assert "SUCCESS: 2 rules found" in promtool("check", "rules", str(RULES))
+    assert "SUCCESS" in promtool("test", "rules", str(RULE_TESTS))
+
+
+def test_the_grafana_panel_and_its_alert_query_what_the_critical_rule_does() -> None:
+    queries = grafana_exprs()
+    assert len(queries) == 2
+    for query in queries:  # the rule is the panel's query above 0, character for character
+        assert f"{query} > 0" == rule_exprs()["HoldoffCriticalLogLines"]
+
+
+def test_every_metric_the_examples_name_is_served(secured: Secured) -> None:
+    record_lines(secured, {("api", "info"): 1})
+    served = {name for name, _ in scrape(secured)}
+    named = {name for expr in [*rule_exprs().values(), *grafana_exprs()] for name in METRIC.findall(expr)}
+    assert named == {"holdoff_log_lines_total"}
+    assert named <= served
