@@ -17,6 +17,7 @@ from holdoff import __version__
 from holdoff.api.auth import Principal, access_of, require_page
 from holdoff.api.deps import RuntimeDep
 from holdoff.api.presenters import alert_detail, alert_out, incident_detail, incident_out
+from holdoff.api.routes import log_views as log_api
 from holdoff.api.routes.alerts import audit_for
 from holdoff.api.routes.metrics import SummaryOut, summary_out
 from holdoff.api.routes.silences import silence_out
@@ -248,6 +249,47 @@ async def channels_page(request: Request, runtime: RuntimeDep) -> Response:
         routes=describe_routes(settings.policy.routes),
         warnings=config_warnings(settings, credentials_exist=credentials),
         sources=source_access(settings, credentials_exist=credentials),
+    )
+
+
+LOG_WINDOWS = ("15m", "1h", "6h", "24h")
+LOG_ROWS = 50
+
+
+@router.get("/ui/logs", response_class=HTMLResponse)
+async def logs_page(
+    request: Request,
+    runtime: RuntimeDep,
+    service: Annotated[str | None, Query(max_length=200)] = None,
+    window: Annotated[str, Query(max_length=16)] = log_api.DEFAULT_WINDOW,
+) -> Response:
+    """Logs: critical lines as they arrive with their reasons and feedback buttons, the busiest templates
+    with sparklines, and new templates; the page's script keeps them live through the /logs/ API."""
+    try:
+        length = log_api.parse_window(window)
+    except ValueError as exc:
+        return render(request, "error.html.j2", 400, title="Bad filter", message=f"window: {exc}")
+    wanted = service.strip() if service and service.strip() else None
+    now, db = runtime.clock(), runtime.db
+    critical = await run_in_threadpool(
+        log_api.read_critical, db, after_id=None, service=wanted, limit=LOG_ROWS
+    )
+    top = await run_in_threadpool(log_api.read_top, db, now=now, window=length, service=wanted, limit=20)
+    new = await run_in_threadpool(log_api.read_new, db, now=now, window=length, service=wanted, limit=20)
+    return render(
+        request,
+        "logs.html.j2",
+        nav="logs",
+        service=wanted or "",
+        window=window,
+        windows=sorted({*LOG_WINDOWS, window}, key=log_api.parse_window),
+        services=sorted({*top.services, *([wanted] if wanted else [])}),
+        critical=critical,
+        top=top,
+        new=new,
+        critical_json=critical.model_dump(mode="json"),
+        top_json=top.model_dump(mode="json"),
+        new_json=new.model_dump(mode="json"),
     )
 
 

@@ -25,6 +25,7 @@ from holdoff.api.auth import AUTH_RESPONSES, ByMethod, by_method
 from holdoff.api.deps import RuntimeDep
 from holdoff.mediate.durations import parse_duration
 from holdoff.store import log_marks, log_views
+from holdoff.store.db import Database
 from holdoff.store.log_lines import LogLineRow
 
 router = APIRouter(prefix="/logs", tags=["logs"], dependencies=[Depends(by_method)], responses=AUTH_RESPONSES)
@@ -169,14 +170,22 @@ class MarkOut(BaseModel):
     marked_at: datetime
 
 
-def _window(text: str) -> timedelta:
+def parse_window(text: str) -> timedelta:
+    """A window's length from its text (``15m``, ``1h``); ValueError saying why when it is not one."""
     try:
         window = parse_duration(text)
-    except (ValueError, OverflowError) as exc:
-        raise HTTPException(422, f"window: {exc}") from None
+    except OverflowError:
+        raise ValueError(f"{text!r} is outside 1m to 7d") from None
     if not MIN_WINDOW <= window <= MAX_WINDOW:
-        raise HTTPException(422, f"window: {text!r} is outside 1m to 7d")
+        raise ValueError(f"{text!r} is outside 1m to 7d")
     return window
+
+
+def _window(text: str) -> timedelta:
+    try:
+        return parse_window(text)
+    except ValueError as exc:
+        raise HTTPException(422, f"window: {exc}") from None
 
 
 def _verdict_fields(row: LogLineRow) -> dict[str, Any]:
@@ -197,45 +206,23 @@ def _verdict_fields(row: LogLineRow) -> dict[str, Any]:
     }
 
 
-@router.get("/critical", response_model=CriticalPage)
-async def critical_lines(
-    runtime: RuntimeDep,
-    after_id: Annotated[
-        int | None, Query(ge=0, le=2**62, description="Only lines stored after this one.")
-    ] = None,
-    service: Service = None,
-    limit: Annotated[int, Query(ge=1, le=500)] = 50,
-) -> CriticalPage:
-    """Lines judged critical, newest first, each with its reason and score."""
-
-    def read() -> list[log_views.CriticalLine]:
-        with runtime.db.read() as conn:
-            return log_views.critical_lines(conn, after_id=after_id, service=service, limit=limit)
-
-    found = await run_in_threadpool(read)
+def read_critical(db: Database, *, after_id: int | None, service: str | None, limit: int) -> CriticalPage:
+    """``GET /logs/critical``'s answer (the Logs page's first paint reads it too)."""
+    with db.read() as conn:
+        found = log_views.critical_lines(conn, after_id=after_id, service=service, limit=limit)
     items = [CriticalLineOut(**_verdict_fields(c.line), template=c.template, mark=c.mark) for c in found]
     return CriticalPage(items=items, last_id=items[0].id if items else after_id)
 
 
-@router.get("/templates", response_model=TemplateActivityPage, responses=_BAD_WINDOW)
-async def top_templates(
-    runtime: RuntimeDep,
-    window: Window = DEFAULT_WINDOW,
-    service: Service = None,
-    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+def read_top(
+    db: Database, *, now: datetime, window: timedelta, service: str | None, limit: int
 ) -> TemplateActivityPage:
-    """The templates with the most lines in the window, most first, with their lines per minute."""
-    length, now = _window(window), runtime.clock()
-
-    def read() -> tuple[list[log_views.TemplateActivity], list[str]]:
-        with runtime.db.read() as conn:
-            top = log_views.top_templates(conn, now=now, window=length, service=service, limit=limit)
-            return top, log_views.services(conn, now=now, window=length)
-
-    top, services = await run_in_threadpool(read)
-    minutes = log_views.minutes_of(now, length)
+    """``GET /logs/templates``'s answer."""
+    with db.read() as conn:
+        top = log_views.top_templates(conn, now=now, window=window, service=service, limit=limit)
+        services = log_views.services(conn, now=now, window=window)
     return TemplateActivityPage(
-        since=minutes[0],
+        since=log_views.minutes_of(now, window)[0],
         until=now,
         services=services,
         items=[
@@ -252,23 +239,14 @@ async def top_templates(
     )
 
 
-@router.get("/templates/new", response_model=NewTemplatePage, responses=_BAD_WINDOW)
-async def new_templates(
-    runtime: RuntimeDep,
-    window: Window = DEFAULT_WINDOW,
-    service: Service = None,
-    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+def read_new(
+    db: Database, *, now: datetime, window: timedelta, service: str | None, limit: int
 ) -> NewTemplatePage:
-    """Templates first seen in the window, newest first."""
-    length, now = _window(window), runtime.clock()
-
-    def read() -> list[log_views.NewTemplate]:
-        with runtime.db.read() as conn:
-            return log_views.new_templates(conn, now=now, window=length, service=service, limit=limit)
-
-    found = await run_in_threadpool(read)
+    """``GET /logs/templates/new``'s answer."""
+    with db.read() as conn:
+        found = log_views.new_templates(conn, now=now, window=window, service=service, limit=limit)
     return NewTemplatePage(
-        since=now - length,
+        since=now - window,
         items=[
             NewTemplateOut(
                 template_id=t.template_id,
@@ -280,6 +258,47 @@ async def new_templates(
             )
             for t in found
         ],
+    )
+
+
+@router.get("/critical", response_model=CriticalPage)
+async def critical_lines(
+    runtime: RuntimeDep,
+    after_id: Annotated[
+        int | None, Query(ge=0, le=2**62, description="Only lines stored after this one.")
+    ] = None,
+    service: Service = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+) -> CriticalPage:
+    """Lines judged critical, newest first, each with its reason and score."""
+    return await run_in_threadpool(read_critical, runtime.db, after_id=after_id, service=service, limit=limit)
+
+
+@router.get("/templates", response_model=TemplateActivityPage, responses=_BAD_WINDOW)
+async def top_templates(
+    runtime: RuntimeDep,
+    window: Window = DEFAULT_WINDOW,
+    service: Service = None,
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+) -> TemplateActivityPage:
+    """The templates with the most lines in the window, most first, with their lines per minute."""
+    length = _window(window)
+    return await run_in_threadpool(
+        read_top, runtime.db, now=runtime.clock(), window=length, service=service, limit=limit
+    )
+
+
+@router.get("/templates/new", response_model=NewTemplatePage, responses=_BAD_WINDOW)
+async def new_templates(
+    runtime: RuntimeDep,
+    window: Window = DEFAULT_WINDOW,
+    service: Service = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+) -> NewTemplatePage:
+    """Templates first seen in the window, newest first."""
+    length = _window(window)
+    return await run_in_threadpool(
+        read_new, runtime.db, now=runtime.clock(), window=length, service=service, limit=limit
     )
 
 
