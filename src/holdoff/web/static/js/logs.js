@@ -112,7 +112,7 @@ function verdict(line) {
     const sure = Math.round(line.score * 100);
     cell.append(el("span", { class: "score", title: "How sure the model is that this line is critical" }, `${sure}% sure`));
   }
-  if (line.level) cell.append(el("span", { class: "fp" }, `sent as ${line.level}`));
+  if (line.level) cell.append(el("span", { class: "sent" }, `sent as ${line.level}`));
   return cell;
 }
 
@@ -160,7 +160,7 @@ export function sparkline(series, label) {
 function criticalRow(line) {
   const row = el("tr", { "data-id": line.id, "data-template": line.template_id || "" });
   const message = el("td", { class: "c-line" }, el("code", { class: "message" }, line.message));
-  if (line.template) message.append(el("span", { class: "fp" }, `template: ${line.template}`));
+  if (line.template) message.append(el("span", { class: "tpl" }, `template: ${line.template}`));
   row.append(
     el("td", { class: "c-time" }, el("time", { datetime: line.timestamp }, when(line.timestamp))),
     el("td", { class: "c-service" }, line.service, line.host ? el("span", { class: "fp" }, line.host) : ""),
@@ -224,6 +224,7 @@ function addCritical(page, { prepend }) {
   if (typeof page.last_id === "number" && (lastId === null || page.last_id > lastId)) lastId = page.last_id;
   showTable("critical", tbody.rows.length > 0);
   for (const line of items) if (line.template_id) showMark(line.template_id);
+  return rows.length;
 }
 
 function drawTemplates(name, page, build) {
@@ -248,8 +249,9 @@ async function poll() {
   polls += 1;
   try {
     const extra = lastId === null ? {} : { after_id: lastId };
-    addCritical(await request("GET", `/logs/critical?${query(extra)}`), { prepend: true });
-    if (polls % TEMPLATES_EVERY === 0) await refreshTemplates();
+    const added = addCritical(await request("GET", `/logs/critical?${query(extra)}`), { prepend: true });
+    // new critical lines changed the counts: the template tables follow at once, else now and then
+    if (added || polls % TEMPLATES_EVERY === 0) await refreshTemplates();
     status.textContent = `live: checks every ${POLL_MS / 1000} s`;
   } catch {
     status.textContent = "offline: retrying";
