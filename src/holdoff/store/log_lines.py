@@ -10,12 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
-from typing import Any
+from datetime import UTC, datetime, timedelta
+from typing import Any, Final
 
 from sqlalchemy import Connection, delete, func, or_, select
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects import postgresql
 
+from holdoff import edge
 from holdoff.store.tables import log_lines
 
 _L = log_lines.c
@@ -68,11 +69,69 @@ def insert(conn: Connection, rows: Sequence[LogLineRow]) -> int:
     many were stored."""
     if not rows:
         return 0
-    values = [_values(row) for row in rows]
-    maker = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
-    statement = maker(log_lines).values(values)
-    statement = statement.on_conflict_do_nothing(index_elements=["service", "record_id"])
-    return len(conn.execute(statement.returning(_L.id)).all())
+    if conn.dialect.name == "sqlite":
+        return _insert_sqlite(conn, rows)
+    return len(conn.execute(_INSERT_POSTGRESQL, [_values(row) for row in rows]).all())
+
+
+# Compiled once (cached) and executed with many parameter sets, sent as multi-row INSERTs
+# ("insertmanyvalues"), rather than a new statement with a bound parameter per value for every
+# batch, whose compilation was most of the cost of a 1,000-line request.
+_INSERT_POSTGRESQL: Final = (
+    postgresql.insert(log_lines)
+    .on_conflict_do_nothing(index_elements=["service", "record_id"])
+    .returning(_L.id)
+)
+
+_INSERT_SQLITE: Final = (
+    "INSERT INTO log_lines (received_at, timestamp, service, host, level, severity_number, message, "
+    "template_id, attributes, record_id, severity, critical, score, reason, model_version) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (service, record_id) DO NOTHING"
+)
+"""Positional: :func:`_insert_sqlite` gives each row's values in this column order."""
+
+
+def _insert_sqlite(conn: Connection, rows: Sequence[LogLineRow]) -> int:
+    """SQLite: the driver's ``executemany`` with the values converted here, as the column types would
+    (a UTC time as SQLAlchemy's SQLite text, JSON through the engine's serialiser, None as JSON
+    ``null``), in less than half the time SQLAlchemy's per-value conversion takes, byte for byte the
+    same rows. The driver sums the rows each insert stored: a skipped record counts 0."""
+    times: dict[datetime, str] = {}
+
+    def at(value: datetime) -> str:
+        text = times.get(value)
+        if text is None:
+            text = times[value] = _sqlite_time(value)
+        return text
+
+    params = [
+        (
+            at(row.received_at),
+            at(row.timestamp),
+            row.service,
+            row.host,
+            row.level,
+            row.severity_number,
+            row.message,
+            row.template_id,
+            edge.dumps(row.attributes) if row.attributes else "{}",
+            row.record_id,
+            row.severity,
+            row.critical,
+            row.score,
+            "null" if row.reason is None else edge.dumps(row.reason),
+            row.model_version,
+        )
+        for row in rows
+    ]
+    return int(conn.exec_driver_sql(_INSERT_SQLITE, params).rowcount)
+
+
+def _sqlite_time(value: datetime) -> str:
+    """An aware time as :class:`~holdoff.store.types.UTCDateTime` stores it on SQLite."""
+    if value.tzinfo is None:
+        raise ValueError("naive datetime given to a UTC column; use an aware datetime")
+    return value.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
 
 
 def _values(row: LogLineRow) -> dict[str, Any]:
