@@ -53,6 +53,20 @@ def test_minutes_add_to_what_is_stored(db: Database) -> None:
         assert log_counts.top(conn, at(0), at(2), 10, service="api") == [TemplateCount("a", 8, 3)]
 
 
+def test_times_within_a_minute_add_up_in_its_row(db: Database) -> None:
+    with db.transaction() as conn:
+        log_counts.add_minutes(
+            conn,
+            {
+                ("a", "api", at(2) + timedelta(seconds=5)): (1, 0),
+                ("a", "api", at(2) + timedelta(seconds=59)): (2, 1),
+                ("a", "api", at(3)): (4, 0),
+            },
+        )
+    with db.read() as conn:
+        assert log_counts.series(conn, ["a"], at(0), at(5)) == {"a": [(at(2), 3, 1), (at(3), 4, 0)]}
+
+
 def test_totals_add_up_per_service_and_severity(db: Database) -> None:
     with db.transaction() as conn:
         log_counts.add_totals(conn, {("api", "critical"): 2, ("api", "info"): 10, ("web", "info"): 0})

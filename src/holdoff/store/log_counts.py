@@ -44,8 +44,14 @@ def minute_of(ts: datetime) -> datetime:
 
 
 def add_minutes(conn: Connection, counts: Mapping[tuple[str, str, datetime], tuple[int, int]]) -> None:
-    """Add ``(lines, critical lines)`` to each ``(template id, service, minute)`` stored (minute as given
-    by :func:`minute_of`); a key not stored yet starts from these."""
+    """Add ``(lines, critical lines)`` to each ``(template id, service, minute)`` stored; a key not
+    stored yet starts from these. Times are counted in their minute (:func:`minute_of`), so keys
+    given at finer times add up in one row."""
+    by_minute: dict[tuple[str, str, datetime], tuple[int, int]] = {}
+    for (template_id, service, at), (lines, critical) in counts.items():
+        key = (template_id, service, minute_of(at))
+        before_lines, before_critical = by_minute.get(key, (0, 0))
+        by_minute[key] = (before_lines + lines, before_critical + critical)
     rows = [
         {
             "template_id": template_id,
@@ -54,7 +60,7 @@ def add_minutes(conn: Connection, counts: Mapping[tuple[str, str, datetime], tup
             "count": lines,
             "critical": critical,
         }
-        for (template_id, service, minute), (lines, critical) in sorted(counts.items())
+        for (template_id, service, minute), (lines, critical) in sorted(by_minute.items())
         if lines or critical
     ]
     _upsert(
