@@ -17,6 +17,7 @@ from holdoff.clock import Clock, system_clock
 from holdoff.components import Component, Components, Hook
 from holdoff.ingest.sns import SnsVerifier, get_status_https
 from holdoff.links.signer import LinkSigner
+from holdoff.logs.detect import build_all as build_detectors
 from holdoff.notify.channel import Channel
 from holdoff.notify.registry import build_channels, describe_channels
 from holdoff.policy.section import build_policy
@@ -24,6 +25,11 @@ from holdoff.service.channel_health import ChannelHealth
 from holdoff.service.channel_set import ChannelSet
 from holdoff.service.ingest_queue import IngestQueue
 from holdoff.service.links import LinkHandler, LinkSecret
+from holdoff.service.log_alerts import BATCH as LOG_ALERTS_BATCH
+from holdoff.service.log_alerts import LogAlerts
+from holdoff.service.log_ingest import LogIngest
+from holdoff.service.log_judge import Judge
+from holdoff.service.log_upkeep import LogRetrain, LogUpkeep
 from holdoff.service.mediation import Mediator
 from holdoff.service.sender import OutboxSender, RetryPolicy
 from holdoff.service.silences import Silences
@@ -31,13 +37,14 @@ from holdoff.service.workers import Loop
 from holdoff.settings import Settings
 from holdoff.settings.file import ConfigError
 from holdoff.settings.model import changed_outside_policy
-from holdoff.store import migrate
+from holdoff.store import log_marks, migrate
 from holdoff.store.db import Database
 
 log = logging.getLogger(__name__)
 
 DEADLINE_BATCH = 100
 OUTBOX_BATCH = 20
+RETRAIN_CHECK_SECONDS = 600.0
 
 
 @dataclass(frozen=True)
@@ -123,9 +130,42 @@ class Runtime:
             health=ChannelHealth(self.mediator, threshold=settings.delivery.failure_threshold).record,
             wake=self.outbox_signal,
         )
+        self._log_path(settings)
         self.run_workers = run_workers
         self.components = Components(self._components())
         """What this process runs, in the order it starts them (stopped in reverse)."""
+
+    def _log_path(self, settings: Settings) -> None:
+        """The log ingest, the worker that turns detector findings into alerts, and upkeep."""
+        logs = settings.logs
+        self.log_model_dir = logs.model_dir(settings.server.data_dir)
+        self.log_judge = Judge(
+            self.db,
+            self.log_model_dir,
+            clock=self.clock,
+            read_marks=log_marks.all_marks,
+            enabled=logs.classifier.enabled,
+            marks_refresh_seconds=logs.classifier.marks_refresh_seconds,
+        )
+        self.log_signal = threading.Event()
+        self.log_ingest = LogIngest(
+            self.db,
+            self.log_judge,
+            clock=self.clock,
+            detectors=build_detectors(logs.detectors),
+            max_pending=logs.max_pending_batches,
+            on_findings=self.log_signal.set,
+        )
+        self.log_alerts = LogAlerts(
+            self.db, self.mediator, clock=self.clock, lease=timedelta(seconds=settings.server.lease_seconds)
+        )
+        self.log_upkeep = LogUpkeep(self.db, self.log_ingest, logs, clock=self.clock)
+        every = logs.classifier.retrain_hours
+        self.log_retrain = (
+            LogRetrain(self.db, self.log_model_dir, timedelta(hours=every), clock=self.clock)
+            if every is not None and logs.classifier.enabled
+            else None
+        )
 
     def reload_policy(self) -> Reloaded:
         """Read the configuration again and apply its policy at once (routes, grace, flapping, noise).
@@ -171,7 +211,30 @@ class Runtime:
                     full_batch=OUTBOX_BATCH,
                     wake=self.outbox_signal,
                 ),
+                Loop(
+                    "log alerts",
+                    self.log_alerts.run_once,
+                    interval=self.settings.server.scheduler_interval_seconds,
+                    full_batch=LOG_ALERTS_BATCH,
+                    wake=self.log_signal,
+                ),
+                Loop(
+                    "log upkeep",
+                    self.log_upkeep.run_once,
+                    interval=self.settings.logs.retention.sweep_seconds,
+                    full_batch=1,
+                ),
             ]
+            if self.log_retrain is not None:
+                every = timedelta(hours=self.settings.logs.classifier.retrain_hours or 1)
+                components.append(
+                    Loop(
+                        "log retrain",
+                        self.log_retrain.run_once,
+                        interval=min(every.total_seconds(), RETRAIN_CHECK_SECONDS),
+                        full_batch=1,
+                    )
+                )
         return components
 
     def start(self) -> None:

@@ -7,6 +7,7 @@ import json
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -24,11 +25,13 @@ from holdoff.api.app import create_app
 from holdoff.api.limits import MAX_BODY_BYTES
 from holdoff.auth.access import AccessControl
 from holdoff.auth.roles import Role
+from holdoff.logs.detect import build_all, default_detectors
 from holdoff.logs.model import LogRecord
 from holdoff.runtime import Runtime
 from holdoff.service.log_ingest import LogIngest
+from holdoff.service.log_judge import Judge
 from holdoff.settings import Settings
-from holdoff.store import log_lines, log_templates
+from holdoff.store import log_lines, log_marks, log_templates
 from holdoff.store.db import Database
 
 NDJSON = {"Content-Type": "application/x-ndjson"}
@@ -37,9 +40,13 @@ T0 = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
 SOURCE_TOKEN = "shared-source-token-1234"
 
 
-def make_client(database_url: str, **extra: Any) -> TestClient:
+def make_client(database_url: str, model_dir: Path, **extra: Any) -> TestClient:
     settings = Settings(
-        database_url=database_url, grace_seconds=600, public_url="https://holdoff.test", **extra
+        database_url=database_url,
+        grace_seconds=600,
+        public_url="https://holdoff.test",
+        logs={"classifier": {"model_dir": str(model_dir)}},
+        **extra,
     )
     return TestClient(
         create_app(Runtime(settings, channels={}, run_workers=False)), base_url="http://127.0.0.1"
@@ -47,8 +54,8 @@ def make_client(database_url: str, **extra: Any) -> TestClient:
 
 
 @pytest.fixture
-def client(database_url: str) -> Iterator[TestClient]:
-    with make_client(database_url) as test_client:
+def client(database_url: str, log_model_dir: Path) -> Iterator[TestClient]:
+    with make_client(database_url, log_model_dir) as test_client:
         yield test_client
 
 
@@ -214,12 +221,14 @@ def test_malformed_otlp_is_400_with_the_parsers_message(client: TestClient) -> N
     assert client.post("/v1/logs", content=b"x", headers=TEXT).status_code == 415
 
 
-def test_template_ids_are_stable_across_a_restarted_miner(database_url: str) -> None:
+def test_template_ids_are_stable_across_a_restarted_miner(database_url: str, log_model_dir: Path) -> None:
     lines = [{"service": "db", "message": f"connection {i} closed after {i * 3} ms"} for i in range(4)]
-    with make_client(database_url) as first:
+    with make_client(database_url, log_model_dir) as first:
         assert accepted(first.post("/logs", json=lines[:2]))["templates_new"] == 1
         (before,) = {i["template_id"] for i in items(first)}
-    with make_client(database_url) as second:  # a new process: its miner is restored from the store
+    with make_client(
+        database_url, log_model_dir
+    ) as second:  # a new process: its miner is restored from the store
         assert accepted(second.post("/logs", json=lines[2:]))["templates_new"] == 0
         assert {i["template_id"] for i in items(second)} == {before}
         assert (
@@ -243,8 +252,10 @@ def test_get_logs_filters_by_service_since_limit_and_template(client: TestClient
     assert client.get("/logs", params={"limit": "0"}).status_code == 422
 
 
-def test_senders_need_the_shared_source_token_or_an_operator_api_token(database_url: str) -> None:
-    with make_client(database_url, sources={"token": SOURCE_TOKEN}) as client:
+def test_senders_need_the_shared_source_token_or_an_operator_api_token(
+    database_url: str, log_model_dir: Path
+) -> None:
+    with make_client(database_url, log_model_dir, sources={"token": SOURCE_TOKEN}) as client:
         access: AccessControl = client.app.state.access  # type: ignore[attr-defined]
         _, operator = access.tokens.create("shipper", Role.OPERATOR)
         _, viewer = access.tokens.create("reader", Role.VIEWER)
@@ -302,10 +313,17 @@ def stored_counts(db: Database) -> tuple[int, int]:
     return lines, counted
 
 
-def test_concurrent_batches_share_one_miner_and_every_line_is_counted_once(database_url: str) -> None:
+def make_ingest(db: Database, model_dir: Path) -> LogIngest:
+    judge = Judge(db, model_dir, clock=lambda: T0, read_marks=log_marks.all_marks)
+    return LogIngest(db, judge, clock=lambda: T0, detectors=build_all(default_detectors()))
+
+
+def test_concurrent_batches_share_one_miner_and_every_line_is_counted_once(
+    database_url: str, log_model_dir: Path
+) -> None:
     db = Database(database_url)
     try:
-        service = LogIngest(db)
+        service = make_ingest(db, log_model_dir)
         with ThreadPoolExecutor(4) as pool:
             done = list(pool.map(lambda k: service.ingest(records_of(25, k * 25), T0), range(4)))
         assert sum(d.templates_new for d in done) == 1
@@ -315,11 +333,11 @@ def test_concurrent_batches_share_one_miner_and_every_line_is_counted_once(datab
 
 
 def test_a_failed_write_leaves_the_miner_in_step_with_the_store(
-    database_url: str, monkeypatch: pytest.MonkeyPatch
+    database_url: str, monkeypatch: pytest.MonkeyPatch, log_model_dir: Path
 ) -> None:
     db = Database(database_url)
     try:
-        service = LogIngest(db)
+        service = make_ingest(db, log_model_dir)
         service.ingest(records_of(3), T0)
 
         def broken(*_: object) -> int:

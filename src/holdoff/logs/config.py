@@ -1,5 +1,6 @@
 """The ``logs:`` section of the configuration: who may send logs, how long they are kept, the
-classifier, and (added by their packages) the detectors and the user's own log store.
+classifier, the detectors (:mod:`holdoff.logs.detect`) and the user's own log store
+(:mod:`holdoff.logs.lookup`).
 
 ```yaml
 logs:
@@ -8,6 +9,11 @@ logs:
     checkout-collector: {token: ${CHECKOUT_TOKEN}, services: [checkout, payments]}
   retention: {hours: 72, max_rows: 1000000, counts_days: 30}
   classifier: {retrain_hours: 24}
+  detectors:                        # left out: all four with their defaults
+    - {type: failed_auth, threshold: 10, window: 60s}
+    - {type: error_rate, ratio: 0.2, floor: 20, window: 5m}
+    - {type: critical}
+  lookup: {type: loki, url: "http://loki:3100"}
 ```
 
 Senders present their token as alert webhooks do (``Authorization: Bearer``, ``X-Holdoff-Token`` or
@@ -22,6 +28,8 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from holdoff.config_types import Secret
+from holdoff.logs.detect import AnyDetectorConfig, check_names, default_detectors
+from holdoff.logs.lookup.catalog import AnyLookupConfig
 
 MIN_TOKEN_CHARS = 16
 
@@ -102,6 +110,22 @@ class LogsSection(BaseModel):
     retry_after_seconds: int = Field(default=1, ge=1, le=3600, description="The Retry-After of a 429.")
     retention: RetentionSection = Field(default_factory=RetentionSection)
     classifier: ClassifierSection = Field(default_factory=ClassifierSection)
+    detectors: list[AnyDetectorConfig] = Field(
+        default_factory=default_detectors,
+        description="Detectors on the log stream (failed_auth, error_rate, new_template, critical); "
+        "left out: all four with their defaults. See docs/logs-detectors.md.",
+    )
+    lookup: AnyLookupConfig | None = Field(
+        default=None,
+        description="The user's own log store (loki, opensearch, cloudwatch) for root-cause lines; "
+        "none: Holdoff's own lines, within their retention. See docs/logs-lookups.md.",
+    )
+
+    @field_validator("detectors")
+    @classmethod
+    def _unique_names(cls, value: list[AnyDetectorConfig]) -> list[AnyDetectorConfig]:
+        check_names(value)
+        return value
 
     def model_dir(self, data_dir: Path) -> Path:
         return self.classifier.model_dir or data_dir / "models" / "logs"

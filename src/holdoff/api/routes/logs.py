@@ -6,14 +6,14 @@
   ``ExportLogsServiceResponse``).
 - ``GET /logs``: stored records, newest first.
 
-Senders authenticate like alert webhooks, with the shared source token (``sources.token``) when one is
-configured, or with an API token (or session) of the operator role. The body limit is the API's (413 above it). Records are mined and stored in one
-transaction per request (:mod:`holdoff.service.log_ingest`).
+Senders authenticate like alert webhooks (:mod:`holdoff.api.log_auth`): their own token from
+``logs.senders``, the shared source token, or an operator's API credential. The body limit is the API's
+(413 above it); when the writer is behind, a post is answered 429 with Retry-After. Records are mined,
+judged and stored in one transaction per request (:mod:`holdoff.service.log_ingest`).
 """
 
 from __future__ import annotations
 
-import hmac
 import json
 import zlib
 from datetime import UTC, datetime
@@ -24,17 +24,17 @@ from opentelemetry.proto.collector.logs.v1.logs_service_pb2 import ExportLogsSer
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
-from holdoff.api.auth import AUTH_RESPONSES, by_method, identify, require
+from holdoff.api.auth import AUTH_RESPONSES, by_method
 from holdoff.api.body import parse_body
-from holdoff.api.ingest_auth import presented_token
 from holdoff.api.limits import MAX_BODY_BYTES
-from holdoff.auth.roles import Role
+from holdoff.api.log_auth import check_services, log_sender
 from holdoff.edge import InputRefused, parse_json
+from holdoff.logs.classify.stream import verdict_json
 from holdoff.logs.model import LogRecord
 from holdoff.logs.otlp import OtlpError, parse_otlp_json, parse_otlp_protobuf
 from holdoff.logs.parse import parse_json_records, parse_lines
 from holdoff.runtime import Runtime
-from holdoff.service.log_ingest import LogIngest
+from holdoff.service.log_ingest import Busy, Ingested, LogIngest
 from holdoff.store import log_lines
 
 router = APIRouter(tags=["logs"])
@@ -42,9 +42,11 @@ router = APIRouter(tags=["logs"])
 INGEST_RESPONSES: dict[int | str, dict[str, Any]] = {
     400: {"description": "Malformed JSON, OTLP or UTF-8; `detail` says where"},
     401: {"description": "Missing or wrong ingest token"},
+    403: {"description": "The sender may not post lines of this service"},
     413: {"description": "Body over the limit"},
     415: {"description": "A media type not accepted here"},
     422: {"description": "text/plain without ?service="},
+    429: {"description": "The writer is behind: retry after the Retry-After header's seconds"},
 }
 LOG_MEDIA = ("application/json", "application/x-ndjson", "text/plain")
 OTLP_MEDIA = ("application/json", "application/x-protobuf")
@@ -73,6 +75,41 @@ class LogEntry(BaseModel):
     template_id: str | None
     attributes: dict[str, str]
     record_id: str | None
+    severity: str | None = Field(description="Holdoff's assessed severity (null: stored before judging).")
+    critical: bool | None
+    score: float | None
+    reason: list[tuple[str, float]] | None = Field(description="[[feature, weight], ...], strongest first.")
+    model_version: str | None
+
+
+class FeatureOut(BaseModel):
+    name: str
+    weight: float
+
+
+class HistoryOut(BaseModel):
+    seen: int = Field(description="Records of this template before.")
+    first_seen: datetime | None
+    marked: bool | None = Field(description="An operator's mark: true critical, false noise.")
+
+
+class ReasonOut(BaseModel):
+    features: list[FeatureOut]
+    level: str | None = Field(description="The level as sent.")
+    declared: str | None = Field(description="The level as sent, read as a severity.")
+    history: HistoryOut
+    model: str
+
+
+class VerdictOut(BaseModel):
+    message: str
+    service: str
+    severity: str = Field(description="debug, info, warning, error or critical")
+    critical: bool = Field(description="Worth waking someone for.")
+    score: float = Field(description="How sure the model is that the line is critical, 0..1.")
+    template_id: str = Field(description="The template the line belongs to ('' when none is known yet).")
+    template: str
+    reason: ReasonOut
 
 
 class LogPage(BaseModel):
@@ -87,27 +124,24 @@ def _runtime(request: Request) -> Runtime:
 
 
 def _ingest_service(request: Request) -> LogIngest:
-    """The process's one log ingest (made at first use, on the event loop: no race)."""
-    state = request.app.state
-    service: LogIngest | None = getattr(state, "log_ingest", None)
-    if service is None:
-        service = LogIngest(_runtime(request).db)
-        state.log_ingest = service
-    return service
+    return _runtime(request).log_ingest
 
 
-async def _require_sender(request: Request) -> None:
-    """The shared source token (``sources.token``) when one is configured and presented; otherwise
-    an API credential with the operator role, as any other change (401/403 otherwise)."""
-    expected = _runtime(request).settings.sources.token
-    presented = presented_token(request)
-    if (
-        expected is not None
-        and presented is not None
-        and hmac.compare_digest(presented.encode("utf-8"), expected.get_secret_value().encode("utf-8"))
-    ):
-        return
-    await require(Role.OPERATOR)(request, await identify(request))
+def _busy(exc: Busy, request: Request) -> HTTPException:
+    after = _runtime(request).settings.logs.retry_after_seconds
+    return HTTPException(
+        429, f"the log writer is behind ({exc}); retry after {after}s", headers={"Retry-After": str(after)}
+    )
+
+
+async def _store(request: Request, records: list[LogRecord], now: datetime) -> Ingested:
+    """Store ``records`` through the process's ingest, or 429 when posts already wait for it."""
+    service = _ingest_service(request)
+    try:
+        with service.admitted():
+            return await run_in_threadpool(service.ingest, records, now)
+    except Busy as exc:
+        raise _busy(exc, request) from exc
 
 
 def _media(request: Request, accepted: tuple[str, ...]) -> str:
@@ -202,12 +236,13 @@ async def post_logs(
     host: Annotated[str | None, Query(max_length=255, description="Host of text lines")] = None,
 ) -> Response:
     """Log records: a JSON array (or one object), NDJSON, or text lines with ``?service=``."""
-    await _require_sender(request)
+    sender = await log_sender(request)
     media = _media(request, LOG_MEDIA)
     text = _text(await _body(request))
     now = _runtime(request).clock()
     records = await run_in_threadpool(_records, media, text, service, host, now)
-    done = await run_in_threadpool(_ingest_service(request).ingest, records, now)
+    check_services(sender, records)
+    done = await _store(request, records, now)
     body = LogsAccepted(accepted=done.accepted, templates_new=done.templates_new, duplicates=done.duplicates)
     return Response(body.model_dump_json(), status_code=202, media_type="application/json")
 
@@ -240,12 +275,13 @@ def _otlp_records(media: str, body: bytes, now: datetime) -> list[LogRecord]:
 )
 async def post_otlp_logs(request: Request) -> Response:
     """OTLP/HTTP logs (an OpenTelemetry Collector's ``otlphttp`` exporter), protobuf or JSON."""
-    await _require_sender(request)
+    sender = await log_sender(request)
     media = _media(request, OTLP_MEDIA)
     body = await _body(request)
     now = _runtime(request).clock()
     records = await run_in_threadpool(_otlp_records, media, body, now)
-    await run_in_threadpool(_ingest_service(request).ingest, records, now)
+    check_services(sender, records)
+    await _store(request, records, now)
     if media == "application/x-protobuf":
         answer = ExportLogsServiceResponse().SerializeToString()
         return Response(answer, status_code=200, media_type="application/x-protobuf")
@@ -286,7 +322,37 @@ async def list_logs(
                 template_id=row.template_id,
                 attributes=row.attributes,
                 record_id=row.record_id,
+                severity=row.severity,
+                critical=row.critical,
+                score=row.score,
+                reason=[(str(name), float(weight)) for name, weight in row.reason or []]
+                if row.reason
+                else None,
+                model_version=row.model_version,
             )
             for row in rows
         ]
     )
+
+
+@router.get(
+    "/log/{message:path}",
+    response_model=VerdictOut,
+    dependencies=[Depends(by_method)],
+    responses={**AUTH_RESPONSES, 422: {"description": "An empty message"}},
+)
+async def classify_message(
+    request: Request,
+    message: str,
+    service: Annotated[str, Query(min_length=1, max_length=200)] = "adhoc",
+    level: Annotated[str | None, Query(max_length=64, description="The declared level, if any")] = None,
+) -> VerdictOut:
+    """The verdict on one message, as the ingest would give it now (nothing is stored or counted)."""
+    if not message.strip():
+        raise HTTPException(422, "the message is empty: GET /log/<message>")
+    now = _runtime(request).clock()
+    record = LogRecord(timestamp=now, service=service, level=level, message=message)
+    verdict = await run_in_threadpool(_ingest_service(request).peek, record)
+    shown = verdict_json(0, verdict, level)
+    del shown["line"]
+    return VerdictOut.model_validate({"message": message, "service": service, **shown})
