@@ -155,3 +155,32 @@ def test_new_template_config_is_checked() -> None:
         NewTemplateConfig(words=["error", " "])
     with pytest.raises(ValidationError, match="extra"):
         NewTemplateConfig.model_validate({"resolve_after": "1h", "colour": "red"})
+
+
+def test_later_lines_count_when_their_template_has_error_words_or_they_are_judged_errors() -> None:
+    shell = Shell(NewTemplateConfig().build())
+    quiet_template = "Job <*> finished with status <*>"
+    first = seen(
+        "Job 7 finished with status failed",
+        0,
+        service="cron",
+        template_id="t-job",
+        template=quiet_template,
+        new=True,
+    )
+    plain = seen(
+        "Job 8 finished with status failed", 1, service="cron", template_id="t-job", template=quiet_template
+    )
+    judged = seen(
+        "Job 9 finished with status 137",
+        2,
+        service="cron",
+        template_id="t-job",
+        template=quiet_template,
+        severity=LogSeverity.ERROR,
+    )
+    [opened] = shell.feed([first])
+    assert opened.count == 1
+    assert shell.feed([plain]) == []  # the word is in a parameter, and the verdict is INFO
+    [update] = shell.feed([judged])
+    assert update.count == 2 and update.first_at == opened.first_at

@@ -8,16 +8,19 @@ row cannot stop ingest.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any, Generic, TypeVar
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, TypeAdapter, ValidationError
 
-from holdoff.logs.detect.model import MAX_KEY, Finding
+from holdoff.logs.detect.model import MAX_KEY, Finding, Seen
 from holdoff.mediate.durations import parse_duration
 from holdoff.mediate.model import Severity
 
 log = logging.getLogger(__name__)
+M = TypeVar("M", bound=BaseModel)
+T = TypeVar("T")
 
 SAMPLE_CHARS = 1000
 """A sample message is cut to this many characters, so a state stays small."""
@@ -101,6 +104,24 @@ class Occurrence(BaseModel):
         )
 
 
+class LastBatch(Generic[T]):
+    """What a detector worked out from the batch it saw last: ``keys`` and ``observe`` get the same batch,
+    so its lines are read once. One attribute holds batch and value, so threads never mix two batches."""
+
+    __slots__ = ("_last",)
+
+    def __init__(self) -> None:
+        self._last: tuple[Sequence[Seen], T] | None = None
+
+    def get(self, batch: Sequence[Seen], compute: Callable[[Sequence[Seen]], T]) -> T:
+        last = self._last
+        if last is not None and last[0] is batch:
+            return last[1]
+        value = compute(batch)
+        self._last = (batch, value)
+        return value
+
+
 def add_sample(samples: list[str], message: str, limit: int) -> None:
     """Keep the first ``limit - 1`` messages and, in the last slot, the latest one."""
     text = message[:SAMPLE_CHARS]
@@ -115,9 +136,6 @@ def key_of(*parts: str) -> str:
     return "|".join(parts)[:MAX_KEY]
 
 
-M = TypeVar("M", bound=BaseModel)
-
-
 def load(model: type[M], raw: dict[str, Any] | None, detector: str, key: str) -> M | None:
     """``raw`` read as ``model``; None (logged) when it is missing or does not load."""
     if raw is None:
@@ -129,6 +147,23 @@ def load(model: type[M], raw: dict[str, Any] | None, detector: str, key: str) ->
         return None
 
 
+def load_as(adapter: TypeAdapter[T], raw: dict[str, Any] | None, detector: str, key: str) -> T | None:
+    """:func:`load` for a state that is a dataclass (cheaper to change line by line than a model)."""
+    if raw is None:
+        return None
+    try:
+        return adapter.validate_python(raw)
+    except ValidationError as exc:
+        log.warning("detector %s: state of %r does not load, starting empty: %s", detector, key, exc)
+        return None
+
+
 def dump(state: BaseModel) -> dict[str, Any]:
     """A state as JSON-able values (datetimes as ISO text)."""
     return state.model_dump(mode="json")
+
+
+def dump_as(adapter: TypeAdapter[T], state: T) -> dict[str, Any]:
+    """:func:`dump` for a dataclass state."""
+    dumped: dict[str, Any] = adapter.dump_python(state, mode="json")
+    return dumped

@@ -14,19 +14,20 @@ Time is the records' own timestamps, so the same lines give the same decisions h
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import Field, TypeAdapter, field_validator
 
 from holdoff.logs.detect.base import (
     DetectorConfig,
     Duration,
     Occurrence,
     add_sample,
-    dump,
+    dump_as,
     key_of,
-    load,
+    load_as,
     positive,
 )
 from holdoff.logs.detect.model import Finding, Seen, Step
@@ -60,25 +61,31 @@ class ErrorRateConfig(DetectorConfig):
         return ErrorRate(self)
 
 
-class _Bucket(BaseModel):
+# The state is dataclasses, not models: it changes on every line, and a model's attribute assignment costs.
+@dataclass(slots=True)
+class _Bucket:
     start: int
     """Epoch seconds."""
     lines: int = 0
     errors: int = 0
-    templates: dict[str, int] = Field(default_factory=dict)
+    templates: dict[str, int] = field(default_factory=dict)
 
 
-class _State(BaseModel):
-    buckets: list[_Bucket] = Field(default_factory=list)
+@dataclass(slots=True)
+class _State:
+    buckets: list[_Bucket] = field(default_factory=list)
     lines: int = 0
     errors: int = 0
-    texts: dict[str, str] = Field(default_factory=dict)
+    texts: dict[str, str] = field(default_factory=dict)
     """Template id -> text, for the templates counted in the buckets."""
-    recent: list[str] = Field(default_factory=list)
+    recent: list[str] = field(default_factory=list)
     """The latest error messages, the samples of an occurrence that opens."""
     occurrence: Occurrence | None = None
     calm_since: datetime | None = None
     """Since when the ratio has been below the resolve threshold (an open occurrence only)."""
+
+
+_STATE = TypeAdapter(_State)
 
 
 class ErrorRate:
@@ -99,7 +106,7 @@ class ErrorRate:
             by_key.setdefault(key_of(seen.record.service), []).append(seen)
         step = Step()
         for key, lines in by_key.items():
-            state = load(_State, states.get(key), self.name, key) or _State()
+            state = load_as(_STATE, states.get(key), self.name, key) or _State()
             opened = changed = False
             for seen in sorted(lines, key=lambda s: s.record.timestamp):
                 at = seen.record.timestamp
@@ -123,7 +130,7 @@ class ErrorRate:
     def expire(self, states: Mapping[str, dict[str, Any]], now: datetime) -> Step:
         step = Step()
         for key, raw in states.items():
-            state = load(_State, raw, self.name, key) or _State()
+            state = load_as(_STATE, raw, self.name, key) or _State()
             self._advance(state, now, step.findings)
             if state.occurrence is not None:
                 self._settle(state, now, step.findings)
@@ -135,7 +142,10 @@ class ErrorRate:
     def _add(self, state: _State, seen: Seen, error: bool) -> None:
         second = int(seen.record.timestamp.timestamp())
         start = second - second % self._bucket
-        bucket = next((b for b in reversed(state.buckets) if b.start == start), None)
+        buckets = state.buckets
+        bucket = buckets[-1] if buckets and buckets[-1].start == start else None
+        if bucket is None:
+            bucket = next((b for b in buckets if b.start == start), None)
         if bucket is None:
             bucket = _Bucket(start=start)
             state.buckets.append(bucket)
@@ -154,6 +164,8 @@ class ErrorRate:
     def _advance(self, state: _State, at: datetime, findings: list[Finding]) -> None:
         """Drop the buckets that left the window by ``at``, settling an open occurrence at each departure."""
         horizon = int(at.timestamp()) - self._window
+        if not state.buckets or state.buckets[0].start + self._bucket > horizon:
+            return
         while state.buckets and state.buckets[0].start + self._bucket <= horizon:
             gone = state.buckets.pop(0)
             state.lines -= gone.lines
@@ -206,7 +218,7 @@ class ErrorRate:
         if state.occurrence is None and not state.buckets:
             step.states[key], step.expires[key] = None, None
             return
-        step.states[key] = dump(state)
+        step.states[key] = dump_as(_STATE, state)
         empties = state.buckets[-1].start + self._bucket + self._window if state.buckets else None
         due = [datetime.fromtimestamp(empties, UTC)] if empties is not None else []
         if state.calm_since is not None:

@@ -18,7 +18,16 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field, field_validator
 
 from holdoff.logs.detect.auth_patterns import compile_extra, recognise
-from holdoff.logs.detect.base import DetectorConfig, Duration, Occurrence, dump, key_of, load, positive
+from holdoff.logs.detect.base import (
+    DetectorConfig,
+    Duration,
+    LastBatch,
+    Occurrence,
+    dump,
+    key_of,
+    load,
+    positive,
+)
 from holdoff.logs.detect.model import Finding, Seen, Step
 from holdoff.mediate.durations import humanize
 from holdoff.mediate.model import Severity
@@ -74,19 +83,18 @@ class FailedAuth:
         self.name = config.name
         self._extra = compile_extra(config.patterns)
         self._bucket = max(1, int(config.window.total_seconds() // 60))
-        self._cached: tuple[Sequence[Seen], dict[str, list[Failure]]] | None = None
+        self._last: LastBatch[dict[str, list[Failure]]] = LastBatch()
 
     def _failures(self, batch: Sequence[Seen]) -> dict[str, list[Failure]]:
-        cached = self._cached
-        if cached is not None and cached[0] is batch:
-            return cached[1]
+        return self._last.get(batch, self._read)
+
+    def _read(self, batch: Sequence[Seen]) -> dict[str, list[Failure]]:
         found: dict[str, list[Failure]] = {}
         for seen in batch:
             failure = recognise(seen.record.message, self._extra)
             if failure is not None:
                 key = key_of(seen.record.service, failure.address)
                 found.setdefault(key, []).append((seen, failure.address))
-        self._cached = (batch, found)
         return found
 
     def keys(self, batch: Sequence[Seen]) -> set[str]:

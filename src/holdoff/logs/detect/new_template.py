@@ -1,10 +1,11 @@
 """``new_template``: a template never seen before whose lines speak of an error.
 
 A record opens an occurrence when its template was mined for the first time (``Seen.new_template``) and its
-message carries one of the error ``words`` (whole words, any case) or Holdoff judged it ERROR or worse. One
-occurrence per template: later lines of the template that carry error words or are judged ERROR count into
-it, and it resolves by itself after ``resolve_after`` without such a line. A template is new only once, so it
-does not open again.
+message carries one of the error ``words`` (whole words or phrases, any case) or Holdoff judged it ERROR or
+worse. One occurrence per template: later lines of the template count into it when the template carries an
+error word (then every line of it does; the template's text is read once) or Holdoff judged them ERROR or
+worse, and it resolves by itself after ``resolve_after`` without such a line. A template is new only once,
+so it does not open again.
 
 ``since`` says what "new" means. Only ``ever`` exists today; ``deploy`` (first seen since the last deploy)
 will join it once change events reach Holdoff.
@@ -19,7 +20,7 @@ from typing import Any, Literal
 
 from pydantic import Field, field_validator
 
-from holdoff.logs.detect.base import DetectorConfig, Duration, Occurrence, key_of, positive
+from holdoff.logs.detect.base import DetectorConfig, Duration, LastBatch, Occurrence, key_of, positive
 from holdoff.logs.detect.model import Seen, Step
 from holdoff.logs.detect.quiet import Line, QuietOccurrences, short
 from holdoff.logs.model import LogSeverity
@@ -60,6 +61,8 @@ ERROR_WORDS: tuple[str, ...] = (
     "unable",
 )
 """The default error words (matched as whole words or phrases, any case)."""
+TEMPLATE_MEMO = 50_000
+"""Templates whose error words are remembered; the memo starts over beyond it."""
 
 
 class NewTemplateConfig(DetectorConfig):
@@ -108,15 +111,27 @@ class NewTemplate:
         self.config = config
         self.name = config.name
         self._words = words_pattern(config.words)
+        self._templates: dict[str, bool] = {}
+        """Template text -> whether it has an error word (a memo of a pure function)."""
+        self._last: LastBatch[dict[str, list[Line]]] = LastBatch()
         self._core = QuietOccurrences(config, KIND, config.severity, config.resolve_after, self._summary)
 
     def erroneous(self, seen: Seen) -> bool:
-        """Whether a line speaks of an error: Holdoff judged it ERROR or worse, or it has an error word."""
-        return (
-            seen.verdict.severity >= LogSeverity.ERROR or self._words.search(seen.record.message) is not None
-        )
+        """Whether a line speaks of an error: Holdoff judged it ERROR or worse, or its template has an
+        error word (read once per template), or, for the line that made the template, its message has one."""
+        if seen.verdict.severity >= LogSeverity.ERROR:
+            return True
+        known = self._templates.get(seen.template)
+        if known is None:
+            if len(self._templates) >= TEMPLATE_MEMO:
+                self._templates.clear()
+            known = self._templates[seen.template] = self._words.search(seen.template) is not None
+        return known or (seen.new_template and self._words.search(seen.record.message) is not None)
 
     def _lines(self, batch: Sequence[Seen]) -> dict[str, list[Line]]:
+        return self._last.get(batch, self._read)
+
+    def _read(self, batch: Sequence[Seen]) -> dict[str, list[Line]]:
         lines: dict[str, list[Line]] = {}
         for seen in batch:
             if self.erroneous(seen):
