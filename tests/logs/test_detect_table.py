@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import pytest
+import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from holdoff.logs.detect import DETECTOR_TYPES, AnyDetectorConfig, build_all, check_names, default_detectors
@@ -73,3 +77,14 @@ def test_configs_are_frozen() -> None:
     config = CriticalConfig()
     with pytest.raises(ValidationError):
         config.quiet_for = config.quiet_for * 2  # type: ignore[misc]
+
+
+def test_the_examples_in_the_docs_are_valid_configuration() -> None:
+    text = (Path(__file__).resolve().parents[2] / "docs" / "logs-detectors.md").read_text()
+    blocks = re.findall(r"```yaml\n(.*?)```", text, re.DOTALL)
+    assert len(blocks) == 2
+    whole = Section.model_validate(yaml.safe_load(blocks[0])["logs"])
+    assert [c.type for c in whole.detectors] == list(DETECTOR_TYPES)
+    entry = Section.model_validate({"detectors": yaml.safe_load(blocks[1])})
+    [vpn] = build_all(entry.detectors)
+    assert vpn.name == "vpn-logins"
