@@ -184,3 +184,10 @@ def test_later_lines_count_when_their_template_has_error_words_or_they_are_judge
     assert shell.feed([plain]) == []  # the word is in a parameter, and the verdict is INFO
     [update] = shell.feed([judged])
     assert update.count == 2 and update.first_at == opened.first_at
+
+
+def test_critical_lines_are_left_to_the_critical_detector_unless_asked() -> None:
+    line = seen("Kernel panic - not syncing: Fatal exception", 0, service="kernel", new=True, critical=True)
+    assert Shell(NewTemplateConfig().build()).feed([line]) == []
+    [found] = Shell(NewTemplateConfig(include_critical=True).build()).feed([line])
+    assert found.kind == "new_template"

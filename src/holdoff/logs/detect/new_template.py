@@ -5,7 +5,8 @@ message carries one of the error ``words`` (whole words or phrases, any case) or
 worse. One occurrence per template: later lines of the template count into it when the template carries an
 error word (then every line of it does; the template's text is read once) or Holdoff judged them ERROR or
 worse, and it resolves by itself after ``resolve_after`` without such a line. A template is new only once,
-so it does not open again.
+so it does not open again. Lines judged critical are left to the ``critical`` detector (one alert for them,
+not two) unless ``include_critical`` is set.
 
 ``since`` says what "new" means. Only ``ever`` exists today; ``deploy`` (first seen since the last deploy)
 will join it once change events reach Holdoff.
@@ -80,6 +81,10 @@ class NewTemplateConfig(DetectorConfig):
     resolve_after: Duration = Field(
         default=timedelta(hours=1), description="Resolves after this long without another such line."
     )
+    include_critical: bool = Field(
+        default=False,
+        description="Also report lines judged critical (the critical detector reports those already).",
+    )
     severity: Severity = Severity.WARNING
 
     @field_validator("resolve_after")
@@ -133,7 +138,10 @@ class NewTemplate:
 
     def _read(self, batch: Sequence[Seen]) -> dict[str, list[Line]]:
         lines: dict[str, list[Line]] = {}
+        skip_critical = not self.config.include_critical
         for seen in batch:
+            if skip_critical and seen.verdict.critical:
+                continue
             if self.erroneous(seen):
                 lines.setdefault(key_of(seen.template_id), []).append((seen, seen.new_template))
         return lines
