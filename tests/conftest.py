@@ -12,7 +12,11 @@ from tests.support.databases import (  # noqa: F401
     postgres_template,
     sqlite_template,
 )
-from tests.support.log_model import log_model_dir  # noqa: F401
+from tests.support.log_model import (  # noqa: F401
+    _log_model_root,
+    _shared_default_model_dir,
+    log_model_dir,
+)
 from tests.support.postgres import postgres_database_url, postgres_server  # noqa: F401
 from tests.support.server import ARTIFACTS_DIRNAME, holdoff_process  # noqa: F401
 from tests.support.smtp_sink import _smtp_sink_server, smtp_sink  # noqa: F401

@@ -80,6 +80,16 @@ def _between(column: ColumnElement[datetime], since: datetime, until: datetime) 
     return and_(column >= _at(since, "since"), column <= _at(until, "until"))
 
 
+def open_state_counts(conn: Connection) -> dict[str, int]:
+    """Alerts in each open state (every open state present, zero when none): an index range on
+    ``state``, however many alerts have resolved."""
+    counts = dict.fromkeys(_OPEN, 0)
+    query = select(alerts.c.state, func.count()).where(alerts.c.state.in_(_OPEN)).group_by(alerts.c.state)
+    for state, count in conn.execute(query):
+        counts[state] = int(count)
+    return counts
+
+
 def state_counts(conn: Connection) -> dict[str, int]:
     """Alerts in each state now (every state present, zero when none)."""
     counts = {state.value: 0 for state in AlertState}

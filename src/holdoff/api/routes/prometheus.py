@@ -52,7 +52,7 @@ def read_figures(db: Database) -> Figures:
     with db.read() as conn:
         return Figures(
             log_lines=log_counts.totals(conn),
-            alerts=alert_metrics.state_counts(conn),
+            alerts=alert_metrics.open_state_counts(conn),
             templates=log_counts.templates_known(conn),
         )
 
