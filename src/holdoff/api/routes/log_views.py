@@ -342,6 +342,7 @@ async def mark_template(
     stored = await run_in_threadpool(write)
     if stored is None:
         raise HTTPException(404, f"there is no log template {template_id!r} to mark")
+    runtime.log_judge.marks_changed()  # this process's next batch is judged with it
     return MarkOut(
         template_id=stored.template_id,
         critical=stored.critical,
@@ -368,4 +369,5 @@ async def unmark_template(template_id: TemplateId, runtime: RuntimeDep) -> Respo
 
     if not await run_in_threadpool(write):
         raise HTTPException(404, f"log template {template_id!r} has no mark")
+    runtime.log_judge.marks_changed()
     return Response(status_code=204)
