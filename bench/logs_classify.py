@@ -142,9 +142,18 @@ def simulate_operator(
 ) -> dict[str, float | int]:
     events = sorted({line.event for line in lines if line.event is not None})
     chosen = set(random.Random(seed).sample(events, max(1, round(len(events) * 0.1))))
+    history = Histories(TemplateMiner(), {})
+    mined = [history(line.record).template_id for line in lines]  # what the operator sees and marks
     marks = [
-        Mark(kind="line", text=line.record.message, level=line.record.level, critical=line.truth, at=NOW)
-        for line in lines
+        Mark(
+            kind="line",
+            text=line.record.message,
+            level=line.record.level,
+            critical=line.truth,
+            at=NOW,
+            template_id=template_id,
+        )
+        for line, template_id in zip(lines, mined, strict=True)
         if line.event in chosen
     ]
     trained = retrain(corpus, marks, seed=DEFAULT_SEED, now=NOW, check=False)

@@ -86,7 +86,9 @@ def test_a_verdict_carries_score_reason_history_and_model_version(classifier: Cl
     assert 1 <= len(names) <= 6 and "word:panic" in names
     weights = [abs(f.weight) for f in verdict.reason]
     assert weights == sorted(weights, reverse=True)
-    assert all(n.startswith(("word:", "words:", "level=", "declared=", "template:")) for n in names)
+    assert all(
+        n.startswith(("word:", "words:", "pre:", "shape:", "level=", "declared=", "template:")) for n in names
+    )
     assert next(f for f in verdict.reason if f.name == "word:panic").weight > 0
 
 

@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from holdoff.logs.classify import store
+from holdoff.logs.classify.features import FEATURES_VERSION
 from holdoff.logs.classify.store import NoModel
 from holdoff.logs.classify.verdict import Classifier
 from holdoff.logs.corpus import generate
@@ -33,6 +34,7 @@ def test_the_held_out_check_measures_templates_the_fit_did_not_see() -> None:
     corpus = generate(5, per_template=SMALL)
     kept, held = split(corpus, seed=5)
     assert not {e.template for e in kept} & {e.template for e in held}
+    assert not {e.software for e in kept} & {e.software for e in held}  # whole programs held out
     assert 0.15 < len({e.template for e in held}) / len({e.template for e in corpus}) < 0.25
     trained = retrain(corpus, [], seed=5, now=NOW, per_template=SMALL)
     metrics = trained.info.metrics
@@ -128,3 +130,17 @@ def test_operator_feedback_flips_a_lines_verdict_after_retraining() -> None:
     assert after.judge(quiet, "INFO").critical
     assert after.judge("Kernel panic - not syncing: Fatal exception", None).critical  # one mark, one template
     assert FEEDBACK_WEIGHT > 1
+
+
+def test_a_model_stored_with_other_features_is_trained_again_on_load(tmp_path: Path) -> None:
+    first = train(tmp_path, seed=4, now=NOW, per_template=SMALL, check=False)
+    assert first.features["version"] == FEATURES_VERSION
+    weights, info = store.read(tmp_path, first.version)
+    old = info.model_copy(update={"features": {**info.features, "version": FEATURES_VERSION - 1}})
+    stale = store.save(tmp_path, weights, old)
+    loaded = load(tmp_path, clock=lambda: NOW + timedelta(days=1), per_template=SMALL)
+    assert loaded.version != stale.version and store.current(tmp_path) == loaded.version
+    _, fresh = store.read_current(tmp_path)
+    assert fresh.previous == stale.version and fresh.seed == 4
+    assert fresh.features["version"] == FEATURES_VERSION
+    assert load(tmp_path).version == loaded.version  # trained once

@@ -25,6 +25,7 @@ import numpy as np
 from scipy import sparse  # type: ignore[import-untyped]
 
 from holdoff.logs.model import LogSeverity
+from holdoff.logs.parse.levels import UPPER_LEVELS, from_level
 
 HASH_BITS: Final = 18
 HASHED: Final = 1 << HASH_BITS
@@ -33,6 +34,21 @@ LEVEL_COLUMNS: Final = ("none", *(s.label for s in LogSeverity))
 DIMENSION: Final = HASHED + len(LEVEL_COLUMNS)
 MAX_TOKENS: Final = 160
 """Words read per record: a long stack trace is judged by its head and first frames."""
+FEATURES_VERSION: Final = 2
+"""Bumped when the features change: a model stored with other features is trained again."""
+HEAD_TOKENS: Final = 12
+"""Whitespace-separated tokens of a raw line searched for a level written in the text."""
+
+_LEADER: Final = re.compile(r"[\w)]\s?\.{4,}\s?\S")
+_PAIR: Final = re.compile(r"^[A-Za-z_][\w.\[\]/-]*[=:]\S*\d")
+_LABEL_VALUE: Final = re.compile(
+    r"^[A-Za-z][\w .,()/'-]{0,60}:\s*\(?(?=\S*\d)(?:0x)?[0-9A-Fa-f][\w.:/-]*\)?\s*$"
+)
+_BRACKETS: Final = "[]<>():"
+_TAG: Final = re.compile(r"([A-Za-z][A-Za-z0-9_-]{1,30})(?:\[\d+\])?: ")
+_NOT_TAG: Final = re.compile(
+    r"err|fail|exception|panic|warn|fatal|crit|alert|emerg|abort|fault|bug|oops", re.I
+)
 
 _RUN: Final = re.compile(r"[A-Za-z0-9_]+")
 _DIGITS: Final = re.compile(r"\d+")
@@ -63,6 +79,58 @@ def tokens(message: str) -> list[str]:
         if len(found) >= MAX_TOKENS:
             break
     return found[:MAX_TOKENS]
+
+
+def inline_level(message: str) -> tuple[str, LogSeverity, str, str] | None:
+    """A level written in the text of a raw line that no parser took apart (``... RAS KERNEL FATAL
+    data storage interrupt``, ``2024-01-02 10:00:00 [error] upstream timed out``): (its spelling, its
+    severity, the text before it, the text after it), or None. Only the first ``HEAD_TOKENS`` tokens of
+    the first line are looked at; a level word counts when it is upper case, or bracketed
+    (``[error]``, ``<warn>``)."""
+    head = message.split("\n", 1)[0]
+    parts = head.split(None, HEAD_TOKENS)
+    for index, token in enumerate(parts[:HEAD_TOKENS]):
+        bare = token.strip(_BRACKETS)
+        if len(bare) < 3:
+            continue
+        if bare in UPPER_LEVELS or (bare != token and token[0] in "[<(" and bare.upper() in UPPER_LEVELS):
+            severity = from_level(bare)
+            if severity is None:
+                continue
+            before = " ".join(parts[:index])
+            after = head.split(token, 1)[1] if token in head else ""
+            rest = message[len(head) :]
+            return bare, severity, before, after.strip() + rest
+    return None
+
+
+def program_tag(body: str) -> tuple[str, str] | None:
+    """(program, rest) when ``body`` starts as syslog writes a program's lines (``sshd[811]: ...``,
+    ``kernel: ...``, ``mmfs: ...``), or None. A tag that says something (``error:``, ``panic:``,
+    ``LustreError:``) is not taken as one: it stays a word of the message."""
+    found = _TAG.match(body)
+    if found is None or _NOT_TAG.search(found.group(1)) or from_level(found.group(1)) is not None:
+        return None
+    return found.group(1), body[found.end() :]
+
+
+def shapes(body: str) -> list[str]:
+    """Structural features of a message's first line: a register or field dump (dotted leaders,
+    ``name=value`` lists, a short ``label: value``) is context printed around an event, not the event."""
+    line = body.split("\n", 1)[0].strip()
+    found: list[str] = []
+    if _LEADER.search(line):
+        found.append("shape:leader")
+    if _LABEL_VALUE.match(line):
+        found.append("shape:label-value")
+    parts = line.split()
+    if parts:
+        pairs = sum(1 for part in parts if _PAIR.match(part))
+        if pairs >= 2 and pairs * 5 >= len(parts) * 3:
+            found.append("shape:pairs")
+        words = sum(1 for part in parts if part.isalpha())
+        found.append("shape:words<=2" if words <= 2 else "shape:words<=5" if words <= 5 else "shape:words>5")
+    return found
 
 
 def level_word(level: str | None) -> str | None:
@@ -103,13 +171,30 @@ class Hasher:
         return found
 
     def row(self, message: str, level: str | None, declared: LogSeverity | None) -> Row:
-        """The features of a record with ``message``, declared ``level`` read as ``declared``."""
-        words = tokens(message)
+        """The features of a record with ``message``, declared ``level`` read as ``declared``. When
+        nothing was declared, a level written in the head of the text (:func:`inline_level`) stands
+        for it, and the words before it (a prefix: host, component, program) are features of their
+        own (``pre:``), not words of the message."""
         names: dict[str, None] = {}
+        body = message
+        if level is None and declared is None:
+            found = inline_level(message)
+            if found is not None:
+                level, declared, before, body = found
+                for word in tokens(before):
+                    names.setdefault(f"pre:{word}", None)
+        tagged = program_tag(body)
+        if tagged is not None:
+            program, body = tagged
+            for word in tokens(program):
+                names.setdefault(f"pre:{word}", None)
+        words = tokens(body)
         for word in words:
             names.setdefault(f"word:{word}", None)
         for first, second in itertools.pairwise(words):
             names.setdefault(f"words:{first} {second}", None)
+        for shape in shapes(body):
+            names.setdefault(shape, None)
         spelled = level_word(level)
         if spelled is not None:
             names.setdefault(f"level={spelled}", None)

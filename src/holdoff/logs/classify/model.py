@@ -19,7 +19,7 @@ from typing import Final
 
 import numpy as np
 import numpy.typing as npt
-from scipy import sparse  # type: ignore[import-untyped]
+from scipy import optimize, sparse  # type: ignore[import-untyped]
 from sklearn.exceptions import ConvergenceWarning  # type: ignore[import-untyped]
 from sklearn.linear_model import LogisticRegression  # type: ignore[import-untyped]
 
@@ -126,6 +126,68 @@ def fit(examples: Sequence[Labelled], *, seed: int) -> Weights:
         critical_bias=float(critical.intercept_[0]),
         severity=severity_coef,
         severity_bias=bias,
+    )
+
+
+CONTENT: Final = ("word:", "words:", "shape:leader", "shape:label-value", "shape:pairs")
+"""What an operator's mark may teach about other lines: what a message says (its words and word pairs,
+whether it is a dump), not where it came from or how it was declared (prefix, program, level, length),
+which the lines of one system share whatever they are."""
+ADJUST_L2: Final = 1.0
+
+
+def content(name: str) -> bool:
+    """Whether feature ``name`` is one a mark may move (see ``CONTENT``)."""
+    return name.startswith(CONTENT)
+
+
+def adjust(weights: Weights, marks: Sequence[Labelled], *, l2: float = ADJUST_L2) -> Weights:
+    """``weights`` moved to agree with an operator's ``marks``: the marks are fitted with ``weights`` as
+    the starting point (each mark's current log-odds is its offset) and an L2 penalty on the change,
+    which only the content features of the marked lines (``CONTENT``) may carry. A mark the model
+    already agrees with moves little; a mark it contradicts moves the words of its line, so lines that
+    say the same thing follow, and the words a system prints on every line do not move. Deterministic
+    (L-BFGS from zero)."""
+    rows = _merged(marks)
+    if not rows:
+        return weights
+    columns = sorted({c for r in rows for c, n in zip(r.row.columns, r.row.names, strict=True) if content(n)})
+    if not columns:
+        return weights
+    index = {c: i for i, c in enumerate(columns)}
+    indptr, indices, data = [0], [], []
+    for r in rows:
+        for c, n in zip(r.row.columns, r.row.names, strict=True):
+            if content(n):
+                indices.append(index[c])
+                data.append(r.row.value)
+        indptr.append(len(indices))
+    x = sparse.csr_matrix(
+        (np.asarray(data, dtype=np.float64), np.asarray(indices, dtype=np.int64), np.asarray(indptr)),
+        shape=(len(rows), len(columns)),
+    )
+    offset = np.asarray([logit(weights, r.row)[0] for r in rows], dtype=np.float64)
+    sign = np.asarray([1.0 if r.critical else -1.0 for r in rows], dtype=np.float64)
+    w = np.asarray([r.weight for r in rows], dtype=np.float64)
+
+    def loss(delta: Floats) -> tuple[float, Floats]:
+        margin = sign * (offset + x @ delta)
+        value = float(np.sum(w * np.logaddexp(0.0, -margin))) + 0.5 * l2 * float(delta @ delta)
+        pull = -w * sign * np.exp(-np.logaddexp(0.0, margin))  # d loss / d logit
+        gradient: Floats = x.T @ pull + l2 * delta
+        return value, gradient
+
+    found = optimize.minimize(
+        loss, np.zeros(len(columns)), jac=True, method="L-BFGS-B", options={"maxiter": 500}
+    )
+    critical = weights.critical.copy()
+    critical[np.asarray(columns, dtype=np.int64)] += found.x
+    return Weights(
+        critical=critical,
+        critical_bias=weights.critical_bias,
+        severity=weights.severity,
+        severity_bias=weights.severity_bias,
+        threshold=weights.threshold,
     )
 
 
