@@ -15,12 +15,14 @@ from fastapi.testclient import TestClient
 from sqlalchemy import insert
 
 from holdoff.api.app import create_app
+from holdoff.auth.roles import Role
 from holdoff.runtime import Runtime
 from holdoff.settings import Settings
 from holdoff.store import log_lines
 from holdoff.store.db import Database
 from holdoff.store.log_lines import LogLineRow
 from holdoff.store.tables import log_template_minutes, log_templates
+from tests.api.access_support import secured_app
 from tests.service.helpers import FakeClock
 
 HTML = {"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"}
@@ -164,3 +166,15 @@ def test_the_page_script_is_served(client: TestClient) -> None:
     script = client.get("/static/js/logs.js")
     assert script.status_code == 200
     assert "/logs/critical" in script.text and "/mark" in script.text
+
+
+def test_a_viewer_reads_the_page_and_a_stranger_is_sent_to_log_in(database_url: str) -> None:
+    with secured_app(database_url) as app:
+        away = app.client.get("/ui/logs", headers=HTML, follow_redirects=False)
+        assert away.status_code == 303 and away.headers["location"] == "/login?next=%2Fui%2Flogs"
+        app.login(Role.VIEWER)
+        html = page(app.client)
+        assert '<body data-role="viewer">' in html  # logs.js draws the mark buttons for operators only
+        assert "Your mark applies" not in html
+        app.login(Role.OPERATOR)
+        assert "Your mark applies to the line's template" in page(app.client)
