@@ -17,6 +17,7 @@ from holdoff.logs.corpus import (
     apps,
     auth,
     cloud,
+    context,
     databases,
     handwritten,
     hpc,
@@ -49,6 +50,7 @@ TEMPLATES: Final[tuple[Template, ...]] = (
     *hpc.TEMPLATES,
     *apps.TEMPLATES,
     *handwritten.TEMPLATES,
+    *context.TEMPLATES,
 )
 """Every template of the corpus, table by table."""
 
