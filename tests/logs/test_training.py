@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from holdoff.logs.classify import store
-from holdoff.logs.classify.features import FEATURES_VERSION
+from holdoff.logs.classify.features import FEATURES_VERSION, HASHED, Hasher
 from holdoff.logs.classify.store import NoModel
 from holdoff.logs.classify.verdict import Classifier
 from holdoff.logs.corpus import generate
@@ -144,3 +144,34 @@ def test_a_model_stored_with_other_features_is_trained_again_on_load(tmp_path: P
     assert fresh.previous == stale.version and fresh.seed == 4
     assert fresh.features["version"] == FEATURES_VERSION
     assert load(tmp_path).version == loaded.version  # trained once
+
+
+def test_marks_on_one_system_move_what_its_lines_say_not_its_prefix_or_level() -> None:
+    """The bug the benchmark showed: noise marks on a few templates of one system taught that the words
+    every line of that system carries (its prefix, its FATAL) are noise, and its other alerts were lost."""
+    corpus = generate(9, per_template=SMALL)
+    before = retrain(corpus, [], seed=9, now=NOW, check=False).weights
+    noise = [
+        "r7-n{} GRID CORE FATAL job {} exceeded its wall time and was cancelled by the scheduler",
+        "r7-n{} GRID CORE FATAL user program {} could not be loaded: no such file or directory",
+        "r7-n{} GRID CORE FATAL quota warning for project {}: 91% of the allocation used",
+    ]
+    marks = [
+        Mark(kind="line", text=text.format(n, n * 7), critical=False, at=NOW, template_id=f"t{i}")
+        for i, text in enumerate(noise)
+        for n in range(1, 4)
+    ]
+    after = retrain(corpus, marks, seed=9, now=NOW, check=False).weights
+    hasher = Hasher()
+    shared = [
+        hasher.column(name)
+        for mark in marks
+        for name in hasher.row(mark.text, None, None).names
+        if name.startswith(("pre:", "level=", "shape:words"))
+    ]
+    assert shared and np.array_equal(after.critical[shared], before.critical[shared])
+    assert np.array_equal(after.critical[HASHED:], before.critical[HASHED:])  # the declared-level columns
+    assert after.critical_bias == before.critical_bias
+    judged = Classifier(after, "after")
+    assert not judged.judge(noise[0].format(9, 99), None).critical
+    assert judged.judge("r7-n5 GRID CORE FATAL Kernel panic - not syncing: Fatal exception", None).critical
