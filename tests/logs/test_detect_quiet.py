@@ -100,7 +100,7 @@ def panic(second: float, *, new: bool = False, severity: LogSeverity = LogSeveri
 
 
 def test_a_new_template_with_error_words_opens_a_warning() -> None:
-    shell = Shell(NewTemplateConfig().build())
+    shell = Shell(NewTemplateConfig(learn_for=0).build())
     [found] = shell.feed([panic(0, new=True), panic(1)])
     assert found.kind == "new_template" and found.severity is Severity.WARNING
     assert found.service == "checkout" and found.template_id == "t-panic" and found.count == 2
@@ -119,19 +119,19 @@ def test_a_new_template_with_error_words_opens_a_warning() -> None:
 def test_error_words_or_an_error_verdict_qualify(message: str) -> None:
     severity = LogSeverity.ERROR if "Exception" in message else LogSeverity.INFO
     line = seen(message, 0, service="api", template_id="t-x", new=True, severity=severity)
-    [found] = Shell(NewTemplateConfig().build()).feed([line])
+    [found] = Shell(NewTemplateConfig(learn_for=0).build()).feed([line])
     assert found.samples == (message,)
 
 
 def test_new_templates_without_error_words_and_old_templates_are_ignored() -> None:
-    shell = Shell(NewTemplateConfig().build())
+    shell = Shell(NewTemplateConfig(learn_for=0).build())
     calm = seen("Cache warmed with 1200 entries", 0, service="api", template_id="t-warm", new=True)
     old = panic(1, new=False)
     assert shell.feed([calm, old]) == [] and shell.rows == {}
 
 
 def test_configured_words_replace_the_defaults() -> None:
-    shell = Shell(NewTemplateConfig(words=["quarantined"]).build())
+    shell = Shell(NewTemplateConfig(learn_for=0, words=["quarantined"]).build())
     assert shell.feed([panic(0, new=True)]) == []
     line = seen("Message 77 QUARANTINED by policy", 1, service="mx", template_id="t-q", new=True)
     [found] = shell.feed([line])
@@ -139,7 +139,7 @@ def test_configured_words_replace_the_defaults() -> None:
 
 
 def test_new_template_resolves_by_itself_after_resolve_after_and_never_reopens() -> None:
-    shell = Shell(NewTemplateConfig(resolve_after="1h").build())
+    shell = Shell(NewTemplateConfig(learn_for=0, resolve_after="1h").build())
     shell.feed([panic(0, new=True)])
     assert shell.sweep(at(3599)) == []
     [resolved] = shell.sweep(at(3600))
@@ -158,7 +158,7 @@ def test_new_template_config_is_checked() -> None:
 
 
 def test_later_lines_count_when_their_template_has_error_words_or_they_are_judged_errors() -> None:
-    shell = Shell(NewTemplateConfig().build())
+    shell = Shell(NewTemplateConfig(learn_for=0).build())
     quiet_template = "Job <*> finished with status <*>"
     first = seen(
         "Job 7 finished with status failed",
@@ -188,6 +188,26 @@ def test_later_lines_count_when_their_template_has_error_words_or_they_are_judge
 
 def test_critical_lines_are_left_to_the_critical_detector_unless_asked() -> None:
     line = seen("Kernel panic - not syncing: Fatal exception", 0, service="kernel", new=True, critical=True)
-    assert Shell(NewTemplateConfig().build()).feed([line]) == []
-    [found] = Shell(NewTemplateConfig(include_critical=True).build()).feed([line])
+    assert Shell(NewTemplateConfig(learn_for=0).build()).feed([line]) == []
+    [found] = Shell(NewTemplateConfig(learn_for=0, include_critical=True).build()).feed([line])
     assert found.kind == "new_template"
+
+
+def test_a_services_first_templates_are_learned_not_reported() -> None:
+    shell = Shell(NewTemplateConfig(learn_for="1h").build())
+    first = seen("Starting worker pool", 0, service="checkout", template_id="t-start", new=True)
+    early = seen("Config reload failed: bad yaml", 600, service="checkout", template_id="t-early", new=True)
+    assert shell.feed([first, early]) == []
+    assert shell.rows.keys() == {"~service|checkout"}  # when the service was first seen, kept for good
+    restarted = Shell(NewTemplateConfig(learn_for="1h").build(), rows=dict(shell.rows))
+    late = seen(
+        "Ledger write failed: disk quota exceeded", 3600, service="checkout", template_id="t-late", new=True
+    )
+    [found] = restarted.feed([late])
+    assert found.template_id == "t-late"
+    other = seen("Refund failed: card expired", 3601, service="refunds", template_id="t-refund", new=True)
+    assert restarted.feed([other]) == []  # a service seen for the first time learns too
+    assert restarted.sweep(at(10**6)) != [] and set(restarted.rows) == {
+        "~service|checkout",
+        "~service|refunds",
+    }

@@ -8,6 +8,9 @@ worse, and it resolves by itself after ``resolve_after`` without such a line. A 
 so it does not open again. Lines judged critical are left to the ``critical`` detector (one alert for them,
 not two) unless ``include_critical`` is set.
 
+When Holdoff starts reading a service, every template is new: for ``learn_for`` after a service's first
+line (stored per service, so it survives restarts) its templates are learned, not reported.
+
 ``since`` says what "new" means. Only ``ever`` exists today; ``deploy`` (first seen since the last deploy)
 will join it once change events reach Holdoff.
 """
@@ -16,12 +19,22 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
-from pydantic import Field, field_validator
+from pydantic import BaseModel, Field, field_validator
 
-from holdoff.logs.detect.base import DetectorConfig, Duration, LastBatch, Occurrence, key_of, positive
+from holdoff.logs.detect.base import (
+    DetectorConfig,
+    Duration,
+    LastBatch,
+    Occurrence,
+    dump,
+    key_of,
+    load,
+    positive,
+)
 from holdoff.logs.detect.model import Seen, Step
 from holdoff.logs.detect.quiet import Line, QuietOccurrences, short
 from holdoff.logs.model import LogSeverity
@@ -81,6 +94,10 @@ class NewTemplateConfig(DetectorConfig):
     resolve_after: Duration = Field(
         default=timedelta(hours=1), description="Resolves after this long without another such line."
     )
+    learn_for: Duration = Field(
+        default=timedelta(hours=1),
+        description="A service's templates first seen this soon after its first line are learned, not reported.",
+    )
     include_critical: bool = Field(
         default=False,
         description="Also report lines judged critical (the critical detector reports those already).",
@@ -109,6 +126,22 @@ def words_pattern(words: Sequence[str]) -> re.Pattern[str]:
     return re.compile(r"(?<!\w)(?:" + "|".join(parts) + r")(?!\w)", re.IGNORECASE)
 
 
+SERVICE_PREFIX = "~service|"
+"""State keys holding when a service's lines were first seen (template ids are hex, never this)."""
+
+
+class _Service(BaseModel):
+    first_at: datetime
+
+
+@dataclass(slots=True)
+class _Batch:
+    lines: dict[str, list[Seen]] = field(default_factory=dict)
+    """Template key -> the batch's error lines of it."""
+    services: dict[str, datetime] = field(default_factory=dict)
+    """Service key -> the batch's earliest line of it (while learning is on)."""
+
+
 class NewTemplate:
     """The detector (see the module's description)."""
 
@@ -118,7 +151,7 @@ class NewTemplate:
         self._words = words_pattern(config.words)
         self._templates: dict[str, bool] = {}
         """Template text -> whether it has an error word (a memo of a pure function)."""
-        self._last: LastBatch[dict[str, list[Line]]] = LastBatch()
+        self._last: LastBatch[_Batch] = LastBatch()
         self._core = QuietOccurrences(config, KIND, config.severity, config.resolve_after, self._summary)
 
     def erroneous(self, seen: Seen) -> bool:
@@ -133,27 +166,59 @@ class NewTemplate:
             known = self._templates[seen.template] = self._words.search(seen.template) is not None
         return known or (seen.new_template and self._words.search(seen.record.message) is not None)
 
-    def _lines(self, batch: Sequence[Seen]) -> dict[str, list[Line]]:
+    def _lines(self, batch: Sequence[Seen]) -> _Batch:
         return self._last.get(batch, self._read)
 
-    def _read(self, batch: Sequence[Seen]) -> dict[str, list[Line]]:
-        lines: dict[str, list[Line]] = {}
+    def _read(self, batch: Sequence[Seen]) -> _Batch:
+        read = _Batch()
         skip_critical = not self.config.include_critical
+        learning = self.config.learn_for > timedelta(0)
         for seen in batch:
+            if learning:
+                key = key_of(SERVICE_PREFIX + seen.record.service)
+                earliest = read.services.get(key)
+                if earliest is None or seen.record.timestamp < earliest:
+                    read.services[key] = seen.record.timestamp
             if skip_critical and seen.verdict.critical:
                 continue
             if self.erroneous(seen):
-                lines.setdefault(key_of(seen.template_id), []).append((seen, seen.new_template))
-        return lines
+                read.lines.setdefault(key_of(seen.template_id), []).append(seen)
+        return read
 
     def keys(self, batch: Sequence[Seen]) -> set[str]:
-        return set(self._lines(batch))
+        read = self._lines(batch)
+        return set(read.lines) | set(read.services)
 
     def observe(self, states: Mapping[str, dict[str, Any]], batch: Sequence[Seen], now: datetime) -> Step:
-        return self._core.observe(states, self._lines(batch))
+        read = self._lines(batch)
+        learned = Step()
+        since: dict[str, datetime] = {}
+        for key, earliest in read.services.items():
+            known = load(_Service, states.get(key), self.name, key)
+            if known is None or earliest < known.first_at:
+                known = _Service(first_at=earliest)
+                learned.states[key], learned.expires[key] = dump(known), None
+            since[key[len(SERVICE_PREFIX) :]] = known.first_at
+        learn_for = self.config.learn_for
+        lines: dict[str, list[Line]] = {}
+        for key, seens in read.lines.items():
+            lines[key] = [
+                (seen, seen.new_template and self._learned(seen, since, learn_for)) for seen in seens
+            ]
+        step = self._core.observe(states, lines)
+        step.states.update(learned.states)
+        step.expires.update(learned.expires)
+        return step
+
+    @staticmethod
+    def _learned(seen: Seen, since: Mapping[str, datetime], learn_for: timedelta) -> bool:
+        """Whether the service's templates were being learned long enough before this line."""
+        first = since.get(seen.record.service)
+        return first is None or seen.record.timestamp - first >= learn_for
 
     def expire(self, states: Mapping[str, dict[str, Any]], now: datetime) -> Step:
-        return self._core.expire(states, now)
+        occurrences = {k: v for k, v in states.items() if not k.startswith(SERVICE_PREFIX)}
+        return self._core.expire(occurrences, now)
 
     def _summary(self, occurrence: Occurrence, resolved: bool) -> str:
         lines = "line" if occurrence.count == 1 else "lines"
