@@ -17,7 +17,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Final
 
-from holdoff.logs.classify.model import Labelled, Weights, adjust, fit
+from holdoff.logs.classify.model import Labelled, Weights, adjust, evidence, fit
 from holdoff.logs.classify.verdict import Classifier
 
 FOLDS: Final = 5
@@ -128,6 +128,7 @@ def cross_validate(
         marks = [mark(i.example) if mark else i.example for i in held if i.template in chosen]
         others = [i for i in held if i.template not in chosen]
         _judge(weights, others, report.others_zero_shot)
-        _judge(adjust(weights, marks), others, report.others_feedback)
+        known = evidence(weights, [i.example for i in kept])
+        _judge(adjust(weights, marks, known=known), others, report.others_feedback)
         report.folds += 1
     return report
