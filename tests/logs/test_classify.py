@@ -161,3 +161,13 @@ def test_a_verdict_is_what_validation_would_build(classifier: Classifier) -> Non
     assert verdict.model_fields_set == set(Verdict.model_fields)
     with pytest.raises(Exception, match="frozen"):
         verdict.critical = False  # type: ignore[misc]
+
+
+def test_a_level_written_in_a_raw_line_counts_but_is_not_called_declared(classifier: Classifier) -> None:
+    raw = "cluster7 node-3 CORE FATAL Kernel panic - not syncing: Fatal exception in interrupt"
+    verdict = classifier.classify(record(raw), history())
+    assert verdict.declared is None and verdict.critical
+    names = [f.name for f in verdict.reason]
+    assert "written=critical" in names and not [n for n in names if n.startswith("declared=")]
+    same = classifier.classify(record(raw.replace(" FATAL ", " INFO ")), history())
+    assert same.score < verdict.score  # the written level weighs, as a declared one would

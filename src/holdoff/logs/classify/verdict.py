@@ -145,7 +145,11 @@ class Classifier:
         weights = self._weights
         z, shares = logit(weights, row)
         named = list(zip(row.names, (float(s) for s in shares), strict=True))
-        declared_name = f"declared={LEVEL_COLUMNS[row.level_column - HASHED]}"
+        read_as = LEVEL_COLUMNS[row.level_column - HASHED]
+        # a level found in the text of a raw line (features.inline_level) is not a declared one
+        declared_name = (
+            f"written={read_as}" if declared is None and read_as != "none" else f"declared={read_as}"
+        )
         named.append((declared_name, float(weights.critical[row.level_column])))
         if new:
             z += NEW_TEMPLATE_LOGIT
