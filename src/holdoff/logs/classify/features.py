@@ -8,6 +8,13 @@ dropped. Words and adjacent pairs are hashed (CRC-32, stable across processes an
 ``HASH_BITS`` buckets; the declared level adds a column per severity (and "none") and a hashed feature
 of its own spelling (``FATAL`` and ``emerg`` are both critical, but not alike).
 
+A raw line with no declared level is looked at once more: a level written in its head (``... RAS
+KERNEL FATAL ...``, ``[error]``) stands for the declared one (:func:`inline_level`), and what comes
+before it, like a syslog program tag (``sshd[811]:``), is a prefix (``pre:`` features, not words): the
+host, component or program, which every line of a system shares. Shapes of the message's first line
+(:func:`shapes`: dotted leaders, ``name=value`` lists, a short ``label: value``, how many words) tell a
+register or state dump printed around an event from the event.
+
 :func:`cache_key` is the message with its numbers masked: two messages with the same key have the same
 words, so a verdict can be kept per key.
 """
