@@ -5,6 +5,7 @@ check without quoting a secret."""
 from __future__ import annotations
 
 import base64
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Final
 from urllib.parse import urlsplit
@@ -58,6 +59,7 @@ def new_client(timeout_seconds: float, transport: httpx.BaseTransport | None = N
 def send(client: httpx.Client, request: HttpRequest, config: LookupConfig, kind: str) -> Any:
     """The store's JSON answer to ``request``; every failure a :class:`LookupFailed` naming the store."""
     where = f'{kind} lookup "{config.name}" ({host_of(request.url)})'
+    scrub = scrubber(config, request)
     try:
         response = client.request(
             request.method,
@@ -72,13 +74,13 @@ def send(client: httpx.Client, request: HttpRequest, config: LookupConfig, kind:
             source_name=config.name,
         ) from None
     except httpx.HTTPError as exc:
-        reason = config.scrub(str(exc).strip() or "no details")
+        reason = scrub(str(exc).strip() or "no details")
         raise LookupFailed(
             f"{where}: could not connect: {type(exc).__name__}: {reason}", source_name=config.name
         ) from None
     if response.status_code >= 400:
         raise LookupFailed(
-            f"{where}: {status_text(response.status_code)}: {snippet(response.text, config)}",
+            f"{where}: {status_text(response.status_code)}: {snippet(response.text, scrub)}",
             source_name=config.name,
             status=response.status_code,
         )
@@ -86,7 +88,7 @@ def send(client: httpx.Client, request: HttpRequest, config: LookupConfig, kind:
         return response.json()
     except ValueError:
         raise LookupFailed(
-            f"{where}: the answer is not JSON: {snippet(response.text, config)}",
+            f"{where}: the answer is not JSON: {snippet(response.text, scrub)}",
             source_name=config.name,
             status=response.status_code,
         ) from None
@@ -102,7 +104,19 @@ def status_text(status: int) -> str:
     return f"HTTP {status}"
 
 
-def snippet(text: str, config: LookupConfig) -> str:
+def scrubber(config: LookupConfig, request: HttpRequest) -> Callable[[str], str]:
+    """Replaces the config's secrets and the request's credentials (an encoded basic authentication
+    token is as good as the password) by ``***``."""
+    credentials = request.headers.get("Authorization", "").partition(" ")[2]
+
+    def scrub(text: str) -> str:
+        text = config.scrub(text)
+        return text.replace(credentials, "***") if credentials else text
+
+    return scrub
+
+
+def snippet(text: str, scrub: Callable[[str], str]) -> str:
     """The start of an answer on one line, secrets replaced, cut to :data:`SNIPPET_CHARS`."""
-    folded = " ".join(config.scrub(text[:20_000]).split())
+    folded = " ".join(scrub(text[:20_000]).split())
     return folded[:SNIPPET_CHARS] or "(empty answer)"
