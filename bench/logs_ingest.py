@@ -28,9 +28,11 @@ import json
 import os
 import random
 import shutil
+import signal
 import tempfile
 import time
-from dataclasses import dataclass, field
+import uuid
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Final
@@ -43,6 +45,9 @@ from sqlalchemy import func, select
 from bench import Benchmark, BenchmarkFailed
 from bench.common import machine_info, positive_int, verdict, write_result
 from bench.server import ServerProcess, _children, teams_sink
+from holdoff.logs import training
+from holdoff.logs.classify.stream import Histories
+from holdoff.logs.classify.verdict import Classifier
 from holdoff.logs.miner import TemplateMiner
 from holdoff.logs.model import LogRecord
 from holdoff.logs.parse import parse_json_records, parse_lines
@@ -55,212 +60,227 @@ QUICK_LINES: Final = 30_000
 DEFAULT_BATCH: Final = 1_000
 DEFAULT_CLIENTS: Final = 4
 WARMUP_BATCHES: Final = 10
-RETRY_EVERY: Final = 40
+RETRY_EVERY: Final = 6
 """Every this many NDJSON batches with record ids, one is posted a second time (a sender's retry)."""
 REQUEST_TIMEOUT: Final = 60.0
 
 # --- traffic --------------------------------------------------------------------------------------
 
-USERS: Final = ("alice", "bob", "carol", "dave", "erin", "admin", "root", "oracle", "test", "deploy", "git")
-JOBS: Final = ("invoice-export", "nightly-rollup", "cache-warm", "email-digest", "thumbnailer", "gc-sweep")
-PATHS: Final = ("/api/v1/orders", "/api/v1/users", "/api/v1/cart", "/static/app.js", "/health", "/login")
-COMPONENTS: Final = ("cart", "catalog", "pricing", "session", "inventory", "shipping", "search", "tax")
-ACTIONS: Final = ("refreshed", "loaded", "evicted", "synced", "validated", "rebuilt")
-ERRORS: Final = (
-    "connection refused",
-    "deadline exceeded",
-    "broken pipe",
-    "too many open files",
-    "certificate has expired",
-)
+WORDS: Final = {
+    "user": "alice bob carol dave erin admin root oracle test deploy git postgres ubuntu",
+    "job": "invoice-export nightly-rollup cache-warm email-digest thumbnailer gc-sweep",
+    "comp": "cart catalog pricing session inventory shipping search tax",
+    "act": "refreshed loaded evicted synced validated rebuilt",
+    "err": "connection_refused deadline_exceeded broken_pipe too_many_open_files certificate_expired",
+    "route": "/api/v1/orders /api/v1/users /api/v1/cart /static/app.js /health /login /api/v2/search",
+    "method": "GET GET GET POST PUT DELETE",
+    "ok": "200 200 200 201 204 304 404",
+    "level": "INFO INFO INFO INFO DEBUG WARNING",
+    "cur": "EUR USD GBP",
+    "queue": "orders emails invoices thumbnails webhooks",
+    "table": "orders users sessions payments audit_log",
+    "sub": "scheduler ingest billing mailer exporter indexer reaper notifier",
+}
+"""Values of the named fields (``{user}``); the others (``{ip}``, ``{n}``...) are made in :meth:`Fields`."""
+
+SERVICES: Final[dict[str, tuple[tuple[str, ...], tuple[str, ...]]]] = {
+    # service: (normal lines, error lines); "\n" separates the lines of one record (a stack trace)
+    "web": (
+        (
+            '{ip} - - [{clf}] "{method} {route}/{n} HTTP/1.1" {ok} {size} "-" "Mozilla/5.0 (X11; Linux) Chrome/{d3}.0"',
+            '{ip} - - [{clf}] "{method} {route} HTTP/1.1" {ok} {size} "https://shop.example.com/" "curl/8.{d1}.0"',
+        ),
+        (
+            '{ip} - - [{clf}] "{method} {route}/{n} HTTP/1.1" 50{d1} {size} "-" "Mozilla/5.0 (X11; Linux) Chrome/{d3}.0"',
+            "{iso} [error] {pid}#0: *{n} upstream timed out (110: Connection timed out) while reading response header "
+            'from upstream, client: {ip}, server: shop.example.com, request: "GET {route} HTTP/1.1"',
+        ),
+    ),
+    "auth": (
+        (
+            "{syslog} bastion-{d1} sshd[{pid}]: Accepted publickey for {user} from {ip} port {port} ssh2: ED25519 SHA256:{hex}",
+            "{syslog} bastion-{d1} sshd[{pid}]: pam_unix(sshd:session): session opened for user {user}(uid={n}) by (uid=0)",
+            "{syslog} bastion-{d1} sshd[{pid}]: pam_unix(sshd:session): session closed for user {user}",
+            "{syslog} bastion-{d1} sshd[{pid}]: Received disconnect from {ip} port {port}:11: disconnected by user",
+            "{syslog} bastion-{d1} sudo[{pid}]: {user} : TTY=pts/{d1} ; PWD=/home/{user} ; USER=root ; COMMAND=/usr/bin/systemctl restart {job}",
+        ),
+        (
+            "{syslog} bastion-{d1} sshd[{pid}]: Failed password for invalid user {user} from {ip} port {port} ssh2",
+            "{syslog} bastion-{d1} sshd[{pid}]: error: maximum authentication attempts exceeded for {user} from {ip} port {port} ssh2 [preauth]",
+        ),
+    ),
+    "kernel": (
+        (
+            "{syslog} node-{d1} kernel: [{uptime}] eth{d1}: Link is Up - 10Gbps/Full - flow control rx/tx",
+            "{syslog} node-{d1} kernel: [{uptime}] EXT4-fs (nvme0n1p{d1}): mounted filesystem with ordered data mode",
+            "{syslog} node-{d1} kernel: [{uptime}] TCP: request_sock_TCP: Possible SYN flooding on port {port}. Sending cookies.",
+            '{syslog} node-{d1} kernel: [{uptime}] audit: type=1400 apparmor="DENIED" operation="open" profile="snap.{job}" pid={pid}',
+        ),
+        (
+            "{syslog} node-{d1} kernel: [{uptime}] Out of memory: Killed process {pid} (java) total-vm:{size}kB, anon-rss:{size}kB, UID:{n}",
+            "{syslog} node-{d1} kernel: [{uptime}] nvme0: I/O {n} QID {d1} timeout, reset controller",
+        ),
+    ),
+    "checkout": (
+        (
+            "{py} {level} [checkout.{comp}] {Comp} cache {act} in {ms}ms ({n} entries)",
+            "{py} {level} [checkout.{comp}] Cart {hex8}-{d3} updated with {d2} items",
+            "{py} INFO [checkout.orders] User {user} checked out order {n} total={d3}.{d2} {cur}",
+            "{py} INFO [checkout.jobs] Job {job} finished batch {d3} of {n}",
+            "{py} DEBUG [checkout.{comp}] {sub}: {act} {d3} rows in table {table} in {ms}ms",
+        ),
+        (
+            "{py} ERROR [checkout.payments] Payment provider call failed for order {n}: {err}",
+            "{py} ERROR [checkout.payments] Payment provider call failed for order {n}: {err}\n"
+            "Traceback (most recent call last):\n"
+            '  File "/srv/checkout/{comp}.py", line {d3}, in charge\n'
+            "    response = client.post(url, json=body, timeout=3)\n"
+            "ConnectionError: {err}",
+        ),
+    ),
+    "payments": (
+        (
+            "{java}  INFO 1 --- [nio-8080-exec-{d2}] c.e.payments.LedgerService : Posted transaction {hex12} amount={d3}.{d2} currency={cur}",
+            "{java}  INFO 1 --- [scheduling-{d1}] c.e.payments.FxRates : Refreshed {d2} rates from provider in {ms} ms",
+            "{java}  WARN 1 --- [nio-8080-exec-{d2}] c.e.payments.FraudCheck : Score {d2}.{d1} above review threshold for account {n}",
+            "{java}  INFO 1 --- [relay-{d1}] c.e.payments.WebhookRelay : Delivered webhook to https://hooks.example.com/{hex8} status=200",
+        ),
+        (
+            "{java} ERROR 1 --- [nio-8080-exec-{d2}] c.e.payments.LedgerService : Posting transaction {hex12} failed\n"
+            "java.sql.SQLTransientConnectionException: HikariPool-1 - Connection is not available, request timed out after {ms}ms.\n"
+            "\tat com.zaxxer.hikari.pool.HikariPool.createTimeoutException(HikariPool.java:696)\n"
+            "\tat com.example.payments.LedgerService.post(LedgerService.java:88)\n"
+            "\tat java.base/java.lang.Thread.run(Thread.java:833)",
+        ),
+    ),
+    "scheduler": (
+        (
+            'I{klog}    {d1} controller.go:{d3}] Reconciled deployment "{comp}/{job}" in {ms}ms',
+            "I{klog}    {d1} scheduler.go:{d3}] Successfully assigned default/{job}-{hex5} to node-{d1}",
+            "W{klog}    {d1} eviction.go:{d3}] Evicting pod {job}-{hex5}: node has memory pressure",
+        ),
+        (
+            'E{klog}    {d1} pod_workers.go:{d3}] Error syncing pod {hex8}: failed to "StartContainer" with CrashLoopBackOff',
+        ),
+    ),
+    "worker": (
+        # many templates: eight subsystems (a line's first word, never generalised) x eight phrases
+        tuple(
+            f"{{iso}} {{level}} {sub}: {phrase}"
+            for sub in WORDS["sub"].split()
+            for phrase in (
+                "processed {n} messages from queue {queue} in {ms}ms",
+                "{act} {d3} rows in table {table}",
+                "lease renewed for shard {d2} on worker-{d1}",
+                "checkpoint {n} written to /var/lib/{job}/{hex8}.ckpt ({size} bytes)",
+                "retrying {queue} delivery to {ip}:{port} (attempt {d1} of 5)",
+                "user {user} requested export {uuid}",
+                "cache hit ratio {d2}.{d1}% over {d3} lookups",
+                "scheduled {job} at {time} next run in {d2}m",
+            )
+        ),
+        tuple(
+            f"{{iso}} ERROR {sub}: {{queue}} consumer crashed: {{err}} after {{ms}}ms"
+            for sub in WORDS["sub"].split()
+        ),
+    ),
+}
+"""Line formats per service; about 3% of the lines are drawn from the error formats."""
+
+ERROR_SHARE: Final = 0.03
+
+
+class Fields(dict[str, str]):
+    """The values of one line's fields, made when a format asks for them."""
+
+    def __init__(self, r: random.Random, t: datetime) -> None:
+        super().__init__()
+        self.r, self.t = r, t
+
+    def __missing__(self, name: str) -> str:
+        r, t = self.r, self.t
+        if name in WORDS:
+            value = r.choice(WORDS[name].split())
+        elif name == "Comp":
+            value = self["comp"].capitalize()
+        else:
+            value = {
+                "ip": lambda: f"10.{r.randrange(4)}.{r.randrange(256)}.{r.randrange(1, 255)}",
+                "n": lambda: str(r.randrange(10**7)),
+                "d1": lambda: str(r.randrange(1, 10)),
+                "d2": lambda: str(r.randrange(10, 100)),
+                "d3": lambda: str(r.randrange(100, 1000)),
+                "ms": lambda: str(r.randrange(1, 5000)),
+                "size": lambda: str(r.randrange(80, 10**6)),
+                "pid": lambda: str(r.randrange(300, 65000)),
+                "port": lambda: str(r.randrange(1024, 65535)),
+                "hex": lambda: f"{r.getrandbits(128):032x}",
+                "hex5": lambda: f"{r.getrandbits(20):05x}",
+                "hex8": lambda: f"{r.getrandbits(32):08x}",
+                "hex12": lambda: f"{r.getrandbits(48):012x}",
+                "uuid": lambda: str(uuid.UUID(int=r.getrandbits(128), version=4)),
+                "uptime": lambda: f"{r.randrange(1, 900_000):>6}.{r.randrange(10**6):06d}",
+                "clf": lambda: f"{t:%d/%b/%Y:%H:%M:%S} +0000",
+                "syslog": lambda: f"{t:%b %e %H:%M:%S}",
+                "iso": lambda: t.isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+                "py": lambda: f"{t:%Y-%m-%d %H:%M:%S},{t.microsecond // 1000:03d}",
+                "java": lambda: f"{t:%Y-%m-%d %H:%M:%S}.{t.microsecond // 1000:03d}",
+                "klog": lambda: f"{t:%m%d %H:%M:%S}.{t.microsecond:06d}",
+                "time": lambda: f"{t:%H:%M:%S}",
+            }[name]()
+        self[name] = value
+        return value
 
 
 class Traffic:
-    """A seeded stream of log lines and records from several services."""
+    """A seeded stream of log records from several services."""
 
     def __init__(self, seed: int, start: datetime) -> None:
         self.r = random.Random(seed)
         self.now = start
         self.serial = 0
 
-    def _tick(self) -> datetime:
+    def record(self, service: str) -> str:
+        """One record of ``service`` (several lines for a stack trace)."""
         self.now += timedelta(microseconds=self.r.randrange(50, 400))
-        return self.now
-
-    def ip(self) -> str:
-        r = self.r
-        return f"10.{r.randrange(4)}.{r.randrange(256)}.{r.randrange(1, 255)}"
-
-    def hexid(self, digits: int = 16) -> str:
-        return f"{self.r.getrandbits(digits * 4):0{digits}x}"
-
-    def error(self) -> bool:
-        return self.r.random() < 0.03
-
-    # Each service: a list of lines (a stack trace is several).
-    def nginx(self) -> list[str]:
-        r, t = self.r, self._tick()
-        status = r.choice((500, 502, 503)) if self.error() else r.choice((200, 200, 200, 201, 204, 304, 404))
-        path = f"{r.choice(PATHS)}/{r.randrange(100_000)}" if r.random() < 0.6 else r.choice(PATHS)
-        method = r.choice(("GET", "GET", "GET", "POST", "PUT", "DELETE"))
-        return [
-            f'{self.ip()} - - [{t:%d/%b/%Y:%H:%M:%S} +0000] "{method} {path} HTTP/1.1" {status} '
-            f'{r.randrange(80, 90_000)} "-" "Mozilla/5.0 (X11; Linux x86_64) Chrome/{r.randrange(110, 125)}.0"'
-        ]
-
-    def sshd(self) -> list[str]:
-        r, t = self.r, self._tick()
-        head = f"{t:%b %e %H:%M:%S} bastion-{r.randrange(1, 4)} sshd[{r.randrange(1000, 65000)}]:"
-        user, ip, port = r.choice(USERS), self.ip(), r.randrange(1024, 65535)
-        body = r.choice(
-            (
-                f"Accepted publickey for {user} from {ip} port {port} ssh2: ED25519 SHA256:{self.hexid(22)}",
-                f"Failed password for invalid user {user} from {ip} port {port} ssh2",
-                f"pam_unix(sshd:session): session opened for user {user}(uid={r.randrange(1000, 1100)}) by (uid=0)",
-                f"pam_unix(sshd:session): session closed for user {user}",
-                f"Connection closed by authenticating user {user} {ip} port {port} [preauth]",
-                f"Received disconnect from {ip} port {port}:11: disconnected by user",
-            )
-        )
-        return [f"{head} {body}"]
-
-    def kernel(self) -> list[str]:
-        r, t = self.r, self._tick()
-        up = f"[{r.randrange(1, 900_000)}.{r.randrange(1_000_000):06d}]"
-        if self.error():
-            body = (
-                f"Out of memory: Killed process {r.randrange(300, 90_000)} (java) total-vm:{r.randrange(10**6, 10**7)}kB, "
-                f"anon-rss:{r.randrange(10**5, 10**6)}kB, file-rss:0kB, shmem-rss:0kB, UID:{r.randrange(1000, 1010)}"
-            )
-        else:
-            body = r.choice(
-                (
-                    f"eth{r.randrange(2)}: Link is Up - 10Gbps/Full - flow control rx/tx",
-                    f"EXT4-fs (nvme0n1p{r.randrange(1, 4)}): mounted filesystem with ordered data mode",
-                    f"TCP: request_sock_TCP: Possible SYN flooding on port {r.randrange(80, 9000)}. Sending cookies.",
-                    f'audit: type=1400 audit({t.timestamp():.3f}:{r.randrange(10**5)}): apparmor="DENIED" '
-                    f'operation="open" profile="snap.{r.choice(JOBS)}" pid={r.randrange(10**5)}',
-                )
-            )
-        return [f"{t:%b %e %H:%M:%S} node-{r.randrange(1, 9)} kernel: {up} {body}"]
-
-    def python_app(self) -> list[str]:
-        r, t = self.r, self._tick()
-        stamp = f"{t:%Y-%m-%d %H:%M:%S},{t.microsecond // 1000:03d}"
-        comp = r.choice(COMPONENTS)
-        if self.error():
-            lines = [
-                f"{stamp} ERROR [checkout.{comp}] Payment provider call failed for order {r.randrange(10**7)}: "
-                f"{r.choice(ERRORS)}"
-            ]
-            if r.random() < 0.5:
-                lines += [
-                    "Traceback (most recent call last):",
-                    f'  File "/srv/checkout/{comp}.py", line {r.randrange(20, 900)}, in charge',
-                    "    response = client.post(url, json=body, timeout=3)",
-                    f"ConnectionError: {r.choice(ERRORS)}",
-                ]
-            return lines
-        level = r.choice(("INFO", "INFO", "INFO", "DEBUG", "WARNING"))
-        body = r.choice(
-            (
-                f"{comp.capitalize()} cache {r.choice(ACTIONS)} in {r.randrange(1, 900)}ms ({r.randrange(10, 5000)} entries)",
-                f"Cart {self.r.getrandbits(32):08x}-{r.randrange(10**4):04d} updated with {r.randrange(1, 30)} items",
-                f"User {r.choice(USERS)} checked out order {r.randrange(10**7)} total={r.randrange(1, 900)}.{r.randrange(100):02d} EUR",
-                f"Job {r.choice(JOBS)} finished batch {r.randrange(1, 500)} of {r.randrange(500, 900)}",
-            )
-        )
-        return [f"{stamp} {level} [checkout.{comp}] {body}"]
-
-    def java_app(self) -> list[str]:
-        r, t = self.r, self._tick()
-        head = f"{t:%Y-%m-%d %H:%M:%S}.{t.microsecond // 1000:03d}"
-        thread = f"[nio-8080-exec-{r.randrange(1, 200)}]"
-        if self.error():
-            return [
-                f"{head} ERROR 1 --- {thread} c.e.payments.LedgerService : Posting transaction "
-                f"{self.hexid(12)} failed",
-                f"java.sql.SQLTransientConnectionException: HikariPool-1 - Connection is not available, "
-                f"request timed out after {r.randrange(1000, 30000)}ms.",
-                "\tat com.zaxxer.hikari.pool.HikariPool.createTimeoutException(HikariPool.java:696)",
-                "\tat com.example.payments.LedgerService.post(LedgerService.java:88)",
-                "\tat java.base/java.lang.Thread.run(Thread.java:833)",
-            ]
-        comp = r.choice(("LedgerService", "FxRates", "Settlement", "WebhookRelay", "FraudCheck"))
-        body = r.choice(
-            (
-                f"Posted transaction {self.hexid(12)} amount={r.randrange(1, 9999)}.{r.randrange(100):02d} currency={r.choice(('EUR', 'USD', 'GBP'))}",
-                f"Refreshed {r.randrange(10, 200)} rates from provider in {r.randrange(5, 900)} ms",
-                f"Settled batch {r.randrange(10**6)} with {r.randrange(1, 400)} transfers",
-                f"Delivered webhook to https://hooks.example.com/{self.hexid(8)} status={r.choice((200, 202))}",
-            )
-        )
-        return [f"{head}  {r.choice(('INFO', 'INFO', 'WARN'))} 1 --- {thread} c.e.payments.{comp} : {body}"]
-
-    def klog(self) -> list[str]:
-        r, t = self.r, self._tick()
-        letter = "E" if self.error() else r.choice("IIIIW")
-        body = r.choice(
-            (
-                f'Reconciled deployment "{r.choice(COMPONENTS)}/{r.choice(JOBS)}" in {r.randrange(1, 900)}ms',
-                f"Successfully assigned default/{r.choice(JOBS)}-{self.hexid(5)} to node-{r.randrange(1, 9)}",
-                f"Evicting pod {r.choice(JOBS)}-{self.hexid(5)}: node has memory pressure",
-                f'Error syncing pod {self.hexid(8)}-{self.hexid(4)}: failed to "StartContainer" with CrashLoopBackOff',
-            )
-        )
-        return [
-            f"{letter}{t:%m%d %H:%M:%S}.{t.microsecond:06d}    {r.randrange(1, 99)} controller.go:{r.randrange(100, 999)}] {body}"
-        ]
-
-    def json_app(self) -> dict[str, Any]:
-        r, t = self.r, self._tick()
-        failed = self.error()
-        method, path = r.choice(("GET", "POST", "PATCH")), f"{r.choice(PATHS)}/{r.randrange(10**5)}"
-        status = r.choice((500, 503)) if failed else r.choice((200, 200, 201, 400, 404))
-        message = (
-            f"upstream {r.choice(COMPONENTS)} failed: {r.choice(ERRORS)}"
-            if failed
-            else f"{method} {path} completed with {status} in {r.randrange(1, 2000)}ms"
-        )
-        return {
-            "timestamp": t.isoformat().replace("+00:00", "Z"),
-            "level": "error" if failed else r.choice(("info", "info", "debug", "warn")),
-            "service": "api",
-            "host": f"api-{r.randrange(1, 6)}",
-            "message": message,
-            "trace_id": self.hexid(32),
-            "http.status_code": status,
-        }
-
-    TEXT_SERVICES: Final = {
-        "web": "nginx",
-        "auth": "sshd",
-        "kernel": "kernel",
-        "checkout": "python_app",
-        "payments": "java_app",
-        "scheduler": "klog",
-    }
+        normal, errors = SERVICES[service]
+        formats = errors if self.r.random() < ERROR_SHARE else normal
+        return self.r.choice(formats).format_map(Fields(self.r, self.now))
 
     def text_batch(self, lines: int) -> tuple[str, list[str]]:
-        """One service's ``lines`` text lines (whole records: a trace may run a few lines over)."""
-        service = self.r.choice(list(self.TEXT_SERVICES))
-        make = getattr(self, self.TEXT_SERVICES[service])
+        """One service's text lines, at least ``lines`` (whole records: a trace may run over)."""
+        service = self.r.choice(list(SERVICES))
         out: list[str] = []
         while len(out) < lines:
-            out += make()
+            out += self.record(service).split("\n")
         return service, out
 
     def json_batch(self, records: int, ids: bool, tag: str) -> list[dict[str, Any]]:
-        """``records`` NDJSON records: half the API's JSON lines, half other services' lines as Fluent
-        Bit sends them (``{"log": line, "service": ...}``); a stack trace is one record."""
+        """``records`` NDJSON records: half an API's structured JSON, half other services' lines as
+        Fluent Bit sends them (``{"log": line, "service": ...}``, a stack trace in one record)."""
         out: list[dict[str, Any]] = []
-        services = list(self.TEXT_SERVICES.items())
-        while len(out) < records:
-            if self.r.random() < 0.5:
-                item = self.json_app()
+        for _ in range(records):
+            r = self.r
+            if r.random() < 0.5:
+                self.now += timedelta(microseconds=r.randrange(50, 400))
+                failed = r.random() < ERROR_SHARE
+                fields = Fields(r, self.now)
+                item: dict[str, Any] = {
+                    "timestamp": fields["iso"],
+                    "level": "error" if failed else r.choice(("info", "info", "debug", "warn")),
+                    "service": "api",
+                    "host": f"api-{fields['d1']}",
+                    "message": (
+                        "upstream {comp} failed: {err}"
+                        if failed
+                        else "{method} {route}/{n} completed in {ms}ms"
+                    ).format_map(fields),
+                    "trace_id": f"{r.getrandbits(128):032x}",
+                    "http.status_code": 503 if failed else int(fields["ok"]),
+                }
             else:
-                service, method = self.r.choice(services)
-                item = {"log": "\n".join(getattr(self, method)()), "service": service}
+                service = r.choice(list(SERVICES))
+                item = {"log": self.record(service), "service": service}
             if ids:
                 self.serial += 1
                 item["id"] = f"{tag}-{self.serial}"
@@ -334,33 +354,46 @@ def parse_body(body: Body, received: datetime) -> list[LogRecord]:
 
 @dataclass(frozen=True)
 class Reference:
+    """CPU seconds of each step over ``records`` records, in this process (one core)."""
+
     records: int
     parse_s: float
     mine_s: float
+    classify_s: float | None
+    """None: no classifier could be loaded (the reason is printed)."""
 
-    @property
-    def records_per_s(self) -> float:
-        return self.records / (self.parse_s + self.mine_s)
+    def per_s(self, *, classify: bool) -> float | None:
+        seconds = self.parse_s + self.mine_s
+        if classify:
+            if self.classify_s is None:
+                return None
+            seconds += self.classify_s
+        return self.records / seconds if seconds else None
 
 
-def reference(bodies: list[Body]) -> Reference:
-    """Parse and mine every (first-sent) body in this process, timed apart."""
-    miner = TemplateMiner()
+def reference(bodies: list[Body], classifier: Classifier | None) -> Reference:
+    """Parse, mine and (with a classifier) classify every first-sent body in this process, each step
+    timed apart: what the server does for each line before HTTP, counting and storage."""
+    histories = Histories(TemplateMiner(), {})
     received = datetime.now(UTC)
-    parse_s = mine_s = 0.0
+    parse_s = mine_s = classify_s = 0.0
     records = 0
     for body in bodies:
         if body.retry:
             continue
-        started = time.perf_counter()
+        started = time.process_time()
         parsed = parse_body(body, received)
-        mid = time.perf_counter()
-        for record in parsed:
-            miner.match(record.message, record.timestamp)
+        mid = time.process_time()
+        mined = [histories(record) for record in parsed]
+        end = time.process_time()
+        if classifier is not None:
+            for record, history in zip(parsed, mined, strict=True):
+                classifier.classify(record, history)
+        classify_s += time.process_time() - end
         parse_s += mid - started
-        mine_s += time.perf_counter() - mid
+        mine_s += end - mid
         records += len(parsed)
-    return Reference(records, parse_s, mine_s)
+    return Reference(records, parse_s, mine_s, classify_s if classifier is not None else None)
 
 
 # --- end to end -----------------------------------------------------------------------------------
@@ -486,11 +519,23 @@ def _config(args: argparse.Namespace) -> Config:
     )
 
 
+def prepare_model(data_dir: Path, console: Console) -> Classifier | None:
+    """Train the default log model into the data directory before the server starts, as the server
+    would at its first post (in the background, which would be measured); also the reference's."""
+    started = time.monotonic()
+    try:
+        classifier = training.load(data_dir / "models" / "logs")
+    except Exception as exc:  # the reference goes without; the server trains its own
+        console.print(f"  [yellow]no log model[/] ({type(exc).__name__}: {exc}): reference without classify")
+        return None
+    console.print(f"  log model {classifier.version} ready in {time.monotonic() - started:.1f} s")
+    return classifier
+
+
 def measure_server(
-    config: Config, bodies: list[Body], warmup: list[Body], console: Console
+    config: Config, data_dir: Path, bodies: list[Body], warmup: list[Body], console: Console
 ) -> dict[str, Any]:
     """Start the server, warm it up, post ``bodies``; the figures (raises BenchmarkFailed)."""
-    data_dir = Path(tempfile.mkdtemp(prefix="holdoff-bench-logs-"))
     server: ServerProcess | None = None
     try:
         with teams_sink() as sink:
@@ -511,11 +556,13 @@ def measure_server(
             if server.process.poll() is not None:
                 raise BenchmarkFailed(f"the server exited with status {server.process.returncode}")
             rss_peak = peak_rss_mb(server.process.pid)
+            newest = httpx.get(f"{base}/logs", params={"limit": 1}, timeout=REQUEST_TIMEOUT, trust_env=False)
+            items = newest.json().get("items", []) if newest.status_code == 200 else []
+            model = items[0].get("model_version") if items else None
             server.stop()
             if posted.errors:
                 raise BenchmarkFailed(f"{len(posted.errors)} request(s) failed: {posted.errors[0]}")
-            url = config.database_url or f"sqlite:///{data_dir / 'holdoff.db'}"
-            rows = stored_rows(url) if not config.database_url else None
+            rows = None if config.database_url else stored_rows(f"sqlite:///{data_dir / 'holdoff.db'}")
             if rows is not None and rows != warm.stored + posted.stored:
                 raise BenchmarkFailed(
                     f"log_lines holds {rows:,} rows, the answers said {warm.stored + posted.stored:,} were stored"
@@ -535,18 +582,16 @@ def measure_server(
                     q: posted.latency_ms(v) for q, v in (("p50", 0.5), ("p99", 0.99), ("max", 1.0))
                 },
                 "statuses": posted.statuses,
+                "server_cpu_s": cpu,
                 "server_cpu_cores": cpu / posted.elapsed if cpu is not None else None,
                 "rss_mb": {"idle_peak": rss_idle, "peak": rss_peak},
+                "model_version_stored": model,
             }
     finally:
         if server is not None:
             server.stop()
-            if server.process.returncode not in (0, None, -15):
+            if server.process.returncode not in (0, None, -signal.SIGTERM):
                 console.print(server.log_tail() or "(empty server log)", markup=False)
-        if config.keep_data:
-            console.print(f"  data dir kept: {data_dir}")
-        else:
-            shutil.rmtree(data_dir, ignore_errors=True)
 
 
 def run_logs_ingest(args: argparse.Namespace) -> int:
@@ -558,17 +603,22 @@ def run_logs_ingest(args: argparse.Namespace) -> int:
     console.rule("Log ingest benchmark" + (" (--quick: indicative figures)" if config.quick else ""))
     bodies = make_bodies(config.lines, config.batch, seed=13, tag=f"run-{run_tag}")
     warmup = make_bodies(WARMUP_BATCHES * config.batch, config.batch, seed=7, tag=f"warm-{run_tag}")
-    ref = reference(bodies)
-    console.print(
-        f"  reference: {ref.records:,} records parsed and mined in process, {ref.records_per_s:,.0f}/s"
-    )
+    data_dir = Path(tempfile.mkdtemp(prefix="holdoff-bench-logs-"))
     failure: str | None = None
     measured: dict[str, Any] | None = None
+    ref: Reference | None = None
     try:
-        measured = measure_server(config, bodies, warmup, console)
+        ref = reference(bodies, prepare_model(data_dir, console))
+        console.print(f"  reference: {ref.records:,} records parsed, mined and classified in process")
+        measured = measure_server(config, data_dir, bodies, warmup, console)
     except (BenchmarkFailed, OSError) as exc:
         failure = f"{type(exc).__name__}: {exc}" if isinstance(exc, OSError) else str(exc)
-    if measured is not None:
+    finally:
+        if config.keep_data:
+            console.print(f"  data dir kept: {data_dir}")
+        else:
+            shutil.rmtree(data_dir, ignore_errors=True)
+    if measured is not None and ref is not None:
         _print_table(console, config, ref, measured)
     result: dict[str, Any] = {
         "benchmark": "logs-ingest",
@@ -576,15 +626,16 @@ def run_logs_ingest(args: argparse.Namespace) -> int:
         "timestamp": datetime.now(UTC).isoformat(timespec="seconds"),
         "failed": failure is not None,
         "failure": failure,
-        "config": {**config.__dict__, "database_url": "set" if config.database_url else None},
+        "config": {**asdict(config), "database_url": "set" if config.database_url else None},
         "machine": machine_info(),
         "goal_lines_per_s": GOAL_LINES_PER_S,
         "goal_met": measured["stored_per_s"] >= GOAL_LINES_PER_S if measured else None,
-        "reference_in_process": {
-            "records": ref.records,
-            "parse_s": ref.parse_s,
-            "mine_s": ref.mine_s,
-            "records_per_s": ref.records_per_s,
+        "reference_in_process": None
+        if ref is None
+        else asdict(ref)
+        | {
+            "parse_mine_per_s": ref.per_s(classify=False),
+            "parse_mine_classify_per_s": ref.per_s(classify=True),
         },
         "end_to_end": measured,
     }
@@ -597,12 +648,14 @@ def run_logs_ingest(args: argparse.Namespace) -> int:
 
 def _print_table(console: Console, config: Config, ref: Reference, m: dict[str, Any]) -> None:
     table = Table(title="Holdoff log ingest" + (" (quick)" if config.quick else ""), title_justify="left")
-    for name, justify in (("metric", "left"), ("measured", "right"), ("goal", "right"), ("ratio", "left")):
-        table.add_column(name, justify=justify)  # type: ignore[arg-type]
+    table.add_column("metric")
+    table.add_column("measured", justify="right")
+    table.add_column("goal", justify="right")
+    table.add_column("ratio")
     table.add_column("verdict")
     rate = m["stored_per_s"]
     table.add_row(
-        f"lines stored/s, POST /logs ({config.clients} clients, {config.batch:,}/request)",
+        f"lines stored/s, POST /logs ({config.clients} clients, {config.batch:,} lines/request)",
         f"{rate:,.0f}",
         f"≥ {GOAL_LINES_PER_S:,.0f}",
         f"{rate / GOAL_LINES_PER_S:.2f}x goal",
@@ -611,29 +664,41 @@ def _print_table(console: Console, config: Config, ref: Reference, m: dict[str, 
     table.add_row(
         "lines posted/s (trace lines, retries included)", f"{m['lines_posted_per_s']:,.0f}", "", "", ""
     )
-    share = rate / ref.records_per_s
-    table.add_row(
-        "reference: parse + mine in process (1 core)",
-        f"{ref.records_per_s:,.0f}",
-        "",
-        f"end to end is {share:.2f}x of it: HTTP + storage take {1 - share:.0%} of the time",
-        "",
-    )
-    parse_share = ref.parse_s / (ref.parse_s + ref.mine_s)
-    table.add_row("  of which parsing / mining", f"{parse_share:.0%} / {1 - parse_share:.0%}", "", "", "")
+    for label, classify in (("parse + mine", False), ("parse + mine + classify", True)):
+        per_s = ref.per_s(classify=classify)
+        if per_s is not None:
+            table.add_row(
+                f"reference: {label}, in process (1 core)",
+                f"{per_s:,.0f}",
+                "",
+                f"end to end is {rate / per_s:.2f}x of it",
+                "",
+            )
+    if m["server_cpu_s"]:
+        steps = [("parse", ref.parse_s), ("mine", ref.mine_s), ("classify", ref.classify_s or 0.0)]
+        share = "; ".join(
+            f"{name} {seconds / ref.records * m['stored'] / m['server_cpu_s']:.0%}" for name, seconds in steps
+        )
+        table.add_row(
+            "server CPU by step (reference per line x lines)",
+            share,
+            "",
+            "the rest: HTTP, counts, detectors, SQL",
+            "",
+        )
     lat = m["latency_ms"]
     table.add_row(
         "request latency p50 / p99 / max",
-        f"{lat['p50']:.0f} / {lat['p99']:.0f} / {lat['max']:.0f} ms",
+        f"{lat['p50']:,.0f} / {lat['p99']:,.0f} / {lat['max']:,.0f} ms",
         "",
-        f"{config.batch:,} lines per request",
+        f"{config.batch:,} lines per request, {config.clients} in flight",
         "",
     )
     table.add_row(
-        "stored (checked in log_lines) / duplicates",
+        "stored / duplicates (retried posts)",
         f"{m['stored']:,} / {m['duplicates']:,}",
         "",
-        "rows counted" if m["rows_counted"] is not None else "not counted on PostgreSQL",
+        "matches the rows in log_lines" if m["rows_counted"] is not None else "rows not counted (PostgreSQL)",
         "",
     )
     if m["server_cpu_cores"] is not None:
@@ -642,11 +707,12 @@ def _print_table(console: Console, config: Config, ref: Reference, m: dict[str, 
     if rss["peak"] is not None:
         table.add_row(
             "server peak RSS (VmHWM)",
-            f"{rss['peak']:.0f} MB",
+            f"{rss['peak']:,.0f} MB",
             "",
-            f"{rss['idle_peak']:.0f} MB before posting",
+            f"{rss['idle_peak']:,.0f} MB before posting",
             "",
         )
+    table.add_row("model version of the newest line", str(m["model_version_stored"]), "", "", "")
     console.print(table)
 
 
