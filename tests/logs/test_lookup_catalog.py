@@ -99,3 +99,9 @@ def test_a_query_needs_an_aware_window_in_order_and_a_sane_limit() -> None:
     with pytest.raises(ValidationError, match="less than or equal to 5000"):
         LookupQuery(service="a", start=START, end=START, limit=5001)
     assert LookupQuery(service="a", start=START, end=START).limit == 200
+
+
+def test_a_store_without_a_name_is_named_after_its_type() -> None:
+    settings = READ.validate_python({"type": "loki", "url": "http://loki:3100"})
+    assert settings.name == "loki"
+    assert settings.build().describe() == 'loki "loki" (loki:3100)'

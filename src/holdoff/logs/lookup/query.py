@@ -100,11 +100,20 @@ class LookupConfig(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    name: str = Field(pattern=LOOKUP_NAME, description="Shown with each line (``source_name``).")
+    name: str = Field(
+        pattern=LOOKUP_NAME, description="Shown with each line (``source_name``); default: the type."
+    )
     timeout_seconds: float = Field(default=10.0, gt=0, le=120)
     limit: int = Field(
         default=MAX_LINES, ge=1, le=MAX_LINES, description="Most lines one lookup asks the store for."
     )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _name_defaults_to_type(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "name" not in data and isinstance(data.get("type"), str):
+            return {**data, "name": data["type"]}
+        return data
 
     def secrets(self) -> list[str]:
         """Secret values of this config, to keep out of error texts."""
