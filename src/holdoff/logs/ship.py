@@ -439,7 +439,7 @@ def run_cli(
     from rich.console import Console
     from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
 
-    console = Console(stderr=True)
+    console = Console(stderr=True, soft_wrap=True)
     tag = host or socket.gethostname()
     status = 0
     with httpx.Client(timeout=30.0) as client:
