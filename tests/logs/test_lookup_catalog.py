@@ -4,6 +4,7 @@ describes itself without secrets; and what a lookup query accepts."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -105,3 +106,13 @@ def test_a_store_without_a_name_is_named_after_its_type() -> None:
     settings = READ.validate_python({"type": "loki", "url": "http://loki:3100"})
     assert settings.name == "loki"
     assert settings.build().describe() == 'loki "loki" (loki:3100)'
+
+
+def test_every_example_in_the_docs_reads() -> None:
+    text = (Path(__file__).resolve().parents[2] / "docs" / "logs-lookups.md").read_text(encoding="utf-8")
+    blocks = [block.split("```", 1)[0] for block in text.split("```yaml\n")[1:]]
+    examples = [yaml.safe_load(block) for block in blocks if block.startswith("logs:")]
+    assert len(examples) == 3
+    with environment({"LOKI_PASSWORD": "p", "SEARCH_PASSWORD": "p"}):
+        kinds = [type(READ.validate_python(example["logs"]["lookup"])) for example in examples]
+    assert kinds == [LokiConfig, OpenSearchConfig, CloudWatchConfig]
