@@ -305,3 +305,19 @@ def test_one_record_over_the_body_limit_is_an_error(tmp_path: Path) -> None:
     path.write_text("one\n")
     with pytest.raises(ShipError, match="413"):
         ship(make(path, Server(answer(413)), Clock()), follow=False, sleep=Clock().sleep)
+
+
+def test_a_busy_file_still_sends_complete_records_after_five_flush_intervals(tmp_path: Path) -> None:
+    path = tmp_path / "app.log"
+    path.write_text("")
+    server, clock = Server(), Clock()
+    shipper = make(path, server, clock)
+    for n in range(8):  # a line every 0.9 s: never quiet for the 1 s flush interval
+        with path.open("a") as handle:
+            handle.write(f"line {n}\n")
+        shipper.step()
+        if n == 6:
+            assert server.bodies == []  # "line 0" waited 4.5 s of the 5
+        clock.now += 0.9
+    assert [[r["message"] for r in body] for body in server.bodies] == [[f"line {n}" for n in range(7)]]
+    assert shipper.totals.records == 7  # "line 7" is still open: the next line may continue it
