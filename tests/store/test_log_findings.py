@@ -89,7 +89,10 @@ def test_a_failed_row_waits_for_its_retry_and_holds_back_those_after_it(db: Data
         assert log_findings.claim(conn, T0 + timedelta(seconds=5), LEASE) == []
     with db.transaction() as conn:
         retried = log_findings.claim(conn, T0 + timedelta(seconds=11), LEASE)
-    assert [(c.events[0].action, c.attempts) for c in retried] == [(Action.TRIGGERED, 1), (Action.RESOLVED, 0)]
+    assert [(c.events[0].action, c.attempts) for c in retried] == [
+        (Action.TRIGGERED, 1),
+        (Action.RESOLVED, 0),
+    ]
     with db.read() as conn:
         assert log_findings.pending(conn) == 2
 
