@@ -71,6 +71,24 @@ def test_updates_keep_the_occurrence_and_count_every_error() -> None:
     assert shell.feed([ok(13), ok(14)]) == []  # no new error: nothing to report
 
 
+def test_a_line_its_sender_declared_an_error_counts_even_when_judged_milder() -> None:
+    shell = Shell(ErrorRateConfig(ratio=0.2, floor=5).build())
+    declared = [
+        seen(
+            "retrying upstream",
+            s,
+            service="checkout",
+            severity=LogSeverity.WARNING,
+            declared=LogSeverity.ERROR,
+        )
+        for s in range(5)
+    ]
+    [found] = shell.feed(declared)
+    assert found.count == 5 and found.samples and set(found.samples) == {"retrying upstream"}
+    milder = [seen("slow", 10 + s, service="checkout", declared=LogSeverity.WARNING) for s in range(30)]
+    assert shell.feed(milder) == []  # declared below ERROR and judged INFO: not errors
+
+
 def test_it_resolves_only_after_a_whole_calm_window() -> None:
     shell = Shell(ErrorRateConfig(window="60s", ratio=0.2, floor=10).build())
     shell.feed([error(s) for s in range(10)])

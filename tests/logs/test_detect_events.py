@@ -41,6 +41,9 @@ def test_a_failed_login_burst_reads_as_an_alert() -> None:
     assert notes["samples"].count("\n") == 2
     assert notes["first_seen"] == at(0).isoformat() and notes["last_seen"] == at(2).isoformat()
     assert "3 failed logins from 203.0.113.7 on sshd" in notes["summary"]
+    summary, samples = notes["description"].split("\n\nSample lines:\n")
+    assert summary == notes["summary"]
+    assert [line.strip() for line in samples.split("\n")] == notes["samples"].split("\n")
     assert event.starts_at == at(0) and event.ends_at is None
 
 

@@ -28,6 +28,7 @@ def seen(
     severity: LogSeverity = LogSeverity.INFO,
     critical: bool = False,
     new: bool = False,
+    declared: LogSeverity | None = None,
 ) -> Seen:
     """One record, judged by hand (no classifier involved)."""
     timestamp = when if isinstance(when, datetime) else at(when)
@@ -38,7 +39,7 @@ def seen(
         score=0.9 if critical else 0.1,
         template=TemplateHistory(template_id=template_id, template=text, seen=0 if new else 5),
         reason=(),
-        declared=None,
+        declared=declared,
         model_version="test",
     )
     record = LogRecord(timestamp=timestamp, service=service, message=message)

@@ -1,7 +1,8 @@
 """``error_rate``: too large a share of a service's lines are errors, over a sliding window.
 
-Per service, over the last ``window`` (kept as at most about 60 buckets): the lines Holdoff judged ERROR or
-worse (``verdict.severity``), and all lines. An occurrence opens when errors / lines >= ``ratio`` and errors
+Per service, over the last ``window`` (kept as at most about 60 buckets): the error lines, and all lines. A
+line is an error when Holdoff judged it ERROR or worse (``verdict.severity``) or its sender declared it so
+(``verdict.declared``): an error rate is what the services themselves call errors, plus what Holdoff finds. An occurrence opens when errors / lines >= ``ratio`` and errors
 >= ``floor``; it counts the error lines (those in the window when it opened, and every one after), its
 samples are error lines, and its template is the most frequent error template in the window when it opened
 (kept for the occurrence). It resolves, with hysteresis, once the ratio stayed below ``ratio * 0.5`` (or the
@@ -111,7 +112,7 @@ class ErrorRate:
             for seen in sorted(lines, key=lambda s: s.record.timestamp):
                 at = seen.record.timestamp
                 self._advance(state, at, step.findings)
-                error = seen.verdict.severity >= LogSeverity.ERROR
+                error = is_error(seen)
                 self._add(state, seen, error)
                 if state.occurrence is not None:
                     if error:
@@ -240,6 +241,14 @@ class ErrorRate:
         return occurrence.finding(
             self.config, KIND, self.config.severity, summary, resolved=resolved, opens=opens
         )
+
+
+def is_error(seen: Seen) -> bool:
+    """Judged ERROR or worse, or declared so by its sender."""
+    verdict = seen.verdict
+    return verdict.severity >= LogSeverity.ERROR or (
+        verdict.declared is not None and verdict.declared >= LogSeverity.ERROR
+    )
 
 
 def add_recent(recent: list[str], message: str, limit: int) -> None:

@@ -51,8 +51,8 @@ def title(finding: Finding) -> str:
     return f"{finding.detector} on {service}"
 
 
-def _head(template: str, limit: int = 80) -> str:
-    line = template.split("\n", 1)[0].strip()
+def _head(text: str, limit: int = 80) -> str:
+    line = text.split("\n", 1)[0].strip()
     return line if len(line) <= limit else line[: limit - 1] + "…"
 
 
@@ -70,6 +70,7 @@ def event(finding: Finding, source: str = SOURCE) -> AlertEvent:
             labels["address"] = finding.subject
     annotations = {
         "summary": finding.summary,
+        "description": description(finding),
         "count": str(finding.count),
         "template": finding.template,
         "samples": "\n".join(finding.samples),
@@ -88,6 +89,14 @@ def event(finding: Finding, source: str = SOURCE) -> AlertEvent:
         starts_at=finding.first_at if resolved or finding.opens else None,
         ends_at=finding.last_at if resolved else None,
     )
+
+
+def description(finding: Finding) -> str:
+    """What escalation messages show: the summary, then the sample lines (so the page carries the evidence)."""
+    if not finding.samples:
+        return finding.summary
+    lines = "\n".join(f"  {_head(sample, 300)}" for sample in finding.samples)
+    return f"{finding.summary}\n\nSample lines:\n{lines}"
 
 
 def events(findings: Sequence[Finding], source: str = SOURCE) -> list[AlertEvent]:
