@@ -7,7 +7,17 @@ import signal
 import sys
 from types import FrameType
 
-from bench import Benchmark, alertmanager, edge, ingest, logs_classify, logs_templates, replay, websocket
+from bench import (
+    Benchmark,
+    alertmanager,
+    edge,
+    ingest,
+    logs_classify,
+    logs_ingest,
+    logs_templates,
+    replay,
+    websocket,
+)
 
 BENCHMARKS: list[Benchmark] = [
     edge.BENCHMARK,
@@ -17,6 +27,7 @@ BENCHMARKS: list[Benchmark] = [
     websocket.BENCHMARK,
     logs_templates.BENCHMARK,
     logs_classify.BENCHMARK,
+    logs_ingest.BENCHMARK,
 ]
 """Every benchmark, in the order ``make bench`` runs them. Add new ones here."""
 

@@ -8,11 +8,12 @@ import json
 from datetime import UTC, datetime
 
 from bench import logs_ingest as bench
+from bench import logs_traffic as traffic
 from holdoff.logs.miner import TemplateMiner
 
 
 def test_bodies_mix_ndjson_and_text_with_ids_retries_and_errors() -> None:
-    bodies = bench.make_bodies(30_000, 500, seed=1, tag="t")
+    bodies = traffic.make_bodies(30_000, 500, seed=1, tag="t")
 
     first = [body for body in bodies if not body.retry]
     assert sum(body.lines for body in first) >= 30_000
@@ -37,7 +38,7 @@ def test_bodies_mix_ndjson_and_text_with_ids_retries_and_errors() -> None:
 
 
 def test_the_reference_parses_every_record_and_mines_many_templates() -> None:
-    bodies = bench.make_bodies(6_000, 500, seed=2, tag="r")
+    bodies = traffic.make_bodies(6_000, 500, seed=2, tag="r")
 
     reference = bench.reference(bodies, classifier=None)
 

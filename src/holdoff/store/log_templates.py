@@ -49,8 +49,9 @@ def upsert(conn: Connection, changes: Iterable[TemplateChange]) -> int:
     if not rows:
         return 0
     insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
-    statement = insert(log_templates).values(rows)
+    statement = insert(log_templates)
     new = statement.excluded
+    # executemany with parameters, not a multi-row VALUES: one compiled statement whatever the row count.
     conn.execute(
         statement.on_conflict_do_update(
             index_elements=["id"],
@@ -63,7 +64,8 @@ def upsert(conn: Connection, changes: Iterable[TemplateChange]) -> int:
                 "last_seen": _latest(_T.last_seen, new.last_seen),
                 "merged_into": func.coalesce(_T.merged_into, new.merged_into),
             },
-        )
+        ),
+        rows,
     )
     return len(rows)
 
