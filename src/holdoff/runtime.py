@@ -27,6 +27,7 @@ from holdoff.service.ingest_queue import IngestQueue
 from holdoff.service.links import LinkHandler, LinkSecret
 from holdoff.service.log_alerts import BATCH as LOG_ALERTS_BATCH
 from holdoff.service.log_alerts import LogAlerts
+from holdoff.service.log_context import log_lookup
 from holdoff.service.log_ingest import LogIngest
 from holdoff.service.log_judge import Judge
 from holdoff.service.log_upkeep import LogRetrain, LogUpkeep
@@ -160,6 +161,8 @@ class Runtime:
             self.db, self.mediator, clock=self.clock, lease=timedelta(seconds=settings.server.lease_seconds)
         )
         self.log_upkeep = LogUpkeep(self.db, self.log_ingest, logs, clock=self.clock)
+        self.log_lookup = log_lookup(self.db, logs.lookup)
+        """Where the lines around an alert are read: the user's log store, or Holdoff's own lines."""
         every = logs.classifier.retrain_hours
         self.log_retrain = (
             LogRetrain(self.db, self.log_model_dir, timedelta(hours=every), clock=self.clock)
@@ -194,6 +197,11 @@ class Runtime:
             # Read (or make) the signing key now, not inside the first write transaction that pages.
             Hook("link secret", start=self.link_secret),
             Hook("channels", start=self._describe, stop=self._close_channels),
+            Hook(
+                "log lookup",
+                start=lambda: log.info("log lookups: %s", self.log_lookup.describe()),
+                stop=self.log_lookup.close,
+            ),
         ]
         if self.run_workers:
             components += [

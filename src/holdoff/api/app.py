@@ -18,6 +18,7 @@ from holdoff.api.query_text import QueryText
 from holdoff.api.routes import (
     actions,
     admin,
+    alert_logs,
     alerts,
     audit,
     auth,
@@ -69,6 +70,7 @@ def create_app(runtime: Runtime) -> FastAPI:
     app.include_router(sources.router)
     app.include_router(admin.router)
     app.include_router(alerts.router)
+    app.include_router(alert_logs.router)
     app.include_router(incidents.router)
     app.include_router(actions.router)
     app.include_router(silences.router)

@@ -159,15 +159,25 @@ def recent(
     *,
     service: str | None = None,
     since: datetime | None = None,
+    until: datetime | None = None,
     template_id: str | None = None,
+    host: str | None = None,
+    contains: str | None = None,
     limit: int = 100,
 ) -> list[LogLineRow]:
-    """Stored records, newest first (by timestamp, then arrival), filtered by what is given."""
+    """Stored records, newest first (by timestamp, then arrival), filtered by what is given
+    (``since`` and ``until`` inclusive; ``contains`` is a plain substring of the message)."""
     query = select(log_lines)
     if service is not None:
         query = query.where(_L.service == service)
     if since is not None:
         query = query.where(_L.timestamp >= since)
+    if until is not None:
+        query = query.where(_L.timestamp <= until)
+    if host is not None:
+        query = query.where(_L.host == host)
+    if contains is not None:
+        query = query.where(_L.message.contains(contains, autoescape=True))
     if template_id is not None:
         query = query.where(_L.template_id == template_id)
     query = query.order_by(_L.timestamp.desc(), _L.id.desc()).limit(limit)
