@@ -5,8 +5,8 @@ classifier, the detectors (:mod:`holdoff.logs.detect`) and the user's own log st
 ```yaml
 logs:
   senders:                          # one token per sender; a sender may be held to its services
-    fluent-bit: {token: ${FLUENT_BIT_TOKEN}}
-    checkout-collector: {token: ${CHECKOUT_TOKEN}, services: [checkout, payments]}
+    fluent-bit: {token: "${FLUENT_BIT_TOKEN}"}
+    checkout-collector: {token: "${CHECKOUT_TOKEN}", services: [checkout, payments]}
   retention: {hours: 72, max_rows: 1000000, counts_days: 30}
   classifier: {retrain_hours: 24}
   detectors:                        # left out: all four with their defaults
