@@ -125,12 +125,14 @@ def test_a_loop_is_a_component_that_can_start_again_after_it_stopped() -> None:
 def test_the_runtime_is_its_components_in_dependency_order(database_url: str) -> None:
     settings = Settings(database_url=database_url)  # type: ignore[call-arg]
     with_loops = Runtime(settings, channels={})
-    assert with_loops.components.names == ["database", "link secret", "channels", "scheduler", "sender"]
+    base = ["database", "link secret", "channels", "log lookup"]
+    loops = ["scheduler", "sender", "log alerts", "log upkeep", "log retrain"]
+    assert with_loops.components.names == base + loops
     without = Runtime(settings, channels={}, run_workers=False)
-    assert without.components.names == ["database", "link secret", "channels"]
+    assert without.components.names == base
     without.start()
     try:
-        assert without.components.running == ["database", "link secret", "channels"]
+        assert without.components.running == base
     finally:
         without.stop()
     assert without.components.running == []

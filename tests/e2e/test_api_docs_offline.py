@@ -11,11 +11,10 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+from playwright import sync_api
 
 from tests.e2e import service_env
 from tests.support.server import HoldoffProcess, StartHoldoff, _safe_dirname, artifacts_root
-
-sync_api = pytest.importorskip("playwright.sync_api")
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
@@ -54,8 +53,7 @@ class Browser:
 
 @pytest.fixture
 def browser(request: pytest.FixtureRequest, server: HoldoffProcess) -> Iterator[Browser]:
-    if not CHROMIUM.exists():
-        pytest.skip("Debian package chromium is not installed (make test installs it)")
+    assert CHROMIUM.exists(), "Debian package chromium is not installed (make test installs it)"
     shots = artifacts_root(request.config) / _safe_dirname(request.node.nodeid)
     shots.mkdir(parents=True, exist_ok=True)
     with sync_api.sync_playwright() as playwright:

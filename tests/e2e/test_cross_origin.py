@@ -21,12 +21,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from playwright import sync_api
 
 from tests.e2e import Api, card, service_env
 from tests.support.server import LOOPBACK, HoldoffProcess, StartHoldoff
 from tests.support.teams_receiver import TeamsReceiver
-
-sync_api = pytest.importorskip("playwright.sync_api")
 
 pytestmark = pytest.mark.e2e
 
@@ -118,8 +117,7 @@ def other_site() -> Iterator[OtherSite]:
 
 @pytest.fixture
 def browser_page() -> Iterator[sync_api.Page]:
-    if not CHROMIUM.exists():
-        pytest.skip("Debian package chromium is not installed (make test installs it)")
+    assert CHROMIUM.exists(), "Debian package chromium is not installed (make test installs it)"
     with sync_api.sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True)
         try:

@@ -18,11 +18,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from playwright import sync_api
 
 from tests.e2e import Api, service_env
 from tests.support.server import HoldoffProcess, StartHoldoff, _safe_dirname, artifacts_root
-
-sync_api = pytest.importorskip("playwright.sync_api")
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
@@ -62,8 +61,7 @@ def server(holdoff_process: StartHoldoff, tmp_path: Path) -> HoldoffProcess:
 
 @pytest.fixture
 def dashboard(request: pytest.FixtureRequest, server: HoldoffProcess) -> Iterator[Dashboard]:
-    if not CHROMIUM.exists():
-        pytest.skip("Debian package chromium is not installed (make test installs it)")
+    assert CHROMIUM.exists(), "Debian package chromium is not installed (make test installs it)"
     shots = artifacts_root(request.config) / _safe_dirname(request.node.nodeid)
     shots.mkdir(parents=True, exist_ok=True)
     for stale in shots.glob("*.png"):
