@@ -4,7 +4,7 @@ Layers, lowest first. A module may import its own layer and the ones below, neve
 
 0. the functional core and plain values: ``mediate``, ``clock``, ``edge``, ``config_types`` ...
 1. the parts that own a configuration section: ``ingest``, ``notify``, ``links``, ``store``, ``policy``,
-   ``logs``
+   ``logs``, ``metrics``, ``detectors``, ``evidence``
 2. ``settings``, which puts the sections together
 3. the shell's services: ``service``, ``replay``, ``auth``
 4. ``runtime``, which starts the components
@@ -39,7 +39,17 @@ LAYERS: tuple[tuple[str, ...], ...] = (
         "holdoff.auth.throttle",  # the pure throttling decision the store records
         "holdoff.auth.roles",
     ),
-    ("holdoff.ingest", "holdoff.notify", "holdoff.links", "holdoff.store", "holdoff.policy", "holdoff.logs"),
+    (
+        "holdoff.ingest",
+        "holdoff.notify",
+        "holdoff.links",
+        "holdoff.store",
+        "holdoff.policy",
+        "holdoff.logs",
+        "holdoff.metrics",
+        "holdoff.detectors",
+        "holdoff.evidence",
+    ),
     ("holdoff.settings",),
     ("holdoff.service", "holdoff.replay", "holdoff.auth"),
     ("holdoff.runtime",),

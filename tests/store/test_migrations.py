@@ -9,7 +9,7 @@ from alembic.runtime.migration import MigrationContext
 
 from holdoff.store import migrate
 from holdoff.store.db import Database
-from holdoff.store.tables import metadata
+from holdoff.store.schema import metadata
 
 
 def test_migrations_match_the_table_definitions(empty_database_url: str) -> None:

@@ -1,0 +1,9 @@
+"""The whole schema: every table module on one metadata (what Alembic's migrations create)."""
+
+from __future__ import annotations
+
+from holdoff.store import metric_tables, tables
+
+metadata = tables.metadata
+
+__all__ = ["metadata", "metric_tables"]
