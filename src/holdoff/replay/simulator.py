@@ -32,6 +32,8 @@ from holdoff.mediate.routing import Plan
 from holdoff.mediate.silence import match_labels
 
 _OUTBOX, _DIGEST = Destination.OUTBOX, Destination.DIGEST
+FINISH_HORIZON = timedelta(days=2)
+"""How long after the last event :meth:`Simulator.finish` lets timers run."""
 HELD_ON_PURPOSE = frozenset({"inhibited", "maintenance", "silenced", "quiet_hours"})
 """Hold-backs the policy asks for: an escalation they delay is not late."""
 
@@ -135,7 +137,7 @@ class Simulator:
         if self.now is None or until > self.now:
             self.now = until
 
-    def finish(self, horizon: timedelta = timedelta(days=2)) -> None:
+    def finish(self, horizon: timedelta = FINISH_HORIZON) -> None:
         """Let every timer left run out (at most ``horizon`` after the last event)."""
         if self.now is not None:
             self.advance(self.now + horizon)

@@ -10,7 +10,11 @@ Each line is one of:
   :mod:`holdoff.ingest.registry`: Coralogix and CloudWatch/SNS included. ``body`` may also be the text
   that was posted (SNS posts JSON as ``text/plain``). A recording is trusted as recorded: what only a
   live request goes through (the SNS signature and topic checks, the subscription handshake) is
-  skipped, and a ``SubscriptionConfirmation`` in a recording stands for no alert.
+  skipped, and a ``SubscriptionConfirmation`` in a recording stands for no alert;
+- log records, as one ``POST /logs`` at ``at``: ``{"at": "…", "logs": [record, …]}`` (each record as the
+  route takes JSON) or ``{"at": "…", "logs": "text lines", "service": "auth"}``. They are mined, judged
+  and run through the configured detectors (:mod:`holdoff.replay.logs`); the findings are replayed as
+  alert events of source ``logs``, and the detectors' sweeps (resolves) at the times they fall due.
 
 ``truth`` is optional ground truth from a generator (``bench/streamgen.py``): ``kind`` (incident,
 transient, flapping, maintenance, noise) and, for real incidents, the ``incident`` id. Lines must be
@@ -31,6 +35,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from holdoff.edge import parse_json
 from holdoff.ingest.registry import BY_NAME, NAMES
 from holdoff.mediate.model import Action, AlertEvent, Severity
+from holdoff.replay.logs import LogBatch, LogLines, log_batch
+from holdoff.replay.simulator import FINISH_HORIZON
 
 if TYPE_CHECKING:
     from holdoff.settings import Settings
@@ -107,24 +113,38 @@ def parse_lines(
     lines: IO[str] | list[str], settings: Settings, *, name: str = "stream"
 ) -> Iterator[StreamEvent]:
     previous: datetime | None = None
+    logs: LogLines | None = None
     for number, text in enumerate(lines, 1):
         text = text.strip()
         if not text or text.startswith("#"):
             continue
+        batch: LogBatch | None = None
+        events: list[StreamEvent] = []
         try:
             raw = parse_json(text)
             if not isinstance(raw, dict):
                 raise StreamError("not a JSON object")
-            events = _webhook(raw, settings) if "webhook" in raw else [_event(raw)]
+            if "logs" in raw:
+                batch = log_batch(raw)
+            else:
+                events = _webhook(raw, settings) if "webhook" in raw else [_event(raw)]
         except (json.JSONDecodeError, ValidationError, StreamError, ValueError) as exc:
             raise StreamError(f"{name} line {number}: {_explain(exc)}") from None
-        for item in events:
-            if previous is not None and item.at < previous:
-                raise StreamError(
-                    f"{name} line {number}: {item.at.isoformat()} is earlier than the line before"
-                )
-            previous = item.at
-            yield item
+        at = batch.at if batch is not None else events[0].at if events else None
+        if at is None:
+            continue
+        if previous is not None and at < previous:
+            raise StreamError(f"{name} line {number}: {at.isoformat()} is earlier than the line before")
+        previous = at
+        if logs is None and batch is not None:
+            logs = LogLines.of(settings)
+        if logs is not None:
+            yield from (StreamEvent(when, event) for when, event in logs.until(at))
+        if batch is not None and logs is not None:
+            events = [StreamEvent(at, event) for event in logs.take(batch)]
+        yield from events
+    if logs is not None and previous is not None:
+        yield from (StreamEvent(when, event) for when, event in logs.until(previous + FINISH_HORIZON))
 
 
 def _explain(exc: Exception) -> str:

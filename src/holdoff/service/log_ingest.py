@@ -25,11 +25,11 @@ from datetime import datetime
 from sqlalchemy import Connection
 
 from holdoff.clock import Clock
-from holdoff.logs.classify.stream import Histories
 from holdoff.logs.detect.events import events as finding_events
 from holdoff.logs.detect.model import Detector, Finding, Seen
 from holdoff.logs.miner import MinerConfig, TemplateMiner
 from holdoff.logs.model import LogRecord, LogSeverity, TemplateHistory, Verdict
+from holdoff.logs.pipeline import LogPipeline
 from holdoff.service.log_judge import Judge
 from holdoff.store import log_counts, log_detector_state, log_findings, log_lines, log_templates
 from holdoff.store.db import Database
@@ -50,12 +50,6 @@ class Ingested:
     templates_new: int
     critical: int = 0
     findings: int = 0
-
-
-@dataclass(frozen=True, slots=True)
-class _Mined:
-    histories: Histories
-    miner: TemplateMiner
 
 
 class LogIngest:
@@ -82,7 +76,8 @@ class LogIngest:
         self._lock = threading.Lock()
         self._pending_lock = threading.Lock()
         self._pending = 0
-        self._mined: _Mined | None = None
+        self._pipeline: LogPipeline | None = None
+        """Mining and judging (the detectors run here, over states locked in the database)."""
 
     @contextmanager
     def admitted(self) -> Iterator[None]:
@@ -101,12 +96,12 @@ class LogIngest:
     def pending(self) -> int:
         return self._pending
 
-    def _restored(self) -> _Mined:
-        if self._mined is None:
+    def _restored(self) -> LogPipeline:
+        if self._pipeline is None:
             with self.db.read() as conn:
                 miner = TemplateMiner(self.config, templates=log_templates.load(conn))
-            self._mined = _Mined(Histories(miner, self.judge.marks), miner)
-        return self._mined
+            self._pipeline = LogPipeline(self.judge.verdict, miner=miner, marks=self.judge.marks)
+        return self._pipeline
 
     def ingest(self, records: Sequence[LogRecord], received: datetime) -> Ingested:
         """Store ``records`` (those whose record id is stored already are skipped, not mined)."""
@@ -115,7 +110,7 @@ class LogIngest:
                 self.judge.refresh()
                 done = self._ingest(records, received)
             except BaseException:
-                self._mined = None
+                self._pipeline = None
                 raise
         if done.findings and self.on_findings is not None:
             self.on_findings()
@@ -142,12 +137,7 @@ class LogIngest:
         mined = self._restored()
         now = self.clock()
         with self.db.transaction() as conn:
-            fresh = _fresh(conn, records)
-            seen: list[Seen] = []
-            for record in fresh:
-                history = mined.histories(record)
-                verdict = self.judge.verdict(record, history)
-                seen.append(Seen(record, history.template_id, history.template, history.seen == 0, verdict))
+            seen = mined.see(_fresh(conn, records))
             log_templates.upsert(conn, mined.miner.take_changes())
             stored = log_lines.insert(conn, [_row(item, received) for item in seen])
             _count(conn, seen)
