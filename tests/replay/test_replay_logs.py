@@ -13,6 +13,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import pytest
 import yaml
 from sqlalchemy import func, select
 
@@ -21,7 +22,7 @@ from holdoff.logs.parse import parse_json_records
 from holdoff.mediate.model import AlertEvent
 from holdoff.policy.section import build_policy
 from holdoff.replay.report import replay
-from holdoff.replay.stream import StreamEvent, parse_lines
+from holdoff.replay.stream import StreamError, StreamEvent, parse_lines
 from holdoff.service.log_ingest import LogIngest
 from holdoff.service.log_judge import Judge
 from holdoff.settings import Settings, load_settings
@@ -229,3 +230,26 @@ def test_text_log_lines_are_read_as_text_posts(log_model_dir: Path, tmp_path: Pa
     [item] = log_events(parse_lines([line], settings_with(log_model_dir, tmp_path)))[:1]
     assert item.event.name == "Failed logins from 203.0.113.7 on sshd"
     assert item.event.annotations["count"] == "12"
+
+
+def test_log_lines_out_of_time_order_or_of_no_records_name_their_line(
+    log_model_dir: Path, tmp_path: Path
+) -> None:
+    settings = settings_with(log_model_dir, tmp_path)
+    later = json.dumps({"at": iso(10), "logs": ssh_burst(1, "203.0.113.7")})
+    earlier = json.dumps({"at": iso(5), "logs": ssh_burst(1, "203.0.113.8")})
+    with pytest.raises(StreamError, match=r"stream line 2: .* is earlier than the line before"):
+        list(parse_lines([later, earlier], settings))
+    with pytest.raises(StreamError, match="stream line 1: logs"):
+        list(parse_lines([json.dumps({"at": iso(0), "logs": 42})], settings))
+    with pytest.raises(StreamError, match="stream line 1: at: needs a time zone"):
+        list(parse_lines([json.dumps({"at": "2026-12-05T09:00:00", "logs": []})], settings))
+
+
+def test_without_the_classifier_verdicts_follow_declared_levels(tmp_path: Path) -> None:
+    config = tmp_path / "holdoff.yaml"
+    config.write_text(yaml.safe_dump({"grace_seconds": GRACE}))
+    settings = load_settings(config_file=config, logs={"classifier": {"enabled": False}})
+    lines = [json.dumps({"at": iso(600 + len(error_spike(600)) / 2), "logs": error_spike(600)})]
+    [item] = log_events(parse_lines(lines, settings))[:1]
+    assert item.event.name == "High error rate on checkout"
