@@ -12,6 +12,7 @@ section                 what                                             model
 ``delivery``            retries, giving up, the fallback channel         ``notify.config``
 ``policy``              grace, grouping, routes, escalation, noise       ``policy.section``
 ``logs``                log senders, retention, classifier, detectors    ``logs.config``
+``metrics``             metric senders, retention, pulls                 ``metrics.config``
 ======================  ===============================================  ==============================
 
 A new capability adds its section as one field here, with its model in its own package.
@@ -31,6 +32,7 @@ from holdoff.ingest.config import SourcesSection
 from holdoff.links.config import LinksSection
 from holdoff.logs.config import LogsSection
 from holdoff.mediate.policy import DEFAULT_CHANNELS
+from holdoff.metrics.config import MetricsSection
 from holdoff.notify.catalog import AnyChannelConfig
 from holdoff.notify.config import DeliverySection
 from holdoff.policy.section import PolicySection
@@ -59,6 +61,7 @@ class Settings(BaseModel):
     delivery: DeliverySection = Field(default_factory=DeliverySection)
     policy: PolicySection = Field(default_factory=PolicySection)
     logs: LogsSection = Field(default_factory=LogsSection)
+    metrics: MetricsSection = Field(default_factory=MetricsSection)
 
     @model_validator(mode="before")
     @classmethod
