@@ -19,7 +19,7 @@ from functools import cached_property
 from holdoff.mediate.chain import EscalationChain
 from holdoff.mediate.grouping import Grouping
 from holdoff.mediate.maintenance import MaintenanceWindow
-from holdoff.mediate.matchers import Matcher, matches_all
+from holdoff.mediate.matchers import Matcher, MatchType, matches_all
 from holdoff.mediate.model import NotificationKind, Notify
 from holdoff.mediate.quiet import QuietHours
 
@@ -104,6 +104,26 @@ def _merge(
     if own is None or parent is None:
         return own if own is not None else parent
     return {**parent, **own}
+
+
+ERROR_LOGS_LABEL = "holdoff_error_logs"
+"""The evidence a route may ask for (``error_logs: true|false``), as a label only the decision sees: the
+shell sets it to ``"true"`` or ``"false"`` from the alert's root-cause evidence when a timer fires (the
+grace deadline), and leaves it out when nothing is known (replay, no evidence yet, the log store
+failed). A route's condition is a matcher on it, so ``unknown`` matches neither ``true`` nor ``false``."""
+
+
+def error_logs_matcher(found: bool) -> Matcher:
+    """The route condition "error logs were found" (``found``) or "the logs were read and had none"."""
+    return Matcher(ERROR_LOGS_LABEL, MatchType.EQUAL, "true" if found else "false")
+
+
+def with_evidence(labels: Mapping[str, str], error_logs: bool | None) -> dict[str, str]:
+    """``labels`` as the decision sees them with what the evidence says (None: unknown, left out)."""
+    seen = {name: value for name, value in labels.items() if name != ERROR_LOGS_LABEL}
+    if error_logs is not None:
+        seen[ERROR_LOGS_LABEL] = "true" if error_logs else "false"
+    return seen
 
 
 Path = tuple[int, ...]

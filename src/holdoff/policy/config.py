@@ -31,6 +31,7 @@ policy:
         duration: 9h
         timezone: Europe/Berlin
         page: [critical]
+      error_logs: true                  # evidence: only when error logs were found (false: none found)
       routes: []                        # children, tried in order
 
   flapping:                             # re-triggers within window; transient posts summarised once per period
@@ -80,7 +81,7 @@ from holdoff.mediate.matchers import Matcher, MatcherError, parse_matchers
 from holdoff.mediate.model import NotificationKind, Severity
 from holdoff.mediate.noise import NoiseAction, NoiseRule
 from holdoff.mediate.quiet import QuietHours
-from holdoff.mediate.routing import Route
+from holdoff.mediate.routing import Route, error_logs_matcher
 
 MAX_DEPTH = 10
 
@@ -253,6 +254,12 @@ class RouteConfig(GroupingFields):
         default=None, description="digest: collect 'resolved on its own' posts into the digest."
     )
     quiet_hours: QuietHoursConfig | None = None
+    error_logs: bool | None = Field(
+        default=None,
+        description="Evidence condition: true matches only when error logs of the alert's service were "
+        "found around its start, false only when its logs were read and had none; unknown (replay, no "
+        "service, the store failed) matches neither. Decided when the grace deadline fires.",
+    )
     routes: list[RouteConfig] = Field(default_factory=list)
 
     @field_validator("grace")
@@ -374,7 +381,9 @@ def to_routes(configs: list[RouteConfig], parent: Grouping | None = None) -> tup
 def _route(config: RouteConfig, grouping: Grouping | None) -> Route:
     return Route(
         name=config.name,
-        matchers=config.match,
+        matchers=config.match
+        if config.error_logs is None
+        else (*config.match, error_logs_matcher(config.error_logs)),
         grace=config.grace,
         channels=None
         if config.channels is None
