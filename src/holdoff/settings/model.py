@@ -13,6 +13,7 @@ section                 what                                             model
 ``policy``              grace, grouping, routes, escalation, noise       ``policy.section``
 ``logs``                log senders, retention, classifier, detectors    ``logs.config``
 ``metrics``             metric senders, retention, pulls                 ``metrics.config``
+``evidence``            root-cause evidence: windows, limits, overlap    ``evidence.config``
 ======================  ===============================================  ==============================
 
 A new capability adds its section as one field here, with its model in its own package.
@@ -28,6 +29,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from holdoff.config_types import secret_values
+from holdoff.evidence.config import EvidenceSection
 from holdoff.ingest.config import SourcesSection
 from holdoff.links.config import LinksSection
 from holdoff.logs.config import LogsSection
@@ -62,6 +64,7 @@ class Settings(BaseModel):
     policy: PolicySection = Field(default_factory=PolicySection)
     logs: LogsSection = Field(default_factory=LogsSection)
     metrics: MetricsSection = Field(default_factory=MetricsSection)
+    evidence: EvidenceSection = Field(default_factory=EvidenceSection)
 
     @model_validator(mode="before")
     @classmethod
