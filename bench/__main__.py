@@ -15,6 +15,7 @@ from bench import (
     logs_classify,
     logs_ingest,
     logs_templates,
+    nab,
     replay,
     websocket,
 )
@@ -28,6 +29,7 @@ BENCHMARKS: list[Benchmark] = [
     logs_templates.BENCHMARK,
     logs_classify.BENCHMARK,
     logs_ingest.BENCHMARK,
+    nab.BENCHMARK,
 ]
 """Every benchmark, in the order ``make bench`` runs them. Add new ones here."""
 
