@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 
 class Phase(StrEnum):
@@ -71,3 +71,11 @@ class SeriesDetector(Protocol):
     def load(self, raw: dict[str, Any]) -> Any:
         """A state from :meth:`dump`'s data."""
         ...
+
+
+@runtime_checkable
+class SeriesAware(Protocol):
+    """A detector whose state must know its series (e.g. to find the model trained for it); the shell
+    calls :meth:`attach` on every state it makes or loads, before scoring."""
+
+    def attach(self, state: Any, series_id: str) -> None: ...
