@@ -126,7 +126,15 @@ def test_the_runtime_is_its_components_in_dependency_order(database_url: str) ->
     settings = Settings(database_url=database_url)  # type: ignore[call-arg]
     with_loops = Runtime(settings, channels={})
     base = ["database", "link secret", "channels", "log lookup"]
-    loops = ["scheduler", "sender", "log alerts", "log upkeep", "log retrain"]
+    loops = [
+        "scheduler",
+        "sender",
+        "log alerts",
+        "log upkeep",
+        "log retrain",
+        "metric pulls",
+        "metric retention",
+    ]
     assert with_loops.components.names == base + loops
     without = Runtime(settings, channels={}, run_workers=False)
     assert without.components.names == base

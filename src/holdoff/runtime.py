@@ -32,6 +32,8 @@ from holdoff.service.log_ingest import LogIngest
 from holdoff.service.log_judge import Judge
 from holdoff.service.log_upkeep import LogRetrain, LogUpkeep
 from holdoff.service.mediation import Mediator
+from holdoff.service.metric_ingest import MetricIngest, MetricRetention
+from holdoff.service.metric_pull import MetricPulls
 from holdoff.service.sender import OutboxSender, RetryPolicy
 from holdoff.service.silences import Silences
 from holdoff.service.workers import Loop
@@ -132,6 +134,7 @@ class Runtime:
             wake=self.outbox_signal,
         )
         self._log_path(settings)
+        self._metric_path(settings)
         self.run_workers = run_workers
         self.components = Components(self._components())
         """What this process runs, in the order it starts them (stopped in reverse)."""
@@ -169,6 +172,20 @@ class Runtime:
             if every is not None and logs.classifier.enabled
             else None
         )
+
+    def _metric_path(self, settings: Settings) -> None:
+        """Metric input: the ingest every way in stores through, the scheduled pulls, and retention."""
+        metrics = settings.metrics
+        self.metric_ingest = MetricIngest(
+            self.db,
+            clock=self.clock,
+            max_series=metrics.retention.max_series,
+            max_pending=metrics.max_pending_batches,
+        )
+        self.metric_pulls = MetricPulls(
+            self.db, metrics.pulls, self.metric_ingest, clock=self.clock, owner=self.worker_id
+        )
+        self.metric_retention = MetricRetention(self.db, metrics, clock=self.clock)
 
     def reload_policy(self) -> Reloaded:
         """Read the configuration again and apply its policy at once (routes, grace, flapping, noise).
@@ -243,6 +260,20 @@ class Runtime:
                         full_batch=1,
                     )
                 )
+            components += [
+                Loop(
+                    "metric pulls",
+                    self.metric_pulls.run_once,
+                    interval=self.metric_pulls.check_seconds,
+                    full_batch=1,
+                ),
+                Loop(
+                    "metric retention",
+                    self.metric_retention.run_once,
+                    interval=self.settings.metrics.retention.sweep.total_seconds(),
+                    full_batch=1,
+                ),
+            ]
         return components
 
     def start(self) -> None:

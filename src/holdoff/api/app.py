@@ -28,6 +28,7 @@ from holdoff.api.routes import (
     incidents,
     log_views,
     logs,
+    metric_ingest,
     metrics,
     policy,
     prometheus,
@@ -82,6 +83,7 @@ def create_app(runtime: Runtime) -> FastAPI:
     app.include_router(policy.router)
     app.include_router(logs.router)
     app.include_router(log_views.router)
+    app.include_router(metric_ingest.router)
     app.include_router(prometheus.router)
     app.include_router(ws.router)
     docs.install(app)

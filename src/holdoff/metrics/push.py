@@ -1,0 +1,52 @@
+"""Samples pushed as JSON (``POST /metrics/ingest``): ``{"samples": [...]}`` or a bare array of
+``{"name", "labels", "timestamp", "value"}``. ``timestamp`` is ISO 8601 with an offset (``Z``) or
+epoch seconds. One bad sample refuses the whole batch (:class:`BadSample` says which and why), so a
+sender never has to find out which half was stored.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Final
+
+from pydantic import ValidationError
+
+from holdoff.metrics.model import Sample
+
+MAX_SAMPLES: Final = 50_000
+
+
+class BadSample(ValueError):
+    """The body is not a batch of samples; the message says which sample and why."""
+
+
+def parse_samples(data: Any) -> list[Sample]:
+    """The samples of a decoded JSON body."""
+    if isinstance(data, dict):
+        if set(data) != {"samples"}:
+            extra = sorted(set(data) - {"samples"})
+            raise BadSample(f'expected {{"samples": [...]}}, got the keys {", ".join(extra) or "none"}')
+        data = data["samples"]
+    if not isinstance(data, list):
+        raise BadSample(f'expected {{"samples": [...]}} or an array of samples, got {_kind(data)}')
+    if len(data) > MAX_SAMPLES:
+        raise BadSample(f"{len(data)} samples in one request; the limit is {MAX_SAMPLES}")
+    samples: list[Sample] = []
+    for index, item in enumerate(data):
+        if not isinstance(item, dict):
+            raise BadSample(f"sample {index}: expected an object, got {_kind(item)}")
+        try:
+            samples.append(Sample.model_validate(item))
+        except ValidationError as exc:
+            raise BadSample(f"sample {index}: {_reasons(exc)}") from None
+    return samples
+
+
+def _kind(value: Any) -> str:
+    return "nothing" if value is None else type(value).__name__
+
+
+def _reasons(exc: ValidationError) -> str:
+    return "; ".join(
+        f"{'.'.join(str(part) for part in error['loc']) or 'sample'}: {error['msg']}"
+        for error in exc.errors()[:3]
+    )

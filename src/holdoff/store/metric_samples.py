@@ -1,0 +1,195 @@
+"""Metric series and samples as stored: written in batches, read back by series and range for
+training and backtests, deleted by retention in bounded chunks.
+
+:func:`store` upserts each series (``first_seen``/``last_seen`` are its sample times) and inserts
+the samples, skipping a (series, time) already stored (``ON CONFLICT DO NOTHING``): a retried push or
+an overlapping pull stores a point once, and a stored point is never changed. Beyond ``max_series``
+stored series, the samples of a new series are dropped (counted), so a label explosion cannot fill
+the database.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Final
+
+from sqlalchemy import Connection, bindparam, delete, func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from holdoff.metrics.model import Sample
+from holdoff.store.metric_tables import metric_samples, metric_series
+
+_S = metric_series.c
+_P = metric_samples.c
+
+LOOKUP_CHUNK: Final = 500
+DEFAULT_DELETE_BATCH: Final = 5_000
+
+
+@dataclass(frozen=True, slots=True)
+class Stored:
+    """What one :func:`store` did."""
+
+    stored: int
+    duplicates: int
+    """Samples whose series and time were stored already (or came twice in the batch)."""
+    series: int
+    """Distinct series in the batch (those dropped included)."""
+    new_series: int
+    dropped: int = 0
+    """Samples of new series refused because ``max_series`` series are stored."""
+    dropped_series: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class SeriesRow:
+    id: str
+    name: str
+    labels: dict[str, str]
+    first_seen: datetime
+    last_seen: datetime
+
+
+def store(conn: Connection, samples: Sequence[Sample], *, max_series: int | None = None) -> Stored:
+    """Upsert the series of ``samples`` and insert the samples (duplicates skipped)."""
+    if not samples:
+        return Stored(0, 0, 0, 0)
+    groups: dict[str, list[Sample]] = {}
+    for sample in samples:
+        groups.setdefault(sample.series_id, []).append(sample)
+    known = _known(conn, list(groups))
+    new = [key for key in groups if key not in known]
+    dropped_keys: list[str] = []
+    if new and max_series is not None:
+        room = max(0, max_series - count_series(conn))
+        new, dropped_keys = new[:room], new[room:]
+    if new:
+        conn.execute(metric_series.insert(), [_series_values(groups[key]) for key in new])
+    if known:
+        updates = [
+            {"key": key, "seen": latest}
+            for key in groups
+            if key in known and (latest := max(s.timestamp for s in groups[key])) > known[key]
+        ]
+        if updates:
+            conn.execute(
+                update(metric_series).where(_S.id == bindparam("key")).values(last_seen=bindparam("seen")),
+                updates,
+            )
+    kept = [sample for key in groups if key not in dropped_keys for sample in groups[key]]
+    rows = _unique_rows(kept)
+    stored = _insert(conn, rows)
+    dropped = sum(len(groups[key]) for key in dropped_keys)
+    return Stored(
+        stored=stored,
+        duplicates=len(samples) - dropped - stored,
+        series=len(groups),
+        new_series=len(new),
+        dropped=dropped,
+        dropped_series=len(dropped_keys),
+    )
+
+
+def _known(conn: Connection, keys: list[str]) -> dict[str, datetime]:
+    """The stored series among ``keys``, with their ``last_seen``."""
+    found: dict[str, datetime] = {}
+    for first in range(0, len(keys), LOOKUP_CHUNK):
+        chunk = keys[first : first + LOOKUP_CHUNK]
+        for row in conn.execute(select(_S.id, _S.last_seen).where(_S.id.in_(chunk))):
+            found[row.id] = row.last_seen
+    return found
+
+
+def _series_values(group: list[Sample]) -> dict[str, Any]:
+    first = group[0]
+    times = [sample.timestamp for sample in group]
+    return {
+        "id": first.series_id,
+        "name": first.name,
+        "labels": dict(first.labels),
+        "first_seen": min(times),
+        "last_seen": max(times),
+    }
+
+
+def _unique_rows(samples: Sequence[Sample]) -> list[dict[str, Any]]:
+    """One row per (series, time): the first of the batch wins, as the stored one would."""
+    seen: set[tuple[str, datetime]] = set()
+    rows: list[dict[str, Any]] = []
+    for sample in samples:
+        key = (sample.series_id, sample.timestamp)
+        if key in seen:
+            continue
+        seen.add(key)
+        rows.append({"series_id": key[0], "ts": key[1], "value": sample.value})
+    return rows
+
+
+_INSERT_POSTGRESQL: Final = (
+    postgresql.insert(metric_samples)
+    .on_conflict_do_nothing(index_elements=["series_id", "ts"])
+    .returning(_P.ts)
+)
+_INSERT_SQLITE: Final = sqlite.insert(metric_samples).on_conflict_do_nothing(
+    index_elements=["series_id", "ts"]
+)
+
+
+def _insert(conn: Connection, rows: list[dict[str, Any]]) -> int:
+    if not rows:
+        return 0
+    if conn.dialect.name == "sqlite":
+        return int(conn.execute(_INSERT_SQLITE, rows).rowcount)
+    return len(conn.execute(_INSERT_POSTGRESQL, rows).all())
+
+
+def count_series(conn: Connection) -> int:
+    return int(conn.execute(select(func.count()).select_from(metric_series)).scalar_one())
+
+
+def series(
+    conn: Connection,
+    name: str | None = None,
+    matchers: Mapping[str, str] | None = None,
+    *,
+    limit: int | None = None,
+) -> list[SeriesRow]:
+    """Stored series, by name; ``matchers`` are labels a series must have with exactly these values."""
+    query = select(metric_series).order_by(_S.name, _S.id)
+    if name is not None:
+        query = query.where(_S.name == name)
+    found: list[SeriesRow] = []
+    for row in conn.execute(query):
+        labels = dict(row.labels or {})
+        if matchers and any(labels.get(key) != value for key, value in matchers.items()):
+            continue
+        found.append(SeriesRow(row.id, row.name, labels, row.first_seen, row.last_seen))
+        if limit is not None and len(found) >= limit:
+            break
+    return found
+
+
+def samples(conn: Connection, series_id: str, start: datetime, end: datetime) -> list[tuple[datetime, float]]:
+    """The samples of one series in ``[start, end)``, oldest first."""
+    query = (
+        select(_P.ts, _P.value).where(_P.series_id == series_id, _P.ts >= start, _P.ts < end).order_by(_P.ts)
+    )
+    return [(row.ts, float(row.value)) for row in conn.execute(query)]
+
+
+def delete_expired(conn: Connection, before: datetime, *, batch: int = DEFAULT_DELETE_BATCH) -> int:
+    """One chunk of retention: about ``batch`` of the oldest samples older than ``before`` (all those of
+    the boundary time: ties are few, one per series). Call it in short transactions until it returns 0."""
+    boundary = conn.execute(
+        select(_P.ts).where(_P.ts < before).order_by(_P.ts).offset(batch).limit(1)
+    ).scalar_one_or_none()
+    cut = _P.ts < before if boundary is None else _P.ts <= boundary
+    return int(conn.execute(delete(metric_samples).where(cut)).rowcount)
+
+
+def delete_stale_series(conn: Connection, before: datetime, *, batch: int = DEFAULT_DELETE_BATCH) -> int:
+    """One chunk of series last seen before ``before`` (their samples are older, so gone already)."""
+    ids = select(_S.id).where(_S.last_seen < before).order_by(_S.id).limit(batch).scalar_subquery()
+    return int(conn.execute(delete(metric_series).where(_S.id.in_(ids))).rowcount)
