@@ -38,7 +38,8 @@ def test_the_default_is_the_streaming_detector_on_every_series() -> None:
     entry = detection.entry_for("s1", "anything", {"a": "b"})
     assert entry is not None and entry.key == "default" and [d.name for d in entry.detectors] == ["streaming"]
     state = entry.new_state("s1")
-    point = entry.score(state, 0.0, 1.0)
+    entry.score(state, 0.0, 1.0)
+    point = entry.score(state, 10.0, 1.0)
     assert (
         point is not None and point.learning.phase is Phase.WARMING_UP and point.learning.missing_seconds > 0
     )
