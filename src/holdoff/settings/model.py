@@ -13,6 +13,7 @@ section                 what                                             model
 ``policy``              grace, grouping, routes, escalation, noise       ``policy.section``
 ``logs``                log senders, retention, classifier, detectors    ``logs.config``
 ``metrics``             metric senders, retention, pulls                 ``metrics.config``
+``detectors``           which detectors score which series, alert rule   ``detectors.config``
 ``evidence``            root-cause evidence: windows, limits, overlap    ``evidence.config``
 ======================  ===============================================  ==============================
 
@@ -29,6 +30,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from holdoff.config_types import secret_values
+from holdoff.detectors.config import DetectorEntry, check_entries, default_entries
 from holdoff.evidence.config import EvidenceSection
 from holdoff.ingest.config import SourcesSection
 from holdoff.links.config import LinksSection
@@ -64,7 +66,16 @@ class Settings(BaseModel):
     policy: PolicySection = Field(default_factory=PolicySection)
     logs: LogsSection = Field(default_factory=LogsSection)
     metrics: MetricsSection = Field(default_factory=MetricsSection)
+    detectors: list[DetectorEntry] = Field(
+        default_factory=default_entries,
+        description="Metric anomaly detectors per series selector; see docs/metrics-detectors.md.",
+    )
     evidence: EvidenceSection = Field(default_factory=EvidenceSection)
+
+    @field_validator("detectors")
+    @classmethod
+    def _unique_detector_entries(cls, value: list[DetectorEntry]) -> list[DetectorEntry]:
+        return check_entries(value)
 
     @model_validator(mode="before")
     @classmethod
