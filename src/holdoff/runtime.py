@@ -23,6 +23,8 @@ from holdoff.notify.registry import build_channels, describe_channels
 from holdoff.policy.section import build_policy
 from holdoff.service.channel_health import ChannelHealth
 from holdoff.service.channel_set import ChannelSet
+from holdoff.service.evidence import BATCH as EVIDENCE_BATCH
+from holdoff.service.evidence import EvidenceHooks, EvidenceWorker
 from holdoff.service.ingest_queue import IngestQueue
 from holdoff.service.links import LinkHandler, LinkSecret
 from holdoff.service.log_alerts import BATCH as LOG_ALERTS_BATCH
@@ -99,6 +101,7 @@ class Runtime:
             timedelta(hours=settings.links.hours),
             enabled=settings.links.enabled,
         )
+        self.evidence_signal = threading.Event()
         self.mediator = Mediator(
             self.db,
             build_policy(settings.policy, settings.delivery.fallback_channel),
@@ -107,6 +110,7 @@ class Runtime:
             public_url=settings.resolved_public_url,
             clock=clock,
             outbox_signal=self.outbox_signal,
+            evidence=EvidenceHooks(self.evidence_signal) if settings.evidence.enabled else None,
         )
         self.ingest = IngestQueue(self.mediator.apply_groups)
         self.scheduler_signal = threading.Event()
@@ -135,6 +139,14 @@ class Runtime:
         )
         self._log_path(settings)
         self._metric_path(settings)
+        self.evidence = EvidenceWorker(
+            self.db,
+            self.log_lookup,
+            settings.evidence,
+            clock=clock,
+            lease=timedelta(seconds=settings.server.lease_seconds),
+        )
+        """Computes the root-cause evidence of held alerts (logs, related alerts, changes)."""
         self.run_workers = run_workers
         self.components = Components(self._components())
         """What this process runs, in the order it starts them (stopped in reverse)."""
@@ -274,6 +286,16 @@ class Runtime:
                     full_batch=1,
                 ),
             ]
+            if self.settings.evidence.enabled:
+                components.append(
+                    Loop(
+                        "evidence",
+                        self.evidence.run_once,
+                        interval=self.settings.server.scheduler_interval_seconds,
+                        full_batch=EVIDENCE_BATCH,
+                        wake=self.evidence_signal,
+                    )
+                )
         return components
 
     def start(self) -> None:

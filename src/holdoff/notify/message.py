@@ -188,9 +188,17 @@ def render_digest(channel: str, lines: list[tuple[datetime, str]], now: datetime
 
 
 def render(
-    alert_id: int, alert: AlertRecord, kind: NotificationKind, now: datetime, public_url: str
+    alert_id: int,
+    alert: AlertRecord,
+    kind: NotificationKind,
+    now: datetime,
+    public_url: str,
+    *,
+    evidence: str | None = None,
 ) -> Message:
-    """Words for a tired engineer: what happened, to what, for how long, and where to look."""
+    """Words for a tired engineer: what happened, to what, for how long, and where to look; with
+    ``evidence``, the summary of its root-cause evidence (error templates, new templates, changes,
+    related alerts)."""
     open_for = humanize(alert.open_for(now))
     if kind is NotificationKind.TRANSIENT_RESOLVED:
         title = f"Resolved on its own: {alert.name}"
@@ -244,6 +252,8 @@ def render(
     description = alert.annotations.get("description") or alert.annotations.get("summary")
     if description:
         facts.append(Fact(name="Description", value=description))
+    if evidence:
+        facts.append(Fact(name="Evidence", value=evidence))
     return Message(
         kind=kind,
         alert_id=alert_id,

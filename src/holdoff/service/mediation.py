@@ -32,6 +32,7 @@ from holdoff.mediate.silence import Silence
 from holdoff.notify.message import render
 from holdoff.service import grouping
 from holdoff.service.channel_set import ChannelSet
+from holdoff.service.evidence import EvidenceHooks
 from holdoff.service.grouping import Grouped, GroupRace
 from holdoff.store import alerts as alert_store
 from holdoff.store import digests as digest_store
@@ -85,6 +86,8 @@ class _Step:
     event: AlertEvent
     inserted: bool = False
     """The alert row was just inserted with the outcome's state (nothing left to save)."""
+    evidence: str | None = None
+    """The summary of the alert's root-cause evidence, for its messages (timers only)."""
 
 
 class _InsertRace(Exception):
@@ -128,6 +131,7 @@ class Mediator:
         public_url: str,
         clock: Clock,
         outbox_signal: threading.Event | None = None,
+        evidence: EvidenceHooks | None = None,
     ) -> None:
         self.db = db
         self.policy = policy
@@ -137,6 +141,8 @@ class Mediator:
         self.public_url = public_url
         self.clock = clock
         self.outbox_signal = outbox_signal
+        self.evidence = evidence
+        """Schedules evidence for the alerts a transaction holds; gives timers' decisions what it says."""
         self._silences: list[Silence] = []
         self._silences_fresh_until = 0.0
 
@@ -307,13 +313,18 @@ class Mediator:
             silences, inhibitors = self._mutes(conn, now)
             steps: list[_Step] = []
             for stored_id, record, event in _timers_due(conn, now, limit):
-                outcome = decide(record, event, now, self.policy, silences, inhibitors)
+                seen, evidence = (
+                    self.evidence.seen_by_core(conn, stored_id, record) if self.evidence else (record, None)
+                )
+                outcome = decide(seen, event, now, self.policy, silences, inhibitors)
+                if seen is not record:
+                    outcome = EvidenceHooks.as_stored(outcome, record)
                 if event.action is Action.DEADLINE_REACHED and not outcome.changed:
                     # A deadline left on a row that is no longer pending: clear it so it is not claimed again.
                     if record.deadline_at is not None and record.state is not AlertState.PENDING:
                         alert_store.save(conn, stored_id, replace(outcome.alert, deadline_at=None), now)
                     continue
-                steps.append(_Step(stored_id, outcome, event))
+                steps.append(_Step(stored_id, outcome, event, evidence=evidence))
             queued = sum(applied.queued for applied in self._write(conn, steps, now))
             collected = grouping.flush_due(
                 conn, now, limit, public_url=self.public_url, channels=self.channels, links=self.links
@@ -342,6 +353,8 @@ class Mediator:
             )
         digest_store.add(conn, rows.digest, now, self.policy.digest_interval)
         outbox.enqueue(conn, rows.outbox)
+        if self.evidence is not None:
+            self.evidence.written(conn, [(step.alert_id, step.outcome) for step in steps], now)
         return results
 
     def _gather(self, step: _Step, now: datetime, rows: _Rows) -> Applied:
@@ -361,7 +374,9 @@ class Mediator:
             if item.destination is Destination.DIGEST:
                 rows.digest += grouping.digest_rows(step.alert_id, alert, item, now, self.public_url)
             elif item.destination is Destination.OUTBOX:
-                rows.outbox += self._outbox_rows(step.alert_id, alert, item.notify, item.channels, now)
+                rows.outbox += self._outbox_rows(
+                    step.alert_id, alert, item.notify, item.channels, now, evidence=step.evidence
+                )
                 queued += len(item.channels)
             unconfigured += [
                 f"{name} ({_HOW_TO_ENABLE.get(name, 'not configured')})" for name in item.unconfigured
@@ -389,10 +404,17 @@ class Mediator:
         )
 
     def _outbox_rows(
-        self, alert_id: int, alert: AlertRecord, notify: Notify, channels: Sequence[str], now: datetime
+        self,
+        alert_id: int,
+        alert: AlertRecord,
+        notify: Notify,
+        channels: Sequence[str],
+        now: datetime,
+        *,
+        evidence: str | None = None,
     ) -> list[dict[str, Any]]:
         """One message about one alert, rendered once (with its action links if it pages), per channel."""
-        message = render(alert_id, alert, notify.kind, now, self.public_url)
+        message = render(alert_id, alert, notify.kind, now, self.public_url, evidence=evidence)
         message.actions = self.links.for_alert(notify.kind, alert_id, alert.occurrence, now)
         return [
             outbox.row(
