@@ -24,6 +24,8 @@ from holdoff.api.routes import (
     auth,
     channels,
     docs,
+    events,
+    evidence,
     health,
     incidents,
     log_views,
@@ -72,6 +74,8 @@ def create_app(runtime: Runtime) -> FastAPI:
     app.include_router(admin.router)
     app.include_router(alerts.router)
     app.include_router(alert_logs.router)
+    app.include_router(evidence.router)
+    app.include_router(events.router)
     app.include_router(incidents.router)
     app.include_router(actions.router)
     app.include_router(silences.router)

@@ -19,13 +19,14 @@ import logging
 import threading
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import Connection
 
 from holdoff.clock import Clock
 from holdoff.evidence.compute import LogsFetched, compute, mine, window
 from holdoff.evidence.config import EvidenceSection
-from holdoff.evidence.model import Evidence, LogLine, LogStatus, Subject
+from holdoff.evidence.model import Change, Evidence, LogLine, LogStatus, Subject
 from holdoff.logs.lookup.around import Around, NoService, query_for
 from holdoff.logs.lookup.query import FoundLine, LogLookup, LookupFailed
 from holdoff.mediate.evolve import evolve
@@ -211,3 +212,31 @@ class EvidenceWorker:
             service=query.service,
             host=query.host,
         )
+
+
+def record_changes(db: Database, changes: Sequence[dict[str, Any]], now: datetime) -> list[int]:
+    """Store change events (``at`` defaults to ``now``); their ids, in order."""
+    rows = [{**change, "at": change.get("at") or now} for change in changes]
+    with db.transaction() as conn:
+        return change_store.add(conn, rows, now)
+
+
+def list_changes(
+    db: Database,
+    *,
+    since: datetime | None,
+    until: datetime | None,
+    service: str | None,
+    type: str | None,
+    limit: int,
+) -> list[Change]:
+    with db.read() as conn:
+        return change_store.between(conn, since=since, until=until, service=service, type=type, limit=limit)
+
+
+def stored_evidence(db: Database, alert_id: int) -> tuple[bool, evidence_store.StoredEvidence | None]:
+    """Whether the alert exists, and its evidence row (None: never held since evidence was on)."""
+    with db.read() as conn:
+        if alert_store.get(conn, alert_id) is None:
+            return False, None
+        return True, evidence_store.get(conn, alert_id)
