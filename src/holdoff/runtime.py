@@ -15,6 +15,7 @@ from pathlib import Path
 
 from holdoff.clock import Clock, system_clock
 from holdoff.components import Component, Components, Hook
+from holdoff.detectors.iforest_store import ModelStore
 from holdoff.ingest.sns import SnsVerifier, get_status_https
 from holdoff.links.signer import LinkSigner
 from holdoff.logs.detect import build_all as build_detectors
@@ -34,8 +35,12 @@ from holdoff.service.log_ingest import LogIngest
 from holdoff.service.log_judge import Judge
 from holdoff.service.log_upkeep import LogRetrain, LogUpkeep
 from holdoff.service.mediation import Mediator
+from holdoff.service.metric_alerts import BATCH as METRIC_ALERTS_BATCH
+from holdoff.service.metric_alerts import MetricAlerts
+from holdoff.service.metric_detect import MetricDetect
 from holdoff.service.metric_ingest import MetricIngest, MetricRetention
 from holdoff.service.metric_pull import MetricPulls
+from holdoff.service.metric_train import MetricTraining
 from holdoff.service.sender import OutboxSender, RetryPolicy
 from holdoff.service.silences import Silences
 from holdoff.service.workers import Loop
@@ -188,11 +193,24 @@ class Runtime:
     def _metric_path(self, settings: Settings) -> None:
         """Metric input: the ingest every way in stores through, the scheduled pulls, and retention."""
         metrics = settings.metrics
+        self.metric_signal = threading.Event()
+        self.metric_models = ModelStore(settings.server.data_dir / "models" / "metrics")
+        self.metric_detect = MetricDetect(
+            settings.detectors, models=self.metric_models, on_findings=self.metric_signal.set
+        )
+        """The detectors, run on samples in the transaction that stores them."""
         self.metric_ingest = MetricIngest(
             self.db,
             clock=self.clock,
             max_series=metrics.retention.max_series,
             max_pending=metrics.max_pending_batches,
+            after=self.metric_detect,
+        )
+        self.metric_alerts = MetricAlerts(
+            self.db, self.mediator, clock=self.clock, lease=timedelta(seconds=settings.server.lease_seconds)
+        )
+        self.metric_training = MetricTraining(
+            self.db, settings.detectors, self.metric_models, clock=self.clock
         )
         self.metric_pulls = MetricPulls(
             self.db, metrics.pulls, self.metric_ingest, clock=self.clock, owner=self.worker_id
@@ -285,7 +303,23 @@ class Runtime:
                     interval=self.settings.metrics.retention.sweep.total_seconds(),
                     full_batch=1,
                 ),
+                Loop(
+                    "metric alerts",
+                    self.metric_alerts.run_once,
+                    interval=self.settings.server.scheduler_interval_seconds,
+                    full_batch=METRIC_ALERTS_BATCH,
+                    wake=self.metric_signal,
+                ),
             ]
+            if self.metric_training.jobs_configured:
+                components.append(
+                    Loop(
+                        "metric retrain",
+                        self.metric_training.run_once,
+                        interval=RETRAIN_CHECK_SECONDS,
+                        full_batch=1,
+                    )
+                )
             if self.settings.evidence.enabled:
                 components.append(
                     Loop(

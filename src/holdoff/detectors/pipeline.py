@@ -21,6 +21,11 @@ from holdoff.detectors.iforest_store import ModelCache, ModelStore
 from holdoff.detectors.model import SeriesAware, SeriesDetector
 
 
+def model_key(entry: str, detector: str) -> str:
+    """The folder of an entry's Isolation Forest models (``<entry>.<detector name>``)."""
+    return f"{entry}.{detector}"
+
+
 @dataclass
 class SeriesState:
     detectors: list[Any]
@@ -41,7 +46,7 @@ class EntryRunner:
         self.rule = config.rule
         self.spec = config.spec
         self.detectors: list[SeriesDetector] = [
-            item.build(ModelCache(models, self.key) if models is not None else None)
+            item.build(ModelCache(models, model_key(self.key, item.name)) if models is not None else None)
             if isinstance(item, IsolationForestConfig)
             else item.build()
             for item in config.detectors

@@ -1,0 +1,104 @@
+"""The metric detection shell on both databases: samples in, states stored, an anomaly becomes a finding
+in the same transaction, and the worker applies it as a held alert; scores below the threshold resolve it."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import func, select
+
+from holdoff.metrics.model import Sample
+from holdoff.runtime import Runtime
+from holdoff.store import metric_detector_state, metric_findings
+from holdoff.store.metric_tables import metric_detector_state as state_table
+from holdoff.store.tables import alerts
+from tests.service.helpers import FakeClock, make_settings
+from tests.support.smtp_sink import SmtpSink
+from tests.support.teams_receiver import TeamsReceiver
+
+# A threshold entry: ready from the first point, so the test needs no warm-up.
+DETECTORS = [
+    {
+        "name": "cpu",
+        "match": "cpu_usage",
+        "detectors": [{"type": "threshold", "op": ">", "value": 90, "for": "20s"}],
+        "resolve_after": "30s",
+        "severity": "high",
+    },
+    {"name": "rest", "match": "", "detectors": [{"type": "streaming"}]},
+]
+
+
+def _samples(clock: FakeClock, values: list[float], name: str = "cpu_usage") -> list[Sample]:
+    start = clock.now
+    labels = {"host": "web-1", "service": "shop"}
+    return [
+        Sample(name=name, labels=labels, timestamp=start + timedelta(seconds=10 * i), value=v)
+        for i, v in enumerate(values)
+    ]
+
+
+def _runtime(database_url: str, teams: TeamsReceiver, smtp: SmtpSink, clock: FakeClock) -> Runtime:
+    settings = make_settings(database_url, teams, smtp, detectors=DETECTORS)
+    runtime = Runtime(settings, clock=clock, run_workers=False)
+    runtime.start()
+    return runtime
+
+
+def test_an_anomaly_becomes_a_held_alert_and_resolves_below_the_threshold(
+    database_url: str, teams_receiver: TeamsReceiver, smtp_sink: SmtpSink, clock: FakeClock
+) -> None:
+    runtime = _runtime(database_url, teams_receiver, smtp_sink, clock)
+    try:
+        stored = runtime.metric_ingest.ingest(_samples(clock, [50, 95, 96, 97, 98]))
+        assert stored == 5
+        with runtime.db.read() as conn:
+            assert metric_findings.pending(conn) == 1
+            state = conn.execute(select(state_table)).one()
+        assert (state.detector, state.phase, state.last_value, state.last_score) == (
+            "cpu",
+            "ready",
+            98.0,
+            1.0,
+        )
+        assert runtime.metric_alerts.run_once() == 1
+        with runtime.db.read() as conn:
+            alert = conn.execute(select(alerts).where(alerts.c.source == "metrics")).one()
+        assert alert.state == "pending"  # held for the grace window like any alert
+        assert alert.name == "Anomaly in cpu_usage on web-1"
+        assert alert.labels["service"] == "shop" and alert.labels["metric"] == "cpu_usage"
+        assert alert.annotations["learning_state"] == "ready"
+        assert alert.annotations["first_anomalous_at"].startswith(
+            (clock.now + timedelta(seconds=30)).isoformat()[:19]
+        )
+
+        clock.advance(50)
+        runtime.metric_ingest.ingest(_samples(clock, [40, 41, 42, 43, 44]))
+        assert runtime.metric_alerts.run_once() == 1
+        with runtime.db.read() as conn:
+            alert = conn.execute(select(alerts).where(alerts.c.source == "metrics")).one()
+        assert alert.state == "resolved"
+    finally:
+        runtime.stop()
+
+
+def test_duplicates_and_late_points_are_not_scored_twice_and_other_series_warm_up(
+    database_url: str, teams_receiver: TeamsReceiver, smtp_sink: SmtpSink, clock: FakeClock
+) -> None:
+    runtime = _runtime(database_url, teams_receiver, smtp_sink, clock)
+    try:
+        batch = _samples(clock, [95, 96, 97])
+        runtime.metric_ingest.ingest(batch)
+        runtime.metric_ingest.ingest(batch)  # a retried post
+        runtime.metric_ingest.ingest(_samples(clock, [1.0, 2.0, 3.0], name="queue_depth"))
+        with runtime.db.read() as conn:
+            assert metric_findings.pending(conn) == 1
+            total, views = metric_detector_state.views(conn)
+            rows = conn.execute(select(func.count()).select_from(state_table)).scalar_one()
+        assert total == rows == 2
+        by_entry = {view.entry: view for view in views}
+        assert by_entry["cpu"].open_since is not None
+        assert by_entry["rest"].phase == "warming_up" and (by_entry["rest"].missing_seconds or 0) > 0
+        assert by_entry["rest"].name == "queue_depth" and by_entry["rest"].labels["host"] == "web-1"
+    finally:
+        runtime.stop()
