@@ -198,7 +198,7 @@ def failure(config: CloudWatchPullConfig, exc: Exception) -> PullFailed:
         code = str(error.get("Code") or "error")
         text = config.scrub(str(error.get("Message") or "").strip())
         hint = ""
-        if "Denied" in code or "Unrecognized" in code or "Token" in code or "Signature" in code:
+        if any(word in code for word in ("Denied", "Unauthorized", "Unrecognized", "Token", "Signature")):
             hint = "; check the role or profile: ec2:DescribeInstances and cloudwatch:GetMetricData"
         return PullFailed(f"{where}: {code}: {text}{hint}")
     if isinstance(exc, aws.NoCredentialsError | aws.PartialCredentialsError):
