@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from holdoff import __version__
+from holdoff import __version__, cli_metrics
 from holdoff.auth import commands as access_commands
 from holdoff.settings import Settings, load_settings
 from holdoff.settings.file import ConfigError
@@ -166,6 +166,9 @@ app.add_typer(_train, name="train")
 
 def _model_dir(settings: Settings) -> Path:
     return settings.server.data_dir / "models" / "logs"
+
+
+cli_metrics.register(app, _train, _load)
 
 
 @_train.command("logs")
