@@ -20,6 +20,7 @@ from holdoff.api.routes import (
     admin,
     alert_logs,
     alerts,
+    anomalies,
     audit,
     auth,
     channels,
@@ -88,6 +89,7 @@ def create_app(runtime: Runtime) -> FastAPI:
     app.include_router(logs.router)
     app.include_router(log_views.router)
     app.include_router(metric_ingest.router)
+    app.include_router(anomalies.router)
     app.include_router(prometheus.router)
     app.include_router(ws.router)
     docs.install(app)
