@@ -1,6 +1,7 @@
 """The Prometheus pull: the exact query_range request (path, parameters, authentication), the answer
-read as samples, max_series held, failures said without secrets; and against a real Prometheus
-scraping a local exporter."""
+read as samples, max_series held, failures said without secrets; and the runtime's pull loop against
+a real Prometheus scraping a local exporter (~6-10 s per backend: Prometheus hands its targets to the
+scraper only after its first service-discovery round, ~5 s)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,9 @@ import pytest
 
 from holdoff.metrics.pull.base import PullFailed
 from holdoff.metrics.pull.prometheus import PrometheusPullConfig, window
+from holdoff.runtime import Runtime
+from holdoff.settings import Settings
+from holdoff.store import metric_pulls, metric_samples
 from tests.support import prometheus as prometheus_support
 from tests.support import prometheus_rw
 from tests.support.prometheus import PrometheusProcess
@@ -143,35 +147,42 @@ def test_the_window_starts_a_step_before_the_last_end_within_the_lookback_and_th
     assert window(fine, None, now) == (now - timedelta(seconds=10_999), now)
 
 
-def test_a_real_prometheus_answers_the_pull(
-    exporter: Exporter, start_prometheus: Callable[..., PrometheusProcess]
+def test_the_runtime_pulls_a_real_prometheus_on_its_schedule(
+    database_url: str, exporter: Exporter, start_prometheus: Callable[..., PrometheusProcess]
 ) -> None:
+    """The whole path: the metrics: pulls: config, the runtime's pull loop, query_range against a real
+    Prometheus scraping a prometheus_client exporter, the samples stored and the pull's row updated."""
     exporter.set("holdoff_pull_value", 7.0, host="db-1")
     prometheus = start_prometheus(scrape_targets=[exporter.address], alertmanagers=[], rules=[])
-    c = PrometheusPullConfig.model_validate(
-        {
-            "type": "prometheus",
-            "url": prometheus.url,
-            "queries": [
-                "holdoff_pull_value",
-                {"expr": "sum(holdoff_pull_value)", "name": "holdoff_pull_sum"},
-            ],
-            "step": "1s",
-        }
-    )
-    pull = c.build()
-    deadline = time.monotonic() + 20
+    pull = {
+        "type": "prometheus",
+        "name": "local",
+        "url": prometheus.url,
+        "queries": ["holdoff_pull_value", {"expr": "sum(holdoff_pull_value)", "name": "holdoff_pull_sum"}],
+        "step": "1s",
+        "every": "1s",
+        "lookback": "5m",
+    }
+    settings = Settings(database_url=database_url, metrics={"pulls": [pull]})  # type: ignore[call-arg]
+    runtime = Runtime(settings, channels={})
+    runtime.start()
     try:
+        deadline = time.monotonic() + 30
         while True:
-            now = datetime.now(UTC)
-            pulled = pull.pull(now - timedelta(minutes=1), now)
-            names = {s.name for s in pulled.samples}
+            with runtime.db.read() as conn:
+                names = {s.name for s in metric_samples.series(conn)}
+                state = metric_pulls.get(conn, "local")
             if names == {"holdoff_pull_value", "holdoff_pull_sum"} or time.monotonic() > deadline:
                 break
-            time.sleep(0.5)
+            time.sleep(0.3)
+        assert names == {"holdoff_pull_value", "holdoff_pull_sum"}, (state, prometheus.log_tail())
+        with runtime.db.read() as conn:
+            (series,) = metric_samples.series(conn, "holdoff_pull_value")
+            points = metric_samples.samples(
+                conn, series.id, datetime.now(UTC) - timedelta(minutes=10), datetime.now(UTC)
+            )
+        assert series.labels == {"host": "db-1", "instance": exporter.address, "job": "holdoff-test"}
+        assert points and {value for _, value in points} == {7.0}
+        assert state is not None and state.last_end is not None and state.failures == 0
     finally:
-        pull.close()
-    assert names == {"holdoff_pull_value", "holdoff_pull_sum"}, prometheus.log_tail()
-    value = next(s for s in pulled.samples if s.name == "holdoff_pull_value")
-    assert value.labels == {"host": "db-1", "instance": exporter.address, "job": "holdoff-test"}
-    assert {s.value for s in pulled.samples} == {7.0}
+        runtime.stop()
