@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import subprocess
 from datetime import timedelta
 from pathlib import Path
 
@@ -67,3 +68,47 @@ def test_what_is_wrong_is_said(text: str, said: str, tmp_path: Path) -> None:
     with pytest.raises(ConfigError) as caught:
         load(text, tmp_path)
     assert said in str(caught.value)
+
+
+ROOT = Path(__file__).resolve().parents[2]
+DOC = ROOT / "docs" / "metrics-input.md"
+
+
+def doc_blocks(prefix: str) -> list[str]:
+    return [
+        block
+        for block in re.findall(r"```yaml\n(.*?)```", DOC.read_text(encoding="utf-8"), re.S)
+        if block.startswith(prefix)
+    ]
+
+
+def test_every_metrics_example_in_the_docs_loads_as_written(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name in ("PROMETHEUS_RW_TOKEN", "BATCH_METRICS_TOKEN", "PROMETHEUS_TOKEN"):
+        monkeypatch.setenv(name, f"{name.lower()}-0123456789")
+    blocks = doc_blocks("metrics:")
+    assert len(blocks) == 3
+    senders, prometheus, cloudwatch = (load(block, tmp_path) for block in blocks)
+    assert sorted(senders.senders) == ["batch-jobs", "prometheus"] and senders.retention.max_series == 100_000
+    (pull,) = prometheus.pulls
+    assert isinstance(pull, PrometheusPullConfig) and pull.name == "node-cpu" and pull.auth is not None
+    (ec2,) = cloudwatch.pulls
+    assert isinstance(ec2, CloudWatchPullConfig) and ec2.settle == timedelta(minutes=2)
+    assert ec2.role_arn == "arn:aws:iam::123456789012:role/holdoff-metrics"
+
+
+def test_the_remote_write_snippet_is_a_valid_prometheus_config(tmp_path: Path) -> None:
+    (block,) = doc_blocks("remote_write:")
+    token = tmp_path / "holdoff-token"
+    token.write_text("remote-write-token-0123456789\n", encoding="utf-8")
+    config = tmp_path / "prometheus.yml"
+    config.write_text(block.replace("/etc/prometheus/holdoff-token", str(token)), encoding="utf-8")
+    checked = subprocess.run(
+        ["/usr/bin/promtool", "check", "config", str(config)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert checked.returncode == 0, checked.stdout + checked.stderr
