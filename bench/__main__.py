@@ -15,6 +15,7 @@ from bench import (
     logs_classify,
     logs_ingest,
     logs_templates,
+    metrics_detect,
     nab,
     replay,
     websocket,
@@ -30,6 +31,7 @@ BENCHMARKS: list[Benchmark] = [
     logs_classify.BENCHMARK,
     logs_ingest.BENCHMARK,
     nab.BENCHMARK,
+    metrics_detect.BENCHMARK,
 ]
 """Every benchmark, in the order ``make bench`` runs them. Add new ones here."""
 

@@ -51,6 +51,12 @@ class EntryRunner:
             else item.build()
             for item in config.detectors
         ]
+        self._aware: list[tuple[int, SeriesAware]] = [
+            (index, detector)
+            for index, detector in enumerate(self.detectors)
+            if isinstance(detector, SeriesAware)
+        ]
+        """The detectors whose states must know their series (checked once: a protocol check is slow)."""
 
     def new_state(self, series_id: str) -> SeriesState:
         states = [detector.new_state() for detector in self.detectors]
@@ -75,9 +81,8 @@ class EntryRunner:
         )
 
     def _attach(self, states: Sequence[Any], series_id: str) -> None:
-        for detector, state in zip(self.detectors, states, strict=True):
-            if isinstance(detector, SeriesAware):
-                detector.attach(state, series_id)
+        for index, detector in self._aware:
+            detector.attach(states[index], series_id)
 
     def dump(self, state: SeriesState) -> dict[str, Any]:
         return {

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, and_, bindparam, func, or_, select, tuple_, update
+from sqlalchemy import Connection, and_, bindparam, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from holdoff.store.metric_tables import metric_detector_state, metric_series
@@ -39,34 +39,47 @@ class StateRow:
     last_score: float | None
 
 
+_SELECT = (
+    select(_S.detector, _S.series_id, _S.state)
+    .where(_S.detector == bindparam("detector"), _S.series_id.in_(bindparam("ids", expanding=True)))
+    .order_by(_S.series_id)
+    .with_for_update()
+)
+
+
+def _insert(dialect: str) -> Any:
+    maker = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    return maker(metric_detector_state).on_conflict_do_nothing(index_elements=["detector", "series_id"])
+
+
+_INSERTS = {name: _insert(name) for name in ("postgresql", "sqlite")}
+
+
 def lock(
     conn: Connection, keys: Iterable[tuple[str, str]], now: datetime
 ) -> dict[tuple[str, str], dict[str, Any]]:
-    """The stored state of each ``(entry, series_id)`` (``{}`` when new), locked until the transaction ends."""
+    """The stored state of each ``(entry, series_id)`` (``{}`` when new), locked until the transaction ends.
+
+    Rows are inserted (if missing) and read in (entry, series) order, by statements built once."""
     wanted = sorted(set(keys))
     if not wanted:
         return {}
-    maker = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
+    insert = _INSERTS["postgresql" if conn.dialect.name == "postgresql" else "sqlite"]
+    conn.execute(
+        insert,
+        [
+            {"detector": d, "series_id": s, "state": {}, "phase": "warming_up", "updated_at": now}
+            for d, s in wanted
+        ],
+    )
+    by_entry: dict[str, list[str]] = {}
+    for detector, series_id in wanted:
+        by_entry.setdefault(detector, []).append(series_id)
     found: dict[tuple[str, str], dict[str, Any]] = {}
-    for start in range(0, len(wanted), _CHUNK):
-        chunk = wanted[start : start + _CHUNK]
-        conn.execute(
-            maker(metric_detector_state)
-            .values(
-                [
-                    {"detector": d, "series_id": s, "state": {}, "phase": "warming_up", "updated_at": now}
-                    for d, s in chunk
-                ]
-            )
-            .on_conflict_do_nothing(index_elements=["detector", "series_id"])
-        )
-        query = (
-            select(_S.detector, _S.series_id, _S.state)
-            .where(tuple_(_S.detector, _S.series_id).in_(chunk))
-            .order_by(_S.detector, _S.series_id)
-            .with_for_update()
-        )
-        found |= {(row.detector, row.series_id): dict(row.state or {}) for row in conn.execute(query)}
+    for detector, ids in sorted(by_entry.items()):
+        for start in range(0, len(ids), _CHUNK):
+            rows = conn.execute(_SELECT, {"detector": detector, "ids": ids[start : start + _CHUNK]})
+            found |= {(row.detector, row.series_id): dict(row.state or {}) for row in rows}
     return found
 
 
