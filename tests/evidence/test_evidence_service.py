@@ -120,6 +120,7 @@ def test_evidence_is_scheduled_when_held_computed_refreshed_and_final_once_escal
 
     scheduled = h.evidence(alert)
     assert scheduled["state"] == "scheduled" and scheduled["evidence"] is None
+    assert 'id="root-cause">No root-cause analysis yet.<' in h.client.get(f"/ui/alerts/{alert}").text
 
     assert h.runtime.evidence.run_once() == 2
     first = h.evidence(alert)
@@ -137,6 +138,10 @@ def test_evidence_is_scheduled_when_held_computed_refreshed_and_final_once_escal
         ("deploy", "web v1.4.2", True)
     ]
     assert h.runtime.evidence.run_once() == 0  # nothing due until the refresh
+    page = h.client.get(f"/ui/alerts/{alert}").text
+    assert 'id="root-cause">Logs of web on web-1: 3 error line(s)' in page
+    assert "<td>3</td><td><code>connection refused to &lt;HOST&gt;</code></td>" in page
+    assert "deploy web: web v1.4.2" in page and f'href="/ui/alerts/{other}"' in page
 
     h.logs((1, "error", "disk full on /var/lib/data"))
     h.clock.advance(31)

@@ -30,8 +30,10 @@ from holdoff.notify.registry import describe_channels
 from holdoff.policy.describe import describe_policy, describe_routes
 from holdoff.runtime import Runtime
 from holdoff.service import queries, summary
+from holdoff.service.evidence import stored_evidence
 from holdoff.settings.warnings import config_warnings, source_access
 from holdoff.web import views
+from holdoff.web.evidence import evidence_shown
 
 HERE = FilePath(__file__).parent
 STATIC_MAX_AGE = 3600
@@ -157,11 +159,13 @@ async def alert_page(alert_id: RecordId, request: Request, runtime: RuntimeDep) 
     alert = alert_detail(history, runtime.settings.resolved_public_url, runtime.clock())
     principal: Principal = request.state.principal  # set by require_page
     alert = alert.model_copy(update={"audit": await audit_for(request, principal, alert_id)})
+    _, evidence = await run_in_threadpool(stored_evidence, runtime.db, alert_id)
     return render(
         request,
         "alert.html.j2",
         nav="alerts",
         alert=alert,
+        evidence=evidence_shown(evidence),
         ackable=views.ACKABLE,
         suppressible=views.SUPPRESSIBLE,
         resolvable=views.RESOLVABLE,
