@@ -51,3 +51,27 @@ def test_series_are_listed_with_their_learning_state_highest_score_first(app: Se
     assert app.client.get("/anomalies/series", params={"phase": "ready"}, headers=viewer).json()["total"] == 0
     assert app.client.get("/anomalies/series", params={"phase": "bad"}, headers=viewer).status_code == 422
     assert app.client.get("/anomalies/series").status_code == 401
+
+
+def test_the_anomalies_page_lists_series_with_their_learning_state(app: Secured) -> None:
+    runtime: Runtime = app.client.app.state.runtime  # type: ignore[attr-defined]
+    at = datetime(2026, 3, 1, tzinfo=UTC)
+    runtime.metric_ingest.ingest(
+        [
+            Sample(
+                name="queue_depth", labels={"service": "shop"}, timestamp=at + timedelta(seconds=s), value=3
+            )
+            for s in (0, 10)
+        ]
+    )
+    viewer = app.auth(Role.VIEWER)
+    page = app.client.get("/ui/anomalies", headers=viewer)
+    assert page.status_code == 200, page.text
+    assert (
+        "queue_depth{service=&#34;shop&#34;}" in page.text
+        or "queue_depth{service=&quot;shop&quot;}" in page.text
+    )
+    assert "warming up" in page.text and "to go" in page.text
+    assert 'href="/ui/anomalies" aria-current="page"' in page.text
+    empty = app.client.get("/ui/anomalies", params={"phase": "ready"}, headers=viewer)
+    assert "No scored series match." in empty.text

@@ -43,6 +43,7 @@ from holdoff.api.routes import (
 from holdoff.auth.roles import Role
 from holdoff.ingest.registry import SOURCES
 from holdoff.runtime import Runtime
+from holdoff.web import anomalies as anomaly_pages
 from holdoff.web import routes as web
 
 
@@ -95,6 +96,7 @@ def create_app(runtime: Runtime) -> FastAPI:
     docs.install(app)
 
     web.install(app)
+    app.include_router(anomaly_pages.router)
 
     @app.get("/", include_in_schema=False)
     async def index(request: Request, principal: Annotated[Principal | None, Depends(authenticated)]) -> Any:
