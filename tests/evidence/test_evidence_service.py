@@ -16,6 +16,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from holdoff.api.app import create_app
+from holdoff.logs.lookup.query import FoundLine, LookupFailed, LookupQuery
 from holdoff.runtime import Runtime
 from holdoff.store import alert_evidence
 from holdoff.store.tables import notifications
@@ -223,3 +224,70 @@ def test_a_claimed_row_is_not_claimed_again_until_its_lease_runs_out(harness: Ha
     with h.runtime.db.transaction() as conn:
         later = now + timedelta(seconds=30)
         assert alert_evidence.claim_due(conn, later, later + timedelta(seconds=30), 10) == [(alert, 1)]
+
+
+class StoreStandIn:
+    """A user's log store (Loki, OpenSearch ...) as the lookup sees it: lines with declared levels and
+    no Holdoff templates; or failing."""
+
+    name = "loki"
+
+    def __init__(self, lines: list[FoundLine] | None) -> None:
+        self.lines_given = lines
+        self.asked: list[LookupQuery] = []
+
+    def lines(self, query: LookupQuery) -> list[FoundLine]:
+        self.asked.append(query)
+        if self.lines_given is None:
+            raise LookupFailed("loki answered HTTP 503: overloaded", source_name=self.name, status=503)
+        return self.lines_given
+
+    def describe(self) -> str:
+        return "stand-in"
+
+    def close(self) -> None:
+        return None
+
+
+def test_lines_from_the_users_store_are_mined_and_a_failing_store_leaves_the_evidence_unknown(
+    harness: Harness,
+) -> None:
+    h = harness
+
+    def found(minutes: float, level: str, message: str) -> FoundLine:
+        return FoundLine(
+            timestamp=h.at(minutes),
+            service="web",
+            host="web-1",
+            level=level,
+            message=message,
+            source_name="loki",
+        )
+
+    store = StoreStandIn(
+        [
+            found(-1, "ERROR", "upstream reset by peer 10.0.0.7"),
+            found(0, "error", "upstream reset by peer 10.0.0.9"),
+        ]
+    )
+    h.runtime.evidence.lookup = store
+    alert = h.fire("cpu-web-1", 0, service="web", host="web-1")
+    h.runtime.evidence.run_once()
+    [query] = store.asked
+    assert (query.service, query.host) == ("web", "web-1")
+    assert (query.start, query.end) == (h.at(-15), h.at(5))
+    logs = h.evidence(alert)["evidence"]["logs"]
+    assert logs["store"] == "loki"
+    assert [(t["template"], t["count"], t["new"]) for t in logs["top_errors"]] == [
+        ("upstream reset by peer <IP>", 2, False)
+    ]
+
+    store.lines_given = None
+    h.clock.advance(31)
+    h.runtime.evidence.run_once()
+    unknown = h.evidence(alert)["evidence"]
+    assert unknown["error_logs"] is None and unknown["logs"]["status"] == "failed"
+    assert "loki answered HTTP 503" in unknown["summary"]
+    h.clock.advance(600)
+    h.runtime.mediator.fire_due()
+    assert sorted(channel for channel, _ in h.messages(alert)) == ["email", "teams"]  # neither branch
