@@ -3,6 +3,7 @@ skipped, a bad series is skipped and said, and a body that is not one is refused
 
 from __future__ import annotations
 
+import contextlib
 import math
 import struct
 from datetime import UTC, datetime
@@ -11,6 +12,8 @@ from typing import Any
 import cramjam
 import pytest
 from google.protobuf import descriptor_pb2, descriptor_pool, message_factory
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from holdoff.metrics.model import Sample
 from holdoff.metrics.remote_write import MAX_DECODED, RemoteWriteError, decode, encode, from_samples
@@ -138,3 +141,34 @@ def test_a_body_announcing_more_than_the_limit_is_refused_before_decompressing()
     varint.append(announced)
     with pytest.raises(RemoteWriteError, match="would decompress to"):
         decode(bytes(varint) + b"\x00")
+
+
+@settings(max_examples=300, deadline=None, derandomize=True, database=None)
+@given(st.binary(max_size=300))
+def test_any_bytes_are_read_or_refused_never_another_error(raw: bytes) -> None:
+    for body in (raw, bytes(cramjam.snappy.compress_raw(raw))):
+        with contextlib.suppress(RemoteWriteError):
+            decode(body)
+
+
+_label_names = st.sampled_from(["__name__", "job", "a", ""])
+_point = st.tuples(
+    st.floats(allow_nan=True, allow_infinity=True), st.integers(min_value=-(2**63), max_value=2**63 - 1)
+)
+
+
+@settings(max_examples=200, deadline=None, derandomize=True, database=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.dictionaries(_label_names, st.text(max_size=8), max_size=3), st.lists(_point, max_size=4)
+        ),
+        max_size=4,
+    )
+)
+def test_any_well_formed_request_is_read_without_error(
+    series: list[tuple[dict[str, str], list[Any]]],
+) -> None:
+    decoded = decode(encode(series))
+    assert decoded.series + decoded.skipped_series_count == len(series)
+    assert all(math.isfinite(sample.value) for sample in decoded.samples)
