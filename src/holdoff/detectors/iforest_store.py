@@ -10,6 +10,7 @@ last :data:`KEEP` versions are kept.
 from __future__ import annotations
 
 import json
+import math
 import os
 import time
 from collections.abc import Callable, Iterator
@@ -56,6 +57,8 @@ def _text(path: Path, text: str) -> None:
 class ModelStore:
     def __init__(self, root: Path) -> None:
         self.root = root
+        self.saves = 0
+        """Models saved through this store (caches of this process look again when it changes)."""
 
     def folder(self, entry: str, series_id: str) -> Path:
         return self.root / entry / series_id
@@ -81,6 +84,7 @@ class ModelStore:
         _write(folder / f"{stem}.npz", arrays)
         _write(folder / f"{stem}.json", lambda p: _text(p, json.dumps(asdict(info), indent=1)))
         _write(folder / "CURRENT", lambda p: _text(p, f"{version}\n"))
+        self.saves += 1
         for old in sorted(folder.glob("v*.npz"))[:-KEEP]:
             old.unlink(missing_ok=True)
             old.with_suffix(".json").unlink(missing_ok=True)
@@ -120,16 +124,22 @@ class ModelStore:
 class ModelCache:
     """The current model of each series of one entry, read from disk at first use and looked at again
     (a tiny ``CURRENT`` read) at most every ``refresh_seconds``, so a retrain in another process is
-    picked up."""
+    picked up; at once after a model was saved through the same store (this process)."""
 
     def __init__(self, store: ModelStore, entry: str, refresh_seconds: float = 60.0) -> None:
         self.store = store
         self.entry = entry
         self.refresh = refresh_seconds
         self._models: dict[str, tuple[float, int | None, tuple[Forest, ModelInfo] | None]] = {}
+        self._saves = store.saves
 
     def __call__(self, series_id: str) -> tuple[Forest, ModelInfo] | None:
         now = time.monotonic()
+        if self.store.saves != self._saves:
+            self._saves = self.store.saves
+            self._models = {
+                key: (-math.inf, version, model) for key, (_, version, model) in self._models.items()
+            }
         cached = self._models.get(series_id)
         if cached is not None and now - cached[0] < self.refresh:
             return cached[2]
