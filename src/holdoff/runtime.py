@@ -203,6 +203,7 @@ class Runtime:
             self.db,
             clock=self.clock,
             max_series=metrics.retention.max_series,
+            keep=timedelta(days=metrics.retention.days),
             max_pending=metrics.max_pending_batches,
             after=self.metric_detect,
         )

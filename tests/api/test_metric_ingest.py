@@ -3,6 +3,7 @@ stored, answered, refused with the reason, 413 over the limit, 429 when the writ
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -31,6 +32,7 @@ RW_HEADERS = {
 }
 T0 = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
 T0_MS = int(T0.timestamp() * 1000)
+NOW = T0 + timedelta(hours=1)
 
 
 def make_client(database_url: str, **metrics: Any) -> TestClient:
@@ -40,9 +42,8 @@ def make_client(database_url: str, **metrics: Any) -> TestClient:
         sources={"token": SOURCE_TOKEN},
         metrics={"senders": {"prometheus": {"token": TOKEN}}, **metrics},
     )  # type: ignore[call-arg]
-    return TestClient(
-        create_app(Runtime(settings, channels={}, run_workers=False)), base_url="http://127.0.0.1"
-    )
+    runtime = Runtime(settings, channels={}, run_workers=False, clock=lambda: NOW)
+    return TestClient(create_app(runtime), base_url="http://127.0.0.1")
 
 
 @pytest.fixture
@@ -246,3 +247,43 @@ def test_a_remote_write_that_cannot_be_read_is_refused_with_the_reason(
     response = client.post("/api/v1/write", content=body, headers={**RW_HEADERS, **headers})
     assert response.status_code == status
     assert said in response.json()["detail"]
+
+
+def test_samples_outside_the_retention_or_ahead_of_the_clock_are_refused_in_a_push_dropped_in_remote_write(
+    client: TestClient,
+) -> None:
+    old = {"name": "x", "timestamp": (NOW - timedelta(days=15, seconds=1)).isoformat(), "value": 1}
+    ahead = {"name": "x", "timestamp": (NOW + timedelta(minutes=11)).isoformat(), "value": 1}
+    for item, said in ((old, "older than the retention"), (ahead, "ahead of the server's clock")):
+        response = client.post("/metrics/ingest", json=[sample(), item], headers=AUTH)
+        assert response.status_code == 400
+        assert (
+            f"nothing stored: sample 1: timestamp {item['timestamp']} is {said}" in response.json()["detail"]
+        )
+    assert stored(client) == {}
+    ms = int((NOW + timedelta(minutes=11)).timestamp() * 1000)
+    body = encode([({"__name__": "up"}, [(1.0, T0_MS), (2.0, ms)])])
+    assert client.post("/api/v1/write", content=body, headers=RW_HEADERS).status_code == 204
+    assert stored(client) == {"up{}": [(T0, 1.0)]}
+
+
+@pytest.mark.parametrize(
+    "item",
+    [
+        {"name": "x", "timestamp": 1e20, "value": 1},
+        {"name": "x", "timestamp": -1e12, "value": 1},
+        {"name": "x", "timestamp": "0001-01-01T00:00:00Z", "value": 1},
+        {"name": "x", "timestamp": "9999-12-31T23:59:59.999999+00:00", "value": 1},
+        {"name": "x", "timestamp": "2026-03-01T09:00:00+14:00", "value": 1e308},
+        {"name": "x", "timestamp": 1, "value": 10**400},
+        {"name": "x", "labels": {"k": "\u0000\ud800"}, "timestamp": 1, "value": 1},
+        {"name": "x" * 201, "timestamp": 1, "value": 1},
+        {"name": "x", "labels": {str(i): "v" for i in range(65)}, "timestamp": 1, "value": 1},
+    ],
+)
+def test_hostile_samples_are_stored_or_refused_never_a_5xx(client: TestClient, item: dict[str, Any]) -> None:
+    text = json.dumps([item]).replace('"\\u0000\\ud800"', '"\\u0000\\ud800"')
+    response = client.post(
+        "/metrics/ingest", content=text, headers={**AUTH, "Content-Type": "application/json"}
+    )
+    assert response.status_code in (200, 400), response.text

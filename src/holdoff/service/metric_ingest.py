@@ -14,11 +14,13 @@ import logging
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from datetime import timedelta
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 
 from holdoff.clock import Clock
 from holdoff.metrics.config import MetricsSection
 from holdoff.metrics.model import Sample
+from holdoff.metrics.push import MAX_AHEAD, check_times
 from holdoff.metrics.sink import AfterStore
 from holdoff.store import metric_samples
 from holdoff.store.db import Database
@@ -44,12 +46,15 @@ class MetricIngest:
         *,
         clock: Clock,
         max_series: int | None = None,
+        keep: timedelta | None = None,
         max_pending: int = 16,
         after: AfterStore | None = None,
     ) -> None:
         self.db = db
         self.clock = clock
         self.max_series = max_series
+        self.keep = keep
+        """The retention: older samples are not stored (None: any age)."""
         self.max_pending = max_pending
         self.after = after
         self._pending_lock = threading.Lock()
@@ -68,13 +73,34 @@ class MetricIngest:
             with self._pending_lock:
                 self._pending -= 1
 
+    def span(self, now: datetime) -> tuple[datetime, datetime]:
+        """The times a sample may have: within the retention, and not ahead of ``now`` (by more than
+        :data:`~holdoff.metrics.push.MAX_AHEAD`)."""
+        return (
+            now - self.keep if self.keep is not None else datetime.min.replace(tzinfo=UTC),
+            now + MAX_AHEAD,
+        )
+
+    def check(self, samples: Sequence[Sample]) -> None:
+        """:class:`~holdoff.metrics.push.BadSample` for the first sample outside :meth:`span`."""
+        check_times(samples, *self.span(self.clock()))
+
     def store(self, samples: Sequence[Sample]) -> Stored:
-        """Store ``samples`` and run ``after`` on them, in one transaction; what was stored."""
+        """Store ``samples`` and run ``after`` on them, in one transaction; what was stored. Samples
+        outside :meth:`span` are dropped (counted)."""
         now = self.clock()
+        start, end = self.span(now)
+        kept = [sample for sample in samples if start <= sample.timestamp <= end]
         with self.db.transaction() as conn:
-            done = metric_samples.store(conn, samples, max_series=self.max_series)
-            if self.after is not None and samples:
-                self.after(conn, samples, now)
+            done = metric_samples.store(conn, kept, max_series=self.max_series)
+            if self.after is not None and kept:
+                self.after(conn, kept, now)
+        if len(kept) < len(samples):
+            log.warning(
+                "metrics: %d sample(s) outside the retention or ahead of the clock dropped",
+                len(samples) - len(kept),
+            )
+            done = replace(done, dropped=done.dropped + len(samples) - len(kept))
         if done.dropped_series:
             log.warning(
                 "metrics: %d sample(s) of %d new series dropped: %s series are stored (metrics.retention.max_series)",

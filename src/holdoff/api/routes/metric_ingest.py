@@ -132,6 +132,10 @@ async def post_samples(request: Request) -> MetricsAccepted:
             415, f"Content-Type {_media(request)!r} is not supported here: send application/json"
         )
     samples = await run_in_threadpool(_json_samples, await request.body())
+    try:
+        _runtime(request).metric_ingest.check(samples)
+    except BadSample as exc:
+        raise HTTPException(400, f"nothing stored: {exc}") from exc
     done = await _store(request, samples)
     return MetricsAccepted(
         accepted=len(samples),
