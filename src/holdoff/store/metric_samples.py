@@ -12,11 +12,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, Final
 
 from sqlalchemy import Connection, bindparam, delete, func, select, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects import postgresql
 
 from holdoff.metrics.model import Sample
 from holdoff.store.metric_tables import metric_samples, metric_series
@@ -56,9 +56,7 @@ def store(conn: Connection, samples: Sequence[Sample], *, max_series: int | None
     """Upsert the series of ``samples`` and insert the samples (duplicates skipped)."""
     if not samples:
         return Stored(0, 0, 0, 0)
-    groups: dict[str, list[Sample]] = {}
-    for sample in samples:
-        groups.setdefault(sample.series_id, []).append(sample)
+    groups = _by_series(samples)
     known = _known(conn, list(groups))
     new = [key for key in groups if key not in known]
     dropped_keys: list[str] = []
@@ -66,7 +64,7 @@ def store(conn: Connection, samples: Sequence[Sample], *, max_series: int | None
         room = max(0, max_series - count_series(conn))
         new, dropped_keys = new[:room], new[room:]
     if new:
-        conn.execute(metric_series.insert(), [_series_values(groups[key]) for key in new])
+        conn.execute(metric_series.insert(), [_series_values(key, groups[key]) for key in new])
     if known:
         updates = [
             {"key": key, "seen": latest}
@@ -78,8 +76,8 @@ def store(conn: Connection, samples: Sequence[Sample], *, max_series: int | None
                 update(metric_series).where(_S.id == bindparam("key")).values(last_seen=bindparam("seen")),
                 updates,
             )
-    kept = [sample for key in groups if key not in dropped_keys for sample in groups[key]]
-    rows = _unique_rows(kept)
+    dropped_set = set(dropped_keys)
+    rows = _unique_rows({key: group for key, group in groups.items() if key not in dropped_set})
     stored = _insert(conn, rows)
     dropped = sum(len(groups[key]) for key in dropped_keys)
     return Stored(
@@ -102,11 +100,24 @@ def _known(conn: Connection, keys: list[str]) -> dict[str, datetime]:
     return found
 
 
-def _series_values(group: list[Sample]) -> dict[str, Any]:
+def _by_series(samples: Sequence[Sample]) -> dict[str, list[Sample]]:
+    """``samples`` by series id, each id computed once per series of the batch (not per sample)."""
+    ids: dict[tuple[str, tuple[tuple[str, str], ...]], str] = {}
+    groups: dict[str, list[Sample]] = {}
+    for sample in samples:
+        seen = (sample.name, tuple(sample.labels.items()))
+        key = ids.get(seen)
+        if key is None:
+            key = ids[seen] = sample.series_id
+        groups.setdefault(key, []).append(sample)
+    return groups
+
+
+def _series_values(key: str, group: list[Sample]) -> dict[str, Any]:
     first = group[0]
     times = [sample.timestamp for sample in group]
     return {
-        "id": first.series_id,
+        "id": key,
         "name": first.name,
         "labels": dict(first.labels),
         "first_seen": min(times),
@@ -114,16 +125,15 @@ def _series_values(group: list[Sample]) -> dict[str, Any]:
     }
 
 
-def _unique_rows(samples: Sequence[Sample]) -> list[dict[str, Any]]:
+def _unique_rows(groups: Mapping[str, list[Sample]]) -> list[tuple[str, datetime, float]]:
     """One row per (series, time): the first of the batch wins, as the stored one would."""
-    seen: set[tuple[str, datetime]] = set()
-    rows: list[dict[str, Any]] = []
-    for sample in samples:
-        key = (sample.series_id, sample.timestamp)
-        if key in seen:
-            continue
-        seen.add(key)
-        rows.append({"series_id": key[0], "ts": key[1], "value": sample.value})
+    rows: list[tuple[str, datetime, float]] = []
+    for key, group in groups.items():
+        seen: set[datetime] = set()
+        for sample in group:
+            if sample.timestamp not in seen:
+                seen.add(sample.timestamp)
+                rows.append((key, sample.timestamp, sample.value))
     return rows
 
 
@@ -132,17 +142,25 @@ _INSERT_POSTGRESQL: Final = (
     .on_conflict_do_nothing(index_elements=["series_id", "ts"])
     .returning(_P.ts)
 )
-_INSERT_SQLITE: Final = sqlite.insert(metric_samples).on_conflict_do_nothing(
-    index_elements=["series_id", "ts"]
+_INSERT_SQLITE: Final = (
+    "INSERT INTO metric_samples (series_id, ts, value) VALUES (?, ?, ?) ON CONFLICT DO NOTHING"
 )
 
 
-def _insert(conn: Connection, rows: list[dict[str, Any]]) -> int:
+def _insert(conn: Connection, rows: list[tuple[str, datetime, float]]) -> int:
     if not rows:
         return 0
     if conn.dialect.name == "sqlite":
-        return int(conn.execute(_INSERT_SQLITE, rows).rowcount)
-    return len(conn.execute(_INSERT_POSTGRESQL, rows).all())
+        # The driver's executemany with times converted here as UTCDateTime stores them on SQLite
+        # (naive UTC text), in a fraction of SQLAlchemy's per-value conversion; it sums the rows stored.
+        params = [(key, _sqlite_time(at), value) for key, at, value in rows]
+        return int(conn.exec_driver_sql(_INSERT_SQLITE, params).rowcount)
+    values = [{"series_id": key, "ts": at, "value": value} for key, at, value in rows]
+    return len(conn.execute(_INSERT_POSTGRESQL, values).all())
+
+
+def _sqlite_time(value: datetime) -> str:
+    return value.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
 
 
 def count_series(conn: Connection) -> int:
