@@ -52,9 +52,28 @@ class SeriesPage(BaseModel):
     series: list[SeriesOut]
 
 
-def read_series(db: Database, **filters: object) -> SeriesPage:
+def read_series(
+    db: Database,
+    *,
+    name: str | None = None,
+    phase: str | None = None,
+    entry: str | None = None,
+    search: str | None = None,
+    min_score: float | None = None,
+    limit: int = 200,
+    offset: int = 0,
+) -> SeriesPage:
     with db.read() as conn:
-        total, views = metric_detector_state.views(conn, **filters)  # type: ignore[arg-type]
+        total, views = metric_detector_state.views(
+            conn,
+            name=name,
+            phase=phase,
+            entry=entry,
+            search=search,
+            min_score=min_score,
+            limit=limit,
+            offset=offset,
+        )
     return SeriesPage(
         total=total,
         series=[
