@@ -120,7 +120,8 @@ def run(args: argparse.Namespace) -> int:
     windows = sum(file.scored.windows for file in files)
 
     table = Table(
-        title=f"nab: {len(files)} files, {points:,} points, {windows} windows (published in brackets)"
+        title=f"nab: {len(files)} files, {points:,} points, {windows} windows; published scores in brackets; "
+        "threshold, windows found and false positives: standard profile"
     )
     short = {"reward_low_FP_rate": "low FP", "reward_low_FN_rate": "low FN"}
     for column in ("detector", *(short.get(name, name) for name in costs), "threshold", "windows", "FPs"):
