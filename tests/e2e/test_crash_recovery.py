@@ -78,7 +78,7 @@ def test_escalations_that_fell_due_while_the_service_was_down_are_sent_exactly_o
 def test_restart_inside_the_grace_window_keeps_every_deadline_on_time_and_pages_once(
     database_url: str, holdoff_process: StartHoldoff, teams_receiver: TeamsReceiver, smtp_sink: SmtpSink
 ) -> None:
-    grace = 4.0
+    grace = 8.0  # the restart (a fresh interpreter importing everything) must fit well inside it
     server = holdoff_process(service_env(database_url, grace=grace, teams=teams_receiver, smtp=smtp_sink))
     api = Api(server.url)
 

@@ -15,13 +15,11 @@ from __future__ import annotations
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Final
+from typing import Any, Final
 
 import numpy as np
 import numpy.typing as npt
 from scipy import optimize, sparse  # type: ignore[import-untyped]
-from sklearn.exceptions import ConvergenceWarning  # type: ignore[import-untyped]
-from sklearn.linear_model import LogisticRegression  # type: ignore[import-untyped]
 
 from holdoff.logs.classify.features import DIMENSION, Row, matrix
 from holdoff.logs.model import LogSeverity
@@ -77,9 +75,13 @@ def _merged(examples: Sequence[Labelled]) -> list[Labelled]:
 
 def _fit(
     x: sparse.csr_matrix, y: npt.NDArray[np.int64], w: Floats, c: float, seed: int, balanced: bool
-) -> LogisticRegression:
+) -> Any:
     """liblinear: one-vs-rest for several classes, seconds on the whole corpus, and with a fixed
-    ``random_state`` the same coefficients every time."""
+    ``random_state`` the same coefficients every time. scikit-learn is imported here, not with the
+    module: judging needs only the weights, and a server starts a second faster without it."""
+    from sklearn.exceptions import ConvergenceWarning  # type: ignore[import-untyped]
+    from sklearn.linear_model import LogisticRegression  # type: ignore[import-untyped]
+
     model = LogisticRegression(
         C=c,
         max_iter=MAX_ITER,
