@@ -120,7 +120,7 @@ def fleet(series: int, ticks: int, *, detect: bool, folder: Path) -> dict[str, A
     migrate.upgrade(db)
     after = MetricDetect(default_entries()) if detect else None
     ingest = MetricIngest(db, clock=lambda: datetime.now(UTC), max_series=series * 2, after=after)
-    start = datetime(2026, 1, 1, tzinfo=UTC)
+    start = datetime.now(UTC).replace(microsecond=0) - timedelta(seconds=STEP * ticks)
     batches = [_tick(series, tick, start) for tick in range(ticks)]
     busy = 0.0
     for samples in batches:

@@ -4,7 +4,7 @@ highest score first, filters, and who may ask."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 
@@ -22,7 +22,7 @@ def app(database_url: str) -> Iterator[Secured]:
 
 def test_series_are_listed_with_their_learning_state_highest_score_first(app: Secured) -> None:
     runtime: Runtime = app.client.app.state.runtime  # type: ignore[attr-defined]
-    start = datetime(2026, 3, 1, tzinfo=UTC)
+    start = app.clock.now - timedelta(minutes=5)
     steady = [
         Sample(
             name="cpu_usage",
@@ -55,7 +55,7 @@ def test_series_are_listed_with_their_learning_state_highest_score_first(app: Se
 
 def test_the_anomalies_page_lists_series_with_their_learning_state(app: Secured) -> None:
     runtime: Runtime = app.client.app.state.runtime  # type: ignore[attr-defined]
-    at = datetime(2026, 3, 1, tzinfo=UTC)
+    at = app.clock.now - timedelta(minutes=5)
     runtime.metric_ingest.ingest(
         [
             Sample(
