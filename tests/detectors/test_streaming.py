@@ -154,3 +154,15 @@ def test_a_few_points_a_day_are_low_confidence() -> None:
         Phase.LOW_CONFIDENCE,
         "fewer than eight points a day: no daily profile",
     )
+
+
+def test_values_that_are_not_numbers_are_scored_0_and_not_learned() -> None:
+    detector = StreamingDetector()
+    times, values = noisy(400, seed=9)
+    spoiled = list(values)
+    spoiled[300:303] = [math.nan, math.inf, -math.inf]
+    clean = detector.score_many(detector.new_state(), times[:300] + times[303:], values[:300] + values[303:])
+    scores = detector.score_many(detector.new_state(), times, spoiled)
+    assert scores[300:303] == [0.0, 0.0, 0.0]
+    assert scores[:300] + scores[303:] == clean
+    assert detector.score(detector.new_state(), START, math.nan).reason == "nan is not a measurement: ignored"

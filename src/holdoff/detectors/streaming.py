@@ -184,6 +184,8 @@ class StreamingDetector:
         return READY
 
     def _reason(self, state: StreamingState, value: float, score: float) -> str:
+        if not -math.inf < value < math.inf:
+            return f"{value} is not a measurement: ignored"
         if state.n < self.config.warmup_points:
             return f"warming up: {state.n} of {self.config.warmup_points} points seen"
         low, high = state.expected - 3 * state.band, state.expected + 3 * state.band
@@ -231,6 +233,9 @@ class StreamingDetector:
         out: list[float] = []
         append = out.append
         for t, x in zip(times, values, strict=True):
+            if not -math.inf < x < math.inf:
+                append(0.0)  # NaN or infinite: not a measurement, nothing learned from it
+                continue
             n += 1
             if n == 1:
                 t0 = last_t = t
