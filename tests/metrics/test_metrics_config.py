@@ -112,3 +112,15 @@ def test_the_remote_write_snippet_is_a_valid_prometheus_config(tmp_path: Path) -
         check=False,
     )
     assert checked.returncode == 0, checked.stdout + checked.stderr
+
+
+def test_the_example_in_configuration_md_loads_as_written(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PROMETHEUS_RW_TOKEN", "prometheus-rw-token-0123456789")
+    text = (ROOT / "docs" / "configuration.md").read_text(encoding="utf-8")
+    (block,) = [b for b in re.findall(r"```yaml\n(.*?)```", text, re.S) if b.startswith("metrics:")]
+    metrics = load(block, tmp_path)
+    (pull,) = metrics.pulls
+    assert isinstance(pull, CloudWatchPullConfig) and pull.tags == {"aiops": "enabled"}
+    assert sorted(metrics.senders) == ["prometheus"] and metrics.retention.days == 15
