@@ -25,7 +25,7 @@ detectors:
     resolve_after: 60s
   - name: all
     match: ""
-    detectors: [{type: streaming, warmup_points: 20}]
+    detectors: [{type: streaming, warmup_points: 30}]
 """
 
 
@@ -87,7 +87,7 @@ def test_detect_without_series_uses_the_entry_that_matches_everything_and_refuse
     lines = done.output.splitlines()[1:]
     assert len(lines) == len(values)
     scores = [float(line.split(",")[2]) for line in lines]
-    assert scores[:20] == [0.0] * 20  # warming up
+    assert scores[:30] == [0.0] * 30  # warming up
     assert scores[-1] >= 0.5  # the jump, once learned
     rows.write_text("1700000000,1\nnot-a-time,2\n")
     refused = CliRunner().invoke(app, ["detect", str(rows), "--config", str(config)])
