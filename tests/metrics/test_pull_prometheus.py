@@ -137,14 +137,20 @@ def test_a_connection_failure_is_said() -> None:
         config().build(httpx.MockTransport(refuse)).pull(T0, T0 + timedelta(minutes=1))
 
 
-def test_the_window_starts_a_step_before_the_last_end_within_the_lookback_and_the_point_limit() -> None:
+def test_the_window_is_on_the_step_grid_from_the_last_end_within_the_lookback_and_the_point_limit() -> None:
     c = config(step="1m", lookback="1h")
-    now = T0 + timedelta(hours=2)
-    assert window(c, None, now) == (now - timedelta(hours=1), now)
-    assert window(c, now - timedelta(minutes=10), now) == (now - timedelta(minutes=11), now)
-    assert window(c, T0 - timedelta(days=3), now) == (now - timedelta(hours=1), now)
+    now = T0 + timedelta(hours=2, seconds=25)
+    end = T0 + timedelta(hours=2)
+    assert window(c, None, now) == (end - timedelta(hours=1), end)
+    assert window(c, end - timedelta(minutes=10), now) == (end - timedelta(minutes=10), end)
+    assert window(c, T0 - timedelta(days=3), now) == (end - timedelta(hours=1), end)
+    assert window(c, end, now) is None  # nothing new on the grid yet
+    assert window(c, end, now + timedelta(seconds=40)) == (end, end + timedelta(minutes=1))
     fine = config(step="1s", lookback="1d")
     assert window(fine, None, now) == (now - timedelta(seconds=10_999), now)
+    odd = config(step="7s", lookback="1m")
+    start, stop = window(odd, None, now)  # type: ignore[misc]
+    assert start.timestamp() % 7 == 0 and stop.timestamp() % 7 == 0 and stop - start <= timedelta(minutes=1)
 
 
 def test_the_runtime_pulls_a_real_prometheus_on_its_schedule(

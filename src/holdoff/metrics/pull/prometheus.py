@@ -1,10 +1,12 @@
 """Prometheus: scheduled PromQL ``GET /api/v1/query_range`` against the user's Prometheus server.
 
 Each query's result series become samples: the metric name is the series' ``__name__``, or the
-query's ``name`` when the expression has none (``rate(...)``, ``avg by ...``). A pull asks from where
-the last one ended (one step back, so a point the server had not yet computed is asked again: a
-stored point is never changed, see :mod:`holdoff.store.metric_samples`) to now, never further back
-than ``lookback`` and never more than :data:`MAX_POINTS` points per series (the server's own limit).
+query's ``name`` when the expression has none (``rate(...)``, ``avg by ...``). Prometheus evaluates a
+range at ``start + k * step``, so every range starts and ends on a multiple of ``step`` (epoch time):
+successive pulls ask for points of one grid, and the point where the last pull ended, asked again, is a
+duplicate (ignored, see :mod:`holdoff.store.metric_samples`) rather than a second point a fraction of
+a step away. A pull reaches from where the last one ended to now, never further back than
+``lookback`` and never over :data:`MAX_POINTS` points per series (the server's own limit).
 """
 
 from __future__ import annotations
@@ -93,10 +95,20 @@ class PrometheusPullConfig(PullConfig):
 def window(
     config: PrometheusPullConfig, last_end: datetime | None, now: datetime
 ) -> tuple[datetime, datetime] | None:
-    """From one step before ``last_end`` to ``now``, at most ``lookback`` and :data:`MAX_POINTS` steps."""
-    floor = now - min(config.lookback, config.step * (MAX_POINTS - 1))
-    start = floor if last_end is None else max(floor, last_end - config.step)
-    return (start, now) if start < now else None
+    """From ``last_end`` to ``now``, on the ``step`` grid, at most ``lookback`` and :data:`MAX_POINTS`
+    steps back."""
+    step = config.step.total_seconds()
+    end = _on_grid(now, step)
+    floor = _on_grid(end - min(config.lookback, config.step * (MAX_POINTS - 1)), step, up=True)
+    start = floor if last_end is None else max(floor, _on_grid(last_end, step))
+    return (start, end) if start < end else None
+
+
+def _on_grid(at: datetime, step: float, *, up: bool = False) -> datetime:
+    """``at`` rounded down (or up) to a multiple of ``step`` seconds since the epoch."""
+    seconds = at.timestamp()
+    steps = -(-seconds // step) if up else seconds // step
+    return datetime.fromtimestamp(steps * step, UTC)
 
 
 def query_params(
