@@ -77,20 +77,22 @@ def mine(lines: Sequence[LogLine]) -> list[LogLine]:
     if all(line.template_id is not None for line in lines):
         return list(lines)
     miner = TemplateMiner()
-    mined: list[LogLine] = []
-    for line in sorted(lines, key=lambda item: item.timestamp):
-        if line.template_id is not None:
-            mined.append(line)
-            continue
-        found = miner.match(line.message)
-        mined.append(line.model_copy(update={"template_id": found.template_id}))
+    ordered = sorted(lines, key=lambda item: item.timestamp)
+    ids = [line.template_id or miner.match(line.message).template_id for line in ordered]
     # Texts after every line was seen: a template's text widens as its lines come in.
     texts = {template.template_id: template.template for template in miner.templates()}
+    # Each line is made once, from values already checked (validating again cost more than mining).
     return [
         line
-        if line.template is not None
-        else line.model_copy(update={"template": texts.get(line.template_id or "")})
-        for line in mined
+        if line.template_id is not None and line.template is not None
+        else LogLine.model_construct(
+            **{
+                **line.__dict__,
+                "template_id": template_id,
+                "template": line.template or texts.get(template_id),
+            }
+        )
+        for line, template_id in zip(ordered, ids, strict=True)
     ]
 
 
@@ -166,7 +168,7 @@ def rank_related(
     start, end = span
     reach = max((subject.started - start).total_seconds(), (end - subject.started).total_seconds(), 1.0)
     own = {name: value for name in config.overlap_labels if (value := subject.labels.get(name))}
-    ranked: list[RelatedAlert] = []
+    scored: list[tuple[float, float, int, OtherAlert, dict[str, str]]] = []
     for other in others:
         if other.alert_id == subject.alert_id or not start <= other.started <= end:
             continue
@@ -174,31 +176,34 @@ def rank_related(
         proximity = max(0.0, 1.0 - abs(offset) / reach)
         shared = {name: value for name, value in own.items() if other.labels.get(name) == value}
         overlap = len(shared) / len(own) if own else 0.0
-        when = (
-            "at the same time"
-            if abs(offset) < 1
-            else f"{humanize_seconds(abs(offset))} {'before' if offset < 0 else 'after'}"
-        )
-        reason = f"started {when}"
-        reason += (
-            "; shares " + ", ".join(f"{k}={v}" for k, v in shared.items()) if shared else "; no shared labels"
-        )
-        ranked.append(
-            RelatedAlert(
-                alert_id=other.alert_id,
-                name=other.name,
-                source=other.source,
-                state=other.state,
-                started=other.started,
-                score=round(proximity + overlap, 4),
-                shared=shared,
-                reason=reason,
-            )
-        )
-    ranked.sort(
-        key=lambda item: (-item.score, abs((item.started - subject.started).total_seconds()), item.alert_id)
+        scored.append((-round(proximity + overlap, 4), abs(offset), other.alert_id, other, shared))
+    scored.sort(key=lambda item: item[:3])
+    return [
+        _related(subject, other, -score, shared) for score, _, _, other, shared in scored[: config.related]
+    ]
+
+
+def _related(subject: Subject, other: OtherAlert, score: float, shared: dict[str, str]) -> RelatedAlert:
+    offset = (other.started - subject.started).total_seconds()
+    when = (
+        "at the same time"
+        if abs(offset) < 1
+        else f"{humanize_seconds(abs(offset))} {'before' if offset < 0 else 'after'}"
     )
-    return ranked[: config.related]
+    reason = f"started {when}"
+    reason += (
+        "; shares " + ", ".join(f"{k}={v}" for k, v in shared.items()) if shared else "; no shared labels"
+    )
+    return RelatedAlert(
+        alert_id=other.alert_id,
+        name=other.name,
+        source=other.source,
+        state=other.state,
+        started=other.started,
+        score=score,
+        shared=shared,
+        reason=reason,
+    )
 
 
 def humanize_seconds(seconds: float) -> str:

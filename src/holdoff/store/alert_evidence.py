@@ -172,9 +172,10 @@ def for_decision(conn: Connection, alert_id: int, occurrence: int) -> dict[str, 
 
 
 def others_started(
-    conn: Connection, since: datetime, until: datetime, *, exclude: int, limit: int = 500
+    conn: Connection, since: datetime, until: datetime, *, exclude: int, limit: int = 200
 ) -> list[OtherAlert]:
-    """Alerts whose current occurrence opened in ``[since, until]`` (other than ``exclude``)."""
+    """Alerts whose current occurrence opened in ``[since, until]`` (other than ``exclude``), the most
+    recently changed ``limit`` of them (the candidates evidence ranks)."""
     rows = conn.execute(
         select(_A.id, _A.name, _A.source, _A.state, _A.labels, _A.opened_at, _A.source_started_at)
         .where(
