@@ -104,7 +104,7 @@ def test_a_series_without_a_name_is_skipped_and_said_the_others_kept() -> None:
     decoded = decode(body)
     assert [s.name for s in decoded.samples] == ["ok"]
     assert decoded.skipped_series_count == 1
-    assert decoded.skipped_series[0].startswith("time series 0 (no __name__): name:")
+    assert decoded.skipped_series == ["time series 0 (no __name__): no __name__ label"]
 
 
 def test_from_samples_round_trips() -> None:
@@ -121,15 +121,19 @@ def test_from_samples_round_trips() -> None:
         (b"", "empty"),
         (b"\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff", "not snappy"),
         (b"\x10garbage", "not snappy"),
-        (bytes(cramjam.snappy.compress_raw(b"\x0a\x05ab")), "runs past the end"),
-        (bytes(cramjam.snappy.compress_raw(b"\x0b")), "wire type 3"),
-        (bytes(cramjam.snappy.compress_raw(b"\x08\x01")), "time series 0 is not a message"),
-        (bytes(cramjam.snappy.compress_raw(b"\x0a\x02\x08\x01")), "time series 0: field 1 is not a message"),
+        (bytes(cramjam.snappy.compress_raw(b"\x0a\x05ab")), "not a protobuf WriteRequest"),
+        (bytes(cramjam.snappy.compress_raw(b"\x0b")), "not a protobuf WriteRequest"),
+        (bytes(cramjam.snappy.compress_raw(b"\x0a\x04\x0a\x02\x0a\xff")), "not a protobuf WriteRequest"),
     ],
 )
 def test_a_body_that_is_not_a_write_request_is_refused_with_the_reason(body: bytes, said: str) -> None:
     with pytest.raises(RemoteWriteError, match=said):
         decode(body)
+
+
+def test_fields_of_another_wire_type_are_unknown_fields_as_protobuf_has_it() -> None:
+    assert decode(bytes(cramjam.snappy.compress_raw(b"\x08\x01"))).series == 0
+    assert decode(bytes(cramjam.snappy.compress_raw(b"\x0a\x02\x08\x01"))).skipped_series_count == 1
 
 
 def test_a_body_announcing_more_than_the_limit_is_refused_before_decompressing() -> None:

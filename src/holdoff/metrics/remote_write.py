@@ -1,6 +1,6 @@
-"""Prometheus ``remote_write`` (protocol 1.0): a snappy-compressed protobuf ``WriteRequest``, read by a
-small wire-format reader written here (no generated code), and written by :func:`encode` (tests,
-benchmarks).
+"""Prometheus ``remote_write`` (protocol 1.0): a snappy-compressed protobuf ``WriteRequest``, read with
+the protobuf library (its C parser, ``upb``) through a descriptor built here at import (no generated
+code), and written by :func:`encode` (tests, benchmarks), a small wire-format writer.
 
 ```
 WriteRequest { repeated TimeSeries timeseries = 1; repeated MetricMetadata metadata = 3; }
@@ -13,19 +13,25 @@ A body that is not snappy or not such a protobuf is a :class:`RemoteWriteError` 
 Prometheus does not retry). Within a well-formed body, NaN (Prometheus' stale marker is one) and
 infinite values are skipped, not errors; a series without a valid ``__name__`` or with invalid labels
 is skipped and counted (Prometheus would otherwise drop the whole batch on a 400 for one series).
-Exemplars, histograms and metadata are ignored.
+Exemplars, histograms and metadata are fields this descriptor does not name: the parser skips them.
 """
 
 from __future__ import annotations
 
 import math
 import struct
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Final
+from typing import Any, Final
 
 import cramjam
+from google.protobuf import (  # type: ignore[import-untyped]  # no types-protobuf
+    descriptor_pb2,
+    descriptor_pool,
+    message_factory,
+)
+from google.protobuf.message import DecodeError  # type: ignore[import-untyped]
 from pydantic import ValidationError
 
 from holdoff.metrics.model import Sample
@@ -54,7 +60,54 @@ class Decoded:
     skipped_series_count: int = 0
 
 
-# --------------------------------------------------------------------------- wire format
+# --------------------------------------------------------------------------- reading
+
+
+def _write_request_class() -> Any:
+    """``WriteRequest`` from a descriptor built here, in a pool of its own."""
+    file = descriptor_pb2.FileDescriptorProto(
+        name="holdoff/remote_write.proto", package="holdoff.remotewrite", syntax="proto3"
+    )
+    optional, repeated = (
+        descriptor_pb2.FieldDescriptorProto.LABEL_OPTIONAL,
+        descriptor_pb2.FieldDescriptorProto.LABEL_REPEATED,
+    )
+    kinds = descriptor_pb2.FieldDescriptorProto
+    label = file.message_type.add(name="Label")
+    label.field.add(name="name", number=1, type=kinds.TYPE_STRING, label=optional)
+    label.field.add(name="value", number=2, type=kinds.TYPE_STRING, label=optional)
+    sample = file.message_type.add(name="Sample")
+    sample.field.add(name="value", number=1, type=kinds.TYPE_DOUBLE, label=optional)
+    sample.field.add(name="timestamp", number=2, type=kinds.TYPE_INT64, label=optional)
+    series = file.message_type.add(name="TimeSeries")
+    series.field.add(
+        name="labels",
+        number=1,
+        type=kinds.TYPE_MESSAGE,
+        label=repeated,
+        type_name=".holdoff.remotewrite.Label",
+    )
+    series.field.add(
+        name="samples",
+        number=2,
+        type=kinds.TYPE_MESSAGE,
+        label=repeated,
+        type_name=".holdoff.remotewrite.Sample",
+    )
+    request = file.message_type.add(name="WriteRequest")
+    request.field.add(
+        name="timeseries",
+        number=1,
+        type=kinds.TYPE_MESSAGE,
+        label=repeated,
+        type_name=".holdoff.remotewrite.TimeSeries",
+    )
+    pool = descriptor_pool.DescriptorPool()
+    pool.Add(file)
+    return message_factory.GetMessageClass(pool.FindMessageTypeByName("holdoff.remotewrite.WriteRequest"))
+
+
+WriteRequest: Final = _write_request_class()
 
 
 def _varint(data: bytes, pos: int) -> tuple[int, int]:
@@ -70,71 +123,6 @@ def _varint(data: bytes, pos: int) -> tuple[int, int]:
         shift += 7
         if shift > 63:
             raise RemoteWriteError("varint longer than 10 bytes")
-
-
-def _fields(data: bytes) -> Iterator[tuple[int, int, int | bytes]]:
-    """``(field number, wire type, value)`` of a message: an int for varint and fixed types, bytes for
-    length-delimited ones."""
-    pos, end = 0, len(data)
-    while pos < end:
-        key, pos = _varint(data, pos)
-        number, wire = key >> 3, key & 7
-        if number == 0:
-            raise RemoteWriteError("field number 0")
-        if wire == _VARINT:
-            value, pos = _varint(data, pos)
-            yield number, wire, value
-        elif wire == _FIXED64:
-            if pos + 8 > end:
-                raise RemoteWriteError("truncated 64-bit field")
-            yield number, wire, data[pos : pos + 8]
-            pos += 8
-        elif wire == _BYTES:
-            size, pos = _varint(data, pos)
-            if pos + size > end:
-                raise RemoteWriteError(f"field {number} runs past the end of its message")
-            yield number, wire, data[pos : pos + size]
-            pos += size
-        elif wire == _FIXED32:
-            if pos + 4 > end:
-                raise RemoteWriteError("truncated 32-bit field")
-            yield number, wire, data[pos : pos + 4]
-            pos += 4
-        else:
-            raise RemoteWriteError(f"wire type {wire} of field {number} is not supported")
-
-
-def _text(value: int | bytes, what: str) -> str:
-    if not isinstance(value, bytes):
-        raise RemoteWriteError(f"{what} is not a string")
-    try:
-        return value.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise RemoteWriteError(f"{what} is not UTF-8") from exc
-
-
-def _label(data: bytes, where: str) -> tuple[str, str]:
-    name = value = ""
-    for number, _, raw in _fields(data):
-        if number == 1:
-            name = _text(raw, f"{where}: a label name")
-        elif number == 2:
-            value = _text(raw, f"{where}: a label value")
-    return name, value
-
-
-def _sample(data: bytes, where: str) -> tuple[float, int]:
-    value, timestamp = 0.0, 0
-    for number, wire, raw in _fields(data):
-        if number == 1:
-            if wire != _FIXED64 or not isinstance(raw, bytes):
-                raise RemoteWriteError(f"{where}: a sample value is not a double")
-            value = _DOUBLE.unpack(raw)[0]
-        elif number == 2:
-            if wire != _VARINT or not isinstance(raw, int):
-                raise RemoteWriteError(f"{where}: a sample timestamp is not an int64")
-            timestamp = raw - (1 << 64) if raw >= 1 << 63 else raw
-    return value, timestamp
 
 
 def decompress(body: bytes) -> bytes:
@@ -155,25 +143,16 @@ def decompress(body: bytes) -> bytes:
 
 def decode(body: bytes, *, max_reasons: int = 5) -> Decoded:
     """The samples of a snappy-compressed ``WriteRequest``."""
-    data = decompress(body)
+    request: Any = WriteRequest()
+    try:
+        request.ParseFromString(decompress(body))
+    except DecodeError as exc:
+        raise RemoteWriteError(f"not a protobuf WriteRequest ({exc})") from None
     decoded = Decoded()
-    for index, (number, wire, raw) in enumerate(_fields(data)):
-        if number != 1:
-            continue
-        if wire != _BYTES or not isinstance(raw, bytes):
-            raise RemoteWriteError(f"time series {index} is not a message")
-        where = f"time series {decoded.series + decoded.skipped_series_count}"
-        labels: dict[str, str] = {}
-        points: list[tuple[float, int]] = []
-        for inner, inner_wire, item in _fields(raw):
-            if inner in (1, 2) and (inner_wire != _BYTES or not isinstance(item, bytes)):
-                raise RemoteWriteError(f"{where}: field {inner} is not a message")
-            if inner == 1 and isinstance(item, bytes):
-                name, value = _label(item, where)
-                labels[name] = value
-            elif inner == 2 and isinstance(item, bytes):
-                points.append(_sample(item, where))
-        _add(decoded, labels, points, where, max_reasons)
+    for index, series in enumerate(request.timeseries):
+        labels = {label.name: label.value for label in series.labels}
+        points = [(sample.value, sample.timestamp) for sample in series.samples]
+        _add(decoded, labels, points, f"time series {index}", max_reasons)
     return decoded
 
 
@@ -183,6 +162,8 @@ def _add(
     name = labels.pop("__name__", "")
     good: list[Sample] = []
     try:
+        if not name:
+            raise ValueError("no __name__ label")
         for value, millis in points:
             if not math.isfinite(value):
                 decoded.skipped_values += 1
