@@ -73,5 +73,10 @@ def test_the_anomalies_page_lists_series_with_their_learning_state(app: Secured)
     )
     assert "warming up" in page.text and "to go" in page.text
     assert 'href="/ui/anomalies" aria-current="page"' in page.text
+    runtime.metric_ingest.ingest(
+        [Sample(name="hostile", labels={"service": '<script>alert("x")</script>'}, timestamp=at, value=1)]
+    )
+    escaped = app.client.get("/ui/anomalies", params={"search": "hostile"}, headers=viewer).text
+    assert "<script>alert" not in escaped and "&lt;script&gt;alert" in escaped
     empty = app.client.get("/ui/anomalies", params={"phase": "ready"}, headers=viewer)
     assert "No scored series match." in empty.text
