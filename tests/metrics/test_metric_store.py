@@ -42,8 +42,13 @@ def test_samples_are_stored_once_and_series_span_their_sample_times(db: Database
         (series,) = metric_samples.series(conn, "cpu")
         points = metric_samples.samples(conn, series.id, T0, T0 + timedelta(hours=1))
     assert series.id == sample().series_id and series.labels == {"host": "a"}
-    assert (series.first_seen, series.last_seen) == (T0, T0 + timedelta(minutes=5))
     assert points == [(T0, 1.0), (T0 + timedelta(minutes=1), 1.0), (T0 + timedelta(minutes=5), 2.0)]
+    # last_seen moves only by more than LAST_SEEN_RESOLUTION (10 min): not an UPDATE per series per batch
+    assert (series.first_seen, series.last_seen) == (T0, T0 + timedelta(minutes=1))
+    with db.transaction() as conn:
+        metric_samples.store(conn, [sample(minute=12)])
+    with db.read() as conn:
+        assert metric_samples.series(conn)[0].last_seen == T0 + timedelta(minutes=12)
 
 
 def test_series_are_found_by_name_and_label_matchers_and_ranges_are_half_open(db: Database) -> None:
@@ -96,6 +101,16 @@ def test_retention_deletes_old_samples_in_chunks_and_series_gone_quiet(db: Datab
         (series,) = metric_samples.series(conn)
         assert series.labels == {"host": "new"}
         assert len(metric_samples.samples(conn, series.id, T0, now + timedelta(days=1))) == 3
+
+
+def test_a_series_with_samples_left_is_not_deleted_though_its_last_seen_lags(db: Database) -> None:
+    with db.transaction() as conn:
+        metric_samples.store(conn, [sample(minute=0), sample(minute=9)])  # last_seen stays at minute 0
+    with db.transaction() as conn:
+        assert metric_samples.delete_expired(conn, T0 + timedelta(minutes=5)) == 1
+        assert metric_samples.delete_stale_series(conn, T0 + timedelta(minutes=5)) == 0
+        assert metric_samples.delete_expired(conn, T0 + timedelta(minutes=10)) == 1
+        assert metric_samples.delete_stale_series(conn, T0 + timedelta(minutes=10)) == 1
 
 
 def test_a_retention_step_with_more_chunks_left_asks_to_go_on(

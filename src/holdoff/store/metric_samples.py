@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, Final
 
 from sqlalchemy import Connection, bindparam, delete, func, select, update
@@ -25,6 +25,9 @@ _S = metric_series.c
 _P = metric_samples.c
 
 LOOKUP_CHUNK: Final = 500
+LAST_SEEN_RESOLUTION: Final = timedelta(minutes=10)
+"""A series' ``last_seen`` moves when a sample is this much newer: not one UPDATE per series per batch
+(the most of a batch's cost when every series sends a point every few seconds)."""
 DEFAULT_DELETE_BATCH: Final = 5_000
 
 
@@ -69,7 +72,8 @@ def store(conn: Connection, samples: Sequence[Sample], *, max_series: int | None
         updates = [
             {"key": key, "seen": latest}
             for key in groups
-            if key in known and (latest := max(s.timestamp for s in groups[key])) > known[key]
+            if key in known
+            and (latest := max(s.timestamp for s in groups[key])) > known[key] + LAST_SEEN_RESOLUTION
         ]
         if updates:
             conn.execute(
@@ -208,6 +212,8 @@ def delete_expired(conn: Connection, before: datetime, *, batch: int = DEFAULT_D
 
 
 def delete_stale_series(conn: Connection, before: datetime, *, batch: int = DEFAULT_DELETE_BATCH) -> int:
-    """One chunk of series last seen before ``before`` (their samples are older, so gone already)."""
-    ids = select(_S.id).where(_S.last_seen < before).order_by(_S.id).limit(batch).scalar_subquery()
+    """One chunk of series last seen before ``before`` that have no sample left (``last_seen`` may lag
+    by :data:`LAST_SEEN_RESOLUTION`: a series with a newer sample stays)."""
+    left = select(_P.series_id).where(_P.series_id == _S.id).exists()
+    ids = select(_S.id).where(_S.last_seen < before, ~left).order_by(_S.id).limit(batch).scalar_subquery()
     return int(conn.execute(delete(metric_series).where(_S.id.in_(ids))).rowcount)
