@@ -2,6 +2,8 @@
 scrapes a local exporter every second and remote-writes to a real ``holdoff serve``. A sustained spike
 on one host becomes an alert that is held for the grace window and then escalated by email; a blip on
 another host, shorter than the grace window, opens an alert that resolves while held and never pages.
+And the seed's path: a CPU anomaly pushed to ``POST /metrics/ingest`` with error logs of its service
+around it takes the route that needs error logs, and its email carries the top error templates.
 
 The test configuration uses a threshold detector (``value > 90``), which is ready from its first point,
 so the test needs no warm-up; ``resolve_after: 2s`` lets the blip resolve within the 8-second grace
@@ -11,8 +13,10 @@ round), then each scrape within ~1 s; the test takes ~20-25 s per backend.
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -118,3 +122,91 @@ def test_a_spike_is_held_then_escalated_and_a_blip_inside_the_grace_window_never
     resolved = api.alert(blip["id"])
     assert resolved["state"] == "resolved", resolved
     assert len(smtp_sink.messages) == 1
+
+
+SEED_RULE = f"""
+metrics:
+  senders:
+    pusher: {{token: {TOKEN}}}
+detectors:
+  - name: cpu
+    match: cpu_utilization
+    detectors: [{{type: threshold, op: ">", value: 90}}]
+policy:
+  routes:
+    - name: anomaly-with-error-logs       # the seed's rule: page only when the logs show errors
+      match: '{{source="metrics"}}'
+      error_logs: true
+      channels: {{escalated: [email]}}
+    - name: anomaly-with-clean-logs
+      match: '{{source="metrics"}}'
+      error_logs: false
+      channels: {{escalated: [teams]}}
+"""
+
+
+def test_a_metric_anomaly_with_error_logs_around_it_escalates_with_the_top_error_templates(
+    database_url: str,
+    tmp_path: Path,
+    holdoff_process: StartHoldoff,
+    smtp_sink: SmtpSink,
+    log_model_dir: Path,
+) -> None:
+    """The seed's path with a real metric anomaly (not a webhook): CPU samples pushed to
+    ``POST /metrics/ingest`` cross the threshold; the error lines of the series' service around it are
+    the evidence, the route that needs error logs takes the alert, and the email carries the templates."""
+    config = tmp_path / "holdoff.yaml"
+    config.write_text(SEED_RULE, encoding="utf-8")
+    env = service_env(
+        database_url, grace=3.0, smtp=smtp_sink, HOLDOFF_LOGS__CLASSIFIER__MODEL_DIR=log_model_dir
+    )
+    holdoff = holdoff_process(env, extra_args=["--config", str(config)])
+    api = Api(holdoff.url)
+    now = datetime.now(UTC)
+    lines = [
+        {
+            "timestamp": (now - timedelta(seconds=60 - i)).isoformat(),
+            "service": "web",
+            "host": "web-1",
+            "level": "error",
+            "message": f"connection refused to db-{i % 3}:5432",
+        }
+        for i in range(6)
+    ]
+    posted = api.request(
+        "POST",
+        "/logs",
+        content="\n".join(json.dumps(line) for line in lines) + "\n",
+        headers={"Content-Type": "application/x-ndjson"},
+    )
+    assert posted.status_code == 202, posted.text
+    samples = [
+        {
+            "name": "cpu_utilization",
+            "labels": {"host": "web-1", "service": "web"},
+            "timestamp": (now - timedelta(seconds=40 - 10 * i)).isoformat(),
+            "value": value,
+        }
+        for i, value in enumerate([40.0, 96.0, 97.0, 98.0])
+    ]
+    pushed = api.request(
+        "POST", "/metrics/ingest", json={"samples": samples}, headers={"Authorization": f"Bearer {TOKEN}"}
+    )
+    assert pushed.status_code == 200, pushed.text
+
+    def describe() -> str:
+        return holdoff.log_tail(40)
+
+    alert = wait_for(lambda: metric_alert(api, "web-1"), 10, "the anomaly's alert", describe)
+    assert alert["state"] == "pending"
+    mail = wait_for(
+        lambda: next(
+            (m for m in smtp_sink.messages if "Anomaly in cpu_utilization" in mail_subject(m)), None
+        ),
+        15,
+        "the escalation email",
+        describe,
+    )
+    text = mail_text(mail)
+    assert '"connection refused to <HOST>" (6)' in text
+    assert "anomaly score 1.00 (threshold 0.5)" in text
