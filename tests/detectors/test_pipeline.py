@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from holdoff.detectors.config import DetectorEntry, default_entries
 from holdoff.detectors.model import Phase
 from holdoff.detectors.pipeline import Detection, EntryRunner
@@ -47,3 +49,15 @@ def test_the_default_is_the_streaming_detector_on_every_series() -> None:
 
 def test_a_series_no_entry_selects_is_not_scored() -> None:
     assert Detection([_entry()]).entry_for("s2", "memory", {}) is None
+
+
+def test_a_stored_state_that_does_not_load_is_learned_anew_and_logged(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    runner = EntryRunner(_entry())
+    state = runner.load(
+        {"detectors": {"streaming": {"n": "many"}, "threshold": {"since": 5}}, "last_t": 3}, "s1"
+    )
+    assert state.last_t == 3.0 and state.detectors[0].since == 5.0
+    assert "streaming state unreadable" in caplog.text
+    assert runner.step(state, 10.0, 95.0)[0] is not None

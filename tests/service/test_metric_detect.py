@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import func, select
 
 from holdoff.metrics.model import Sample
@@ -100,5 +101,37 @@ def test_duplicates_and_late_points_are_not_scored_twice_and_other_series_warm_u
         assert by_entry["cpu"].open_since is not None
         assert by_entry["rest"].phase == "warming_up" and (by_entry["rest"].missing_seconds or 0) > 0
         assert by_entry["rest"].name == "queue_depth" and by_entry["rest"].labels["host"] == "web-1"
+    finally:
+        runtime.stop()
+
+
+def test_a_detector_that_raises_never_refuses_the_samples(
+    database_url: str,
+    teams_receiver: TeamsReceiver,
+    smtp_sink: SmtpSink,
+    clock: FakeClock,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    from holdoff.detectors.threshold import ThresholdDetector
+
+    real = ThresholdDetector.score
+
+    def broken(self: ThresholdDetector, state: object, t: float, value: float) -> object:
+        if value == 666:
+            raise ZeroDivisionError("a bug")
+        return real(self, state, t, value)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(ThresholdDetector, "score", broken)
+    runtime = _runtime(database_url, teams_receiver, smtp_sink, clock)
+    try:
+        bad = _samples(clock, [50, 666])
+        good = [s.model_copy(update={"labels": {"host": "web-2"}}) for s in _samples(clock, [95, 96, 97, 98])]
+        assert runtime.metric_ingest.ingest(bad + good) == 6
+        assert "scoring failed" in caplog.text
+        with runtime.db.read() as conn:
+            _, views = metric_detector_state.views(conn)
+            assert metric_findings.pending(conn) == 1  # web-2's anomaly
+        assert [(v.labels["host"], v.last_value) for v in views] == [("web-2", 98.0), ("web-1", None)]
     finally:
         runtime.stop()

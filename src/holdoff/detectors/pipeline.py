@@ -9,6 +9,7 @@ point's time (points at or before it are skipped: detectors take times in increa
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -19,6 +20,8 @@ from holdoff.detectors.config import DetectorEntry
 from holdoff.detectors.iforest import IsolationForestConfig
 from holdoff.detectors.iforest_store import ModelCache, ModelStore
 from holdoff.detectors.model import SeriesAware, SeriesDetector
+
+log = logging.getLogger(__name__)
 
 
 def model_key(entry: str, detector: str) -> str:
@@ -64,21 +67,38 @@ class EntryRunner:
         return SeriesState(states, AlertState())
 
     def load(self, raw: Mapping[str, Any], series_id: str) -> SeriesState:
-        """A state from :meth:`dump`'s data; a detector without stored state (added since) starts anew."""
+        """A state from :meth:`dump`'s data; a detector without stored state (added since) starts anew,
+        and so does one whose stored state does not load (logged: one bad row never stops ingest)."""
         if not raw:
             return self.new_state(series_id)
         stored = raw.get("detectors") or {}
-        states = [
-            detector.load(stored[detector.name]) if detector.name in stored else detector.new_state()
-            for detector in self.detectors
-        ]
+        states = [self._load_one(detector, stored, series_id) for detector in self.detectors]
         self._attach(states, series_id)
         last_t = raw.get("last_t")
-        return SeriesState(
-            states,
-            AlertState.load(raw.get("alert") or {}),
-            float(last_t) if isinstance(last_t, int | float) else None,
-        )
+        try:
+            alert = AlertState.load(raw.get("alert") or {})
+        except (TypeError, ValueError) as exc:
+            log.error(
+                "entry %s, series %s: alert state unreadable, starting anew: %s", self.key, series_id, exc
+            )
+            alert = AlertState()
+        return SeriesState(states, alert, float(last_t) if isinstance(last_t, int | float) else None)
+
+    def _load_one(self, detector: SeriesDetector, stored: Mapping[str, Any], series_id: str) -> Any:
+        raw = stored.get(detector.name)
+        if not isinstance(raw, dict):
+            return detector.new_state()
+        try:
+            return detector.load(raw)
+        except Exception as exc:  # a state written by another version, or damaged: learn again
+            log.error(
+                "entry %s, series %s: %s state unreadable, starting anew: %s",
+                self.key,
+                series_id,
+                detector.name,
+                exc,
+            )
+            return detector.new_state()
 
     def _attach(self, states: Sequence[Any], series_id: str) -> None:
         for index, detector in self._aware:

@@ -7,11 +7,14 @@ For one batch: the series it touches are grouped and matched to their entry
 or before the last one scored are skipped), the states written back with their learning phase, missing
 history, note and last score, and the alerts the rule opened or resolved queued in ``metric_findings``
 (an outbox, applied through mediation by :mod:`holdoff.service.metric_alerts`) — all in that one
-transaction: if it fails, neither the samples nor the states nor the findings are written.
+transaction: if it fails, neither the samples nor the states nor the findings are written. A series
+whose scoring raises (a detector's bug) is logged and left as it was, so it never refuses the samples
+(a sender would retry them forever); a stored state that does not load is logged and learned anew.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -26,6 +29,8 @@ from holdoff.mediate.model import AlertEvent
 from holdoff.metrics.model import Sample
 from holdoff.store import metric_detector_state, metric_findings
 from holdoff.store.metric_detector_state import StateRow
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,13 +73,23 @@ class MetricDetect:
         points = 0
         for (key, series_id), batch in sorted(batches.items()):
             entry = batch.entry
-            state = entry.load(stored.get((key, series_id)) or {}, series_id)
             batch.points.sort()
-            for t, value in batch.points:
-                point, transition = entry.step(state, t, value)
-                points += point is not None
-                if transition is not None:
-                    events.append(event(transition, batch.info, entry.spec))
+            try:
+                state = entry.load(stored.get((key, series_id)) or {}, series_id)
+                found: list[AlertEvent] = []
+                scored = 0
+                for t, value in batch.points:
+                    point, transition = entry.step(state, t, value)
+                    scored += point is not None
+                    if transition is not None:
+                        found.append(event(transition, batch.info, entry.spec))
+            except Exception:  # a detector's bug must not refuse the samples (the sender would retry forever)
+                log.exception(
+                    "entry %s, series %s: scoring failed; its state is left as it was", key, series_id
+                )
+                continue
+            points += scored
+            events += found
             last = state.last
             if last is None:
                 continue
