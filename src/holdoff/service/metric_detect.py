@@ -18,6 +18,7 @@ import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import Connection
 
@@ -72,17 +73,8 @@ class MetricDetect:
         events: list[AlertEvent] = []
         points = 0
         for (key, series_id), batch in sorted(batches.items()):
-            entry = batch.entry
-            batch.points.sort()
             try:
-                state = entry.load(stored.get((key, series_id)) or {}, series_id)
-                found: list[AlertEvent] = []
-                scored = 0
-                for t, value in batch.points:
-                    point, transition = entry.step(state, t, value)
-                    scored += point is not None
-                    if transition is not None:
-                        found.append(event(transition, batch.info, entry.spec))
+                row, found, scored = self._score(key, series_id, batch, stored.get((key, series_id)) or {})
             except Exception:  # a detector's bug must not refuse the samples (the sender would retry forever)
                 log.exception(
                     "entry %s, series %s: scoring failed; its state is left as it was", key, series_id
@@ -90,27 +82,45 @@ class MetricDetect:
                 continue
             points += scored
             events += found
-            last = state.last
-            if last is None:
-                continue
-            rows.append(
-                StateRow(
-                    detector=key,
-                    series_id=series_id,
-                    state=entry.dump(state),
-                    phase=last.learning.phase.value,
-                    missing_seconds=last.learning.missing_seconds or None,
-                    note=last.learning.note or "; ".join(last.reasons),
-                    last_ts=datetime.fromtimestamp(last.t, UTC),
-                    last_value=last.value,
-                    last_score=round(last.score, 4),
-                )
-            )
+            if row is not None:
+                rows.append(row)
         metric_detector_state.save(conn, rows, now)
         metric_findings.add(conn, events, now)
         if events and self.on_findings is not None:
             self.on_findings()
         return Detected(len(rows), points, len(events))
+
+    @staticmethod
+    def _score(
+        key: str, series_id: str, batch: _Batch, raw: dict[str, Any]
+    ) -> tuple[StateRow | None, list[AlertEvent], int]:
+        """One series' points through its entry: the state row to write (None: no point scored), the
+        alert events, how many points were scored."""
+        entry = batch.entry
+        batch.points.sort()
+        state = entry.load(raw, series_id)
+        found: list[AlertEvent] = []
+        scored = 0
+        for t, value in batch.points:
+            point, transition = entry.step(state, t, value)
+            scored += point is not None
+            if transition is not None:
+                found.append(event(transition, batch.info, entry.spec))
+        last = state.last
+        if last is None:
+            return None, found, scored
+        row = StateRow(
+            detector=key,
+            series_id=series_id,
+            state=entry.dump(state),
+            phase=last.learning.phase.value,
+            missing_seconds=last.learning.missing_seconds or None,
+            note=last.learning.note or "; ".join(last.reasons),
+            last_ts=datetime.fromtimestamp(last.t, UTC),
+            last_value=last.value,
+            last_score=round(last.score, 4),
+        )
+        return row, found, scored
 
     def _group(self, samples: Sequence[Sample]) -> dict[tuple[str, str], _Batch]:
         batches: dict[tuple[str, str], _Batch] = {}
