@@ -11,6 +11,7 @@ from bench import (
     Benchmark,
     alertmanager,
     edge,
+    evidence,
     ingest,
     logs_classify,
     logs_ingest,
@@ -32,6 +33,7 @@ BENCHMARKS: list[Benchmark] = [
     logs_ingest.BENCHMARK,
     nab.BENCHMARK,
     metrics_detect.BENCHMARK,
+    evidence.BENCHMARK,
 ]
 """Every benchmark, in the order ``make bench`` runs them. Add new ones here."""
 
