@@ -17,6 +17,7 @@ from bench import (
     logs_ingest,
     logs_templates,
     metrics_detect,
+    metrics_ingest,
     nab,
     replay,
     websocket,
@@ -32,6 +33,7 @@ BENCHMARKS: list[Benchmark] = [
     logs_classify.BENCHMARK,
     logs_ingest.BENCHMARK,
     nab.BENCHMARK,
+    metrics_ingest.BENCHMARK,
     metrics_detect.BENCHMARK,
     evidence.BENCHMARK,
 ]
