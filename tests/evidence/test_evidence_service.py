@@ -291,3 +291,12 @@ def test_lines_from_the_users_store_are_mined_and_a_failing_store_leaves_the_evi
     h.clock.advance(600)
     h.runtime.mediator.fire_due()
     assert sorted(channel for channel, _ in h.messages(alert)) == ["email", "teams"]  # neither branch
+
+
+def test_a_label_a_source_sent_in_the_evidence_labels_name_decides_nothing(harness: Harness) -> None:
+    h = harness
+    alert = h.fire("cpu-web-1", 0, service="web", holdoff_error_logs="true")
+    h.clock.advance(601)
+    h.runtime.mediator.fire_due()  # no evidence computed: unknown, whatever the label says
+    assert sorted(channel for channel, _ in h.messages(alert)) == ["email", "teams"]
+    assert h.client.get(f"/alerts/{alert}").json()["labels"]["holdoff_error_logs"] == "true"  # kept as sent

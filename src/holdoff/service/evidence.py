@@ -31,7 +31,7 @@ from holdoff.logs.lookup.around import Around, NoService, query_for
 from holdoff.logs.lookup.query import FoundLine, LogLookup, LookupFailed
 from holdoff.mediate.evolve import evolve
 from holdoff.mediate.model import AlertRecord, AlertState, Outcome
-from holdoff.mediate.routing import with_evidence
+from holdoff.mediate.routing import ERROR_LOGS_LABEL, with_evidence
 from holdoff.store import alert_evidence as evidence_store
 from holdoff.store import alerts as alert_store
 from holdoff.store import change_events as change_store
@@ -70,10 +70,12 @@ class EvidenceHooks:
         evidence's summary for messages (None: none computed yet)."""
         data = evidence_store.for_decision(conn, alert_id, record.occurrence)
         if data is None:
-            return record, None
-        return evolve(record, labels=with_evidence(record.labels, data.get("error_logs"))), data.get(
-            "summary"
-        )
+            if ERROR_LOGS_LABEL not in record.labels:
+                return record, None
+            # A source sent the reserved label itself: what nobody computed is unknown.
+            return evolve(record, labels=with_evidence(record.labels, None)), None
+        seen = evolve(record, labels=with_evidence(record.labels, data.get("error_logs")))
+        return seen, data.get("summary")
 
     @staticmethod
     def as_stored(outcome: Outcome, record: AlertRecord) -> Outcome:
