@@ -190,7 +190,9 @@ def test_a_body_over_the_limit_is_413(client: TestClient) -> None:
     assert stored(client) == {}
 
 
-def test_when_the_writer_is_behind_posts_are_429_with_retry_after(database_url: str) -> None:
+def test_when_the_writer_is_behind_a_push_is_429_and_a_remote_write_503_with_retry_after(
+    database_url: str,
+) -> None:
     with make_client(database_url, max_pending_batches=1, retry_after_seconds=7) as client:
         ingest = runtime_of(client).metric_ingest
         with ingest.admitted():
@@ -198,7 +200,7 @@ def test_when_the_writer_is_behind_posts_are_429_with_retry_after(database_url: 
             rw = client.post(
                 "/api/v1/write", content=encode([({"__name__": "up"}, [(1.0, T0_MS)])]), headers=RW_HEADERS
             )
-        assert (push.status_code, rw.status_code) == (429, 429)
+        assert (push.status_code, rw.status_code) == (429, 503)  # Prometheus retries a 5xx, not a 429
         assert push.headers["Retry-After"] == "7" and rw.headers["Retry-After"] == "7"
         assert "writer is behind" in push.json()["detail"]
         assert client.post("/metrics/ingest", json=[sample()], headers=AUTH).status_code == 200

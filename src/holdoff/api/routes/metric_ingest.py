@@ -7,7 +7,8 @@
 Senders authenticate like log senders: their own token from ``metrics.senders``, the shared source
 token, or an operator's API credential (``metrics.open`` accepts anyone, on purpose). The body limit
 is the API's (413 above it). A body that cannot be read is a 400 saying why (Prometheus does not retry
-a 4xx); when the writer is behind, 429 with Retry-After (Prometheus retries it, as it does a 5xx).
+a 4xx). When the writer is behind, a push gets 429 with Retry-After and a remote_write 503 with
+Retry-After: Prometheus retries every 5xx, but a 429 only with ``retry_on_http_429``, off by default.
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ RESPONSES: dict[int | str, dict[str, Any]] = {
     413: {"description": "Body over the limit"},
     415: {"description": "A media type or encoding not accepted here"},
     429: {"description": "The writer is behind: retry after the Retry-After header's seconds"},
+    503: {"description": "remote_write: the writer is behind; retry after the Retry-After header's seconds"},
 }
 REMOTE_WRITE_MEDIA = "application/x-protobuf"
 
@@ -83,8 +85,9 @@ async def metric_sender(request: Request) -> str:
     return "operator"
 
 
-async def _store(request: Request, samples: list[Sample]) -> Stored:
-    """Store ``samples`` through the process's ingest, or 429 when posts already wait for it."""
+async def _store(request: Request, samples: list[Sample], *, busy_status: int = 429) -> Stored:
+    """Store ``samples`` through the process's ingest, or ``busy_status`` (with Retry-After) when posts
+    already wait for it."""
     ingest: MetricIngest = _runtime(request).metric_ingest
     try:
         with ingest.admitted():
@@ -92,7 +95,7 @@ async def _store(request: Request, samples: list[Sample]) -> Stored:
     except Busy as exc:
         after = _runtime(request).settings.metrics.retry_after_seconds
         raise HTTPException(
-            429,
+            busy_status,
             f"the metric writer is behind ({exc}); retry after {after}s",
             headers={"Retry-After": str(after)},
         ) from exc
@@ -185,5 +188,6 @@ async def remote_write(request: Request) -> Response:
             "; ".join(decoded.skipped_series),
         )
     if decoded.samples:
-        await _store(request, decoded.samples)
+        # 503, not 429: Prometheus retries a 5xx, and a 429 only with retry_on_http_429 (off by default)
+        await _store(request, decoded.samples, busy_status=503)
     return Response(status_code=204)
