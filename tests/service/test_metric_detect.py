@@ -135,3 +135,59 @@ def test_a_detector_that_raises_never_refuses_the_samples(
         assert [(v.labels["host"], v.last_value) for v in views] == [("web-2", 98.0), ("web-1", None)]
     finally:
         runtime.stop()
+
+
+def _point(clock: FakeClock, seconds: float, value: float) -> list[Sample]:
+    at = clock.now + timedelta(seconds=seconds)
+    return [Sample(name="cpu_usage", labels={"host": "web-1"}, timestamp=at, value=value)]
+
+
+HELD_10S = [
+    {"name": "cpu", "match": "cpu_usage", "detectors": [{"type": "threshold", "value": 90, "for": "10s"}]}
+]
+
+
+def test_a_state_moved_by_another_process_is_read_again(database_url: str, clock: FakeClock) -> None:
+    from holdoff.detectors.config import DetectorEntry
+    from holdoff.service.metric_detect import MetricDetect
+    from holdoff.store.db import Database
+
+    entries = [DetectorEntry.model_validate(item) for item in HELD_10S]
+    first, second = MetricDetect(entries), MetricDetect(entries)  # two processes
+    db = Database(database_url)
+    try:
+        with db.transaction() as conn:
+            first.detect(conn, _point(clock, 0, 95), clock.now)
+        with db.transaction() as conn:
+            second.detect(conn, _point(clock, 10, 50), clock.now)  # the condition broke
+        with db.transaction() as conn:
+            # Held 0 s since t=20 (the first process's memory would say 20 s since t=0).
+            first.detect(conn, _point(clock, 20, 95), clock.now)
+            assert metric_findings.pending(conn) == 0
+        with db.transaction() as conn:
+            first.detect(conn, _point(clock, 30, 95), clock.now)
+            assert metric_findings.pending(conn) == 1
+    finally:
+        db.dispose()
+
+
+def test_a_rolled_back_batch_does_not_leave_its_state_in_memory(database_url: str, clock: FakeClock) -> None:
+    from holdoff.detectors.config import DetectorEntry
+    from holdoff.service.metric_detect import MetricDetect
+    from holdoff.store.db import Database
+
+    detect = MetricDetect([DetectorEntry.model_validate(item) for item in HELD_10S])
+    db = Database(database_url)
+    try:
+        with pytest.raises(RuntimeError), db.transaction() as conn:
+            detect.detect(conn, _point(clock, 0, 95), clock.now)
+            raise RuntimeError("the storing transaction failed after detection")
+        with db.transaction() as conn:
+            detect.detect(conn, _point(clock, 10, 95), clock.now)  # held 0 s: the t=0 point never happened
+            assert metric_findings.pending(conn) == 0
+        with db.transaction() as conn:
+            detect.detect(conn, _point(clock, 20, 95), clock.now)
+            assert metric_findings.pending(conn) == 1
+            assert metric_detector_state.read(conn, "cpu", _point(clock, 0, 0)[0].series_id) is not None
+    finally:
+        db.dispose()

@@ -3,14 +3,16 @@
 phase, missing history, note, last point and score).
 
 The ``detector`` column holds the entry's key: one row per entry and series carries every detector of
-the entry, so a batch locks and writes one row per series it touches. :func:`lock` inserts the rows of
-series not seen before (``ON CONFLICT DO NOTHING``) and reads them all ``FOR UPDATE`` in key order, so
-two processes scoring one series take turns and never deadlock (SQLite serialises writers already).
+the entry, so a batch locks and writes one row per series it touches. :func:`lock_versions` inserts the rows
+of series not seen before (``ON CONFLICT DO NOTHING``) and reads them all ``FOR UPDATE`` in key order,
+so two processes scoring one series take turns and never deadlock (SQLite serialises writers already);
+it reads each row's version (``last_ts``), and :func:`states` the JSON of the rows whose state the
+process does not hold in memory already.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Container, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -39,14 +41,6 @@ class StateRow:
     last_score: float | None
 
 
-_SELECT = (
-    select(_S.detector, _S.series_id, _S.state)
-    .where(_S.detector == bindparam("detector"), _S.series_id.in_(bindparam("ids", expanding=True)))
-    .order_by(_S.series_id)
-    .with_for_update()
-)
-
-
 def _insert(dialect: str) -> Any:
     maker = postgresql.insert if dialect == "postgresql" else sqlite.insert
     return maker(metric_detector_state).on_conflict_do_nothing(index_elements=["detector", "series_id"])
@@ -55,30 +49,69 @@ def _insert(dialect: str) -> Any:
 _INSERTS = {name: _insert(name) for name in ("postgresql", "sqlite")}
 
 
-def lock(
-    conn: Connection, keys: Iterable[tuple[str, str]], now: datetime
-) -> dict[tuple[str, str], dict[str, Any]]:
-    """The stored state of each ``(entry, series_id)`` (``{}`` when new), locked until the transaction ends.
+_SELECT_VERSIONS = (
+    select(_S.detector, _S.series_id, _S.last_ts)
+    .where(_S.detector == bindparam("detector"), _S.series_id.in_(bindparam("ids", expanding=True)))
+    .order_by(_S.series_id)
+    .with_for_update()
+)
+_SELECT_STATES = select(_S.detector, _S.series_id, _S.state).where(
+    _S.detector == bindparam("detector"), _S.series_id.in_(bindparam("ids", expanding=True))
+)
 
-    Rows are inserted (if missing) and read in (entry, series) order, by statements built once."""
+
+def _by_entry(keys: Iterable[tuple[str, str]]) -> dict[str, list[str]]:
+    grouped: dict[str, list[str]] = {}
+    for detector, series_id in sorted(set(keys)):
+        grouped.setdefault(detector, []).append(series_id)
+    return grouped
+
+
+def lock_versions(
+    conn: Connection, keys: Iterable[tuple[str, str]], known: Container[tuple[str, str]], now: datetime
+) -> dict[tuple[str, str], datetime | None]:
+    """Lock each ``(entry, series_id)`` row (inserting those not ``known`` to exist, and any found
+    missing) and return its ``last_ts``: the version of its state (the last point it scored), so a
+    process holding the state in memory reads the JSON again only when another process (or a rolled
+    back transaction) moved it."""
     wanted = sorted(set(keys))
     if not wanted:
         return {}
     insert = _INSERTS["postgresql" if conn.dialect.name == "postgresql" else "sqlite"]
-    conn.execute(
-        insert,
-        [
-            {"detector": d, "series_id": s, "state": {}, "phase": "warming_up", "updated_at": now}
-            for d, s in wanted
-        ],
-    )
-    by_entry: dict[str, list[str]] = {}
-    for detector, series_id in wanted:
-        by_entry.setdefault(detector, []).append(series_id)
+
+    def inserted(chosen: Sequence[tuple[str, str]]) -> None:
+        if chosen:
+            rows = [
+                {"detector": d, "series_id": s, "state": {}, "phase": "warming_up", "updated_at": now}
+                for d, s in chosen
+            ]
+            conn.execute(insert, rows)
+
+    def locked(chosen: Iterable[tuple[str, str]]) -> dict[tuple[str, str], datetime | None]:
+        found: dict[tuple[str, str], datetime | None] = {}
+        for detector, ids in _by_entry(chosen).items():
+            for start in range(0, len(ids), _CHUNK):
+                rows = conn.execute(
+                    _SELECT_VERSIONS, {"detector": detector, "ids": ids[start : start + _CHUNK]}
+                )
+                found |= {(row.detector, row.series_id): row.last_ts for row in rows}
+        return found
+
+    inserted([key for key in wanted if key not in known])
+    found = locked(wanted)
+    missing = [key for key in wanted if key not in found]
+    if missing:  # deleted since this process saw them
+        inserted(missing)
+        found |= locked(missing)
+    return found
+
+
+def states(conn: Connection, keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], dict[str, Any]]:
+    """The stored states of rows this transaction has locked (:func:`lock_versions`)."""
     found: dict[tuple[str, str], dict[str, Any]] = {}
-    for detector, ids in sorted(by_entry.items()):
+    for detector, ids in _by_entry(keys).items():
         for start in range(0, len(ids), _CHUNK):
-            rows = conn.execute(_SELECT, {"detector": detector, "ids": ids[start : start + _CHUNK]})
+            rows = conn.execute(_SELECT_STATES, {"detector": detector, "ids": ids[start : start + _CHUNK]})
             found |= {(row.detector, row.series_id): dict(row.state or {}) for row in rows}
     return found
 
