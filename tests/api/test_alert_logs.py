@@ -13,6 +13,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from holdoff.api.app import create_app
+from holdoff.logs.lookup.around import host_of
 from holdoff.runtime import Runtime
 from holdoff.settings import Settings
 from tests.api.test_logs_ingest import NDJSON, accepted, make_client
@@ -155,3 +156,22 @@ def test_a_configured_loki_is_asked_instead_and_its_failure_is_502(
             response = client.get(f"/alerts/{alert_id}/logs")
             assert response.status_code == 502
             assert "credentials refused" in response.json()["detail"]
+
+
+@pytest.mark.parametrize(
+    ("labels", "host"),
+    [
+        ({"host": "db-1", "instance": "web-1:9100"}, "db-1"),
+        ({"hostname": "db-2"}, "db-2"),
+        ({"instance": "web-1:9100"}, "web-1"),
+        ({"instance": "10.0.0.7:9100"}, "10.0.0.7"),
+        ({"instance": "[2001:db8::1]:9100"}, "2001:db8::1"),
+        ({"instance": "web-1"}, "web-1"),
+        ({"instance": "2001:db8::1"}, "2001:db8::1"),
+        ({"team": "storage"}, None),
+    ],
+)
+def test_the_host_is_named_by_host_hostname_or_instance_without_its_port(
+    labels: dict[str, str], host: str | None
+) -> None:
+    assert host_of(labels) == host

@@ -31,11 +31,10 @@ from holdoff.evidence.model import (
     Subject,
     TemplateCount,
 )
+from holdoff.logs.lookup.around import SERVICE_LABELS, first_label
 from holdoff.logs.miner import TemplateMiner
 from holdoff.mediate.durations import humanize
 
-SERVICE_LABELS = ("service", "app", "application", "subsystem", "job")
-HOST_LABELS = ("host", "hostname")
 ERROR_SEVERITIES = frozenset({"error", "critical"})
 ERROR_LEVELS = frozenset(
     {"error", "err", "critical", "crit", "fatal", "emerg", "emergency", "alert", "panic", "severe"}
@@ -54,10 +53,6 @@ class LogsFetched:
     service: str | None = None
     host: str | None = None
     detail: str | None = None
-
-
-def first_label(labels: Mapping[str, str], names: Sequence[str]) -> str | None:
-    return next((value for name in names if (value := labels.get(name, "").strip())), None)
 
 
 def window(subject: Subject, config: EvidenceSection) -> tuple[datetime, datetime]:

@@ -1,7 +1,8 @@
 """Which lines to look up for an alert: the query for the logs of its service around its start (pure).
 
 An alert names its service in a label (``service``, else ``app``, ``application``, ``subsystem`` or
-``job``, the first present) and may name its host (``host`` or ``hostname``). The window is ``before``
+``job``, the first present) and may name its host (``host`` or ``hostname``, else Prometheus'
+``instance`` without its port: ``web-1:9100`` is host ``web-1``). The window is ``before``
 the alert's start to ``after`` it, where the start is the source's own start time when it gave one,
 else when Holdoff opened the alert.
 """
@@ -53,6 +54,22 @@ def first_label(labels: Mapping[str, str], names: tuple[str, ...]) -> str | None
     return None
 
 
+def host_of(labels: Mapping[str, str]) -> str | None:
+    """The host an alert names: ``host``, ``hostname``, or ``instance`` without its port."""
+    named = first_label(labels, HOST_LABELS)
+    if named is not None:
+        return named
+    instance = labels.get("instance", "").strip()
+    if not instance:
+        return None
+    if instance.startswith("["):  # [2001:db8::1]:9100
+        return instance[1:].split("]", 1)[0] or None
+    head, colon, port = instance.rpartition(":")
+    if colon and port.isdigit() and head and ":" not in head:
+        return head
+    return instance
+
+
 def query_for(labels: Mapping[str, str], started: datetime, around: Around) -> LookupQuery:
     """The lookup for an alert with ``labels`` that started at ``started``; :class:`NoService` when
     neither ``around.service`` nor a service label names whose logs to read."""
@@ -67,6 +84,6 @@ def query_for(labels: Mapping[str, str], started: datetime, around: Around) -> L
         end=started + around.after,
         contains=around.contains,
         template_id=template_id or None,
-        host=around.host or first_label(labels, HOST_LABELS),
+        host=around.host or host_of(labels),
         limit=around.limit,
     )
