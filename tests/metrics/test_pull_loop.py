@@ -4,6 +4,8 @@ kept and back off exponentially; a holder that overran its lease cannot write ov
 
 from __future__ import annotations
 
+import threading
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
@@ -176,3 +178,38 @@ def test_without_pulls_the_loop_does_nothing(db: Database) -> None:
     assert MetricPulls(db, [], MetricIngest(db, clock=clock), clock=clock, owner="p").run_once() == 0
     with db.read() as conn:
         assert metric_pulls.all_pulls(conn) == []
+
+
+def test_two_processes_running_at_once_pull_a_due_pull_once(db: Database, database_url: str) -> None:
+    clock = Clock()
+    started = threading.Barrier(2)
+    release = threading.Event()
+    entered: list[str] = []
+
+    class Slow(FakePull):
+        def pull(self, start: datetime, end: datetime) -> Pulled:
+            entered.append("pulling")  # holds its claim until released
+            release.wait(10)
+            return super().pull(start, end)
+
+    pulls = [Slow(), Slow()]
+    other_db = Database(database_url)  # the second process's own engine
+    loops = [loop(db, clock, pulls[0], owner="p1"), loop(other_db, clock, pulls[1], owner="p2")]
+    results: list[int] = []
+
+    def run(index: int) -> None:
+        started.wait(10)
+        results.append(loops[index].run_once())
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(2)]
+    for thread in threads:
+        thread.start()
+    deadline = time.monotonic() + 10
+    while len(entered) + results.count(0) < 2 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    release.set()
+    for thread in threads:
+        thread.join(10)
+    other_db.dispose()
+    assert sorted(results) == [0, 1]
+    assert sum(len(p.asked) for p in pulls) == 1

@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, Row, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 
 from holdoff.store.metric_tables import metric_pulls
 
@@ -32,12 +33,16 @@ class PullRow:
 
 
 def ensure(conn: Connection, names: Sequence[str], now: datetime) -> int:
-    """A row for each of ``names`` that has none, due now; how many were added."""
+    """A row for each of ``names`` that has none, due now; how many were added (a row another process
+    adds at the same time is kept)."""
     have = set(conn.execute(select(_M.name).where(_M.name.in_(list(names)))).scalars())
     new = [{"name": name, "next_at": now, "failures": 0} for name in names if name not in have]
-    if new:
-        conn.execute(metric_pulls.insert(), new)
-    return len(new)
+    if not new:
+        return 0
+    # Another process may add the same rows at the same time: theirs stand.
+    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    added = conn.execute(dialect.insert(metric_pulls).on_conflict_do_nothing(index_elements=["name"]), new)
+    return max(0, int(added.rowcount))
 
 
 def _row(row: Row[Any]) -> PullRow:
