@@ -41,6 +41,7 @@ class _Job:
     config: IsolationForestConfig
     series_id: str
     series: str
+    first_seen: datetime
 
 
 class MetricTraining:
@@ -72,7 +73,7 @@ class MetricTraining:
                 continue
             text = row.name + "{" + ",".join(f'{k}="{v}"' for k, v in sorted(row.labels.items())) + "}"
             jobs += [
-                _Job(runner.key, config, row.id, text)
+                _Job(runner.key, config, row.id, text, row.first_seen)
                 for config in runner.config.detectors
                 if isinstance(config, IsolationForestConfig)
             ]
@@ -90,8 +91,10 @@ class MetricTraining:
         done = []
         for job in self.jobs():
             folder = model_key(job.entry, job.config.name)
-            if only_due and not self._due(folder, job, now):
-                continue
+            if only_due and (
+                now - job.first_seen < job.config.min_history or not self._due(folder, job, now)
+            ):
+                continue  # too young to train (no samples read), or its model is recent enough
             window = since or job.config.history
             with self.db.read() as conn:
                 points = [
