@@ -151,3 +151,18 @@ def test_posts_beyond_max_pending_are_refused_busy(db: Database) -> None:
         pass
     with ingest.admitted():
         pass
+
+
+def test_a_new_series_another_writer_added_meanwhile_is_not_an_error(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with db.transaction() as conn:
+        metric_samples.store(conn, [sample(minute=0)])
+    # As if another process committed the series between this one's lookup and its insert.
+    monkeypatch.setattr(metric_samples, "_known", lambda conn, keys: {})
+    with db.transaction() as conn:
+        done = metric_samples.store(conn, [sample(minute=1)])
+    assert done.stored == 1
+    with db.read() as conn:
+        (series,) = metric_samples.series(conn)
+        assert series.first_seen == T0

@@ -16,7 +16,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Final
 
 from sqlalchemy import Connection, bindparam, delete, func, select, update
-from sqlalchemy.dialects import postgresql
+from sqlalchemy.dialects import postgresql, sqlite
 
 from holdoff.metrics.model import Sample
 from holdoff.store.metric_tables import metric_samples, metric_series
@@ -67,7 +67,12 @@ def store(conn: Connection, samples: Sequence[Sample], *, max_series: int | None
         room = max(0, max_series - count_series(conn))
         new, dropped_keys = new[:room], new[room:]
     if new:
-        conn.execute(metric_series.insert(), [_series_values(key, groups[key]) for key in new])
+        # Another process may add the same new series at the same time: its row stands.
+        dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+        conn.execute(
+            dialect.insert(metric_series).on_conflict_do_nothing(index_elements=["id"]),
+            [_series_values(key, groups[key]) for key in new],
+        )
     if known:
         updates = [
             {"key": key, "seen": latest}
