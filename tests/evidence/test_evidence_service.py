@@ -299,4 +299,5 @@ def test_a_label_a_source_sent_in_the_evidence_labels_name_decides_nothing(harne
     h.clock.advance(601)
     h.runtime.mediator.fire_due()  # no evidence computed: unknown, whatever the label says
     assert sorted(channel for channel, _ in h.messages(alert)) == ["email", "teams"]
-    assert h.client.get(f"/alerts/{alert}").json()["labels"]["holdoff_error_logs"] == "true"  # kept as sent
+    labels = h.client.get(f"/alerts/{alert}").json()["labels"]
+    assert "holdoff_error_logs" not in labels and labels["service"] == "web"  # dropped at the edge

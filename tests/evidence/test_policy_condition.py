@@ -9,8 +9,15 @@ import pytest
 
 from holdoff.mediate.engine import decide
 from holdoff.mediate.evolve import evolve
-from holdoff.mediate.model import Action, AlertEvent, AlertRecord, AlertState, NotificationKind
-from holdoff.mediate.routing import ERROR_LOGS_LABEL, with_evidence
+from holdoff.mediate.model import (
+    ERROR_LOGS_LABEL,
+    Action,
+    AlertEvent,
+    AlertRecord,
+    AlertState,
+    NotificationKind,
+)
+from holdoff.mediate.routing import with_evidence
 from holdoff.policy.section import PolicySection, build_policy
 
 T0 = datetime(2026, 3, 1, 10, 0, tzinfo=UTC)
@@ -85,6 +92,13 @@ def test_a_stale_evidence_label_is_replaced_and_unknown_removes_it() -> None:
     assert with_evidence(labels, False)[ERROR_LOGS_LABEL] == "false"
     assert ERROR_LOGS_LABEL not in with_evidence(labels, None)
     assert labels[ERROR_LOGS_LABEL] == "true"  # the alert's own labels are left as they were
+
+
+def test_a_source_cannot_set_the_evidence_label_itself() -> None:
+    sent = {"service": "web", ERROR_LOGS_LABEL: "true"}
+    event = AlertEvent(source="generic", fingerprint="f", action=Action.TRIGGERED, labels=sent)
+    assert event.labels == {"service": "web"}
+    assert sent[ERROR_LOGS_LABEL] == "true"  # the caller's mapping is not changed
 
 
 def test_the_condition_reads_from_yaml_with_other_matchers() -> None:

@@ -89,6 +89,17 @@ class Severity(enum.StrEnum):
     LOW = "low"
 
 
+ERROR_LOGS_LABEL = "holdoff_error_logs"
+"""The evidence a route may ask for (``error_logs: true|false``), as a label only the decision sees: the
+shell sets it to ``"true"`` or ``"false"`` from the alert's root-cause evidence when a timer fires (the
+grace deadline), and leaves it out when nothing is known (replay, no evidence yet, the log store
+failed). A route's condition is a matcher on it, so ``unknown`` matches neither ``true`` nor ``false``."""
+
+RESERVED_LABELS = frozenset({ERROR_LOGS_LABEL})
+"""Labels only Holdoff sets (what the root-cause evidence says, seen by the decision at a deadline); a
+source that sends one has it dropped, so it cannot steer routing."""
+
+
 @dataclass(frozen=True)
 class AlertEvent:
     """One thing that happened to an alert, as a source or an operator reported it.
@@ -115,6 +126,11 @@ class AlertEvent:
     note: str | None = None
     raw: dict[str, Any] | None = None
     """The payload as received, kept for audit."""
+
+    def __post_init__(self) -> None:
+        if RESERVED_LABELS.intersection(self.labels):  # only Holdoff's own decision may set these
+            kept = {name: value for name, value in self.labels.items() if name not in RESERVED_LABELS}
+            object.__setattr__(self, "labels", kept)
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ from holdoff.mediate.chain import EscalationChain
 from holdoff.mediate.grouping import Grouping
 from holdoff.mediate.maintenance import MaintenanceWindow
 from holdoff.mediate.matchers import Matcher, MatchType, matches_all
-from holdoff.mediate.model import NotificationKind, Notify
+from holdoff.mediate.model import ERROR_LOGS_LABEL, NotificationKind, Notify
 from holdoff.mediate.quiet import QuietHours
 
 
@@ -104,13 +104,6 @@ def _merge(
     if own is None or parent is None:
         return own if own is not None else parent
     return {**parent, **own}
-
-
-ERROR_LOGS_LABEL = "holdoff_error_logs"
-"""The evidence a route may ask for (``error_logs: true|false``), as a label only the decision sees: the
-shell sets it to ``"true"`` or ``"false"`` from the alert's root-cause evidence when a timer fires (the
-grace deadline), and leaves it out when nothing is known (replay, no evidence yet, the log store
-failed). A route's condition is a matcher on it, so ``unknown`` matches neither ``true`` nor ``false``."""
 
 
 def error_logs_matcher(found: bool) -> Matcher:

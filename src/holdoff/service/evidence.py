@@ -30,8 +30,8 @@ from holdoff.evidence.model import Change, Evidence, LogLine, LogStatus, Subject
 from holdoff.logs.lookup.around import Around, NoService, query_for
 from holdoff.logs.lookup.query import FoundLine, LogLookup, LookupFailed
 from holdoff.mediate.evolve import evolve
-from holdoff.mediate.model import AlertRecord, AlertState, Outcome
-from holdoff.mediate.routing import ERROR_LOGS_LABEL, with_evidence
+from holdoff.mediate.model import ERROR_LOGS_LABEL, AlertRecord, AlertState, Outcome
+from holdoff.mediate.routing import with_evidence
 from holdoff.store import alert_evidence as evidence_store
 from holdoff.store import alerts as alert_store
 from holdoff.store import change_events as change_store
