@@ -5,8 +5,11 @@ from __future__ import annotations
 import json
 import math
 import random
+import threading
 from datetime import UTC, datetime, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from typer.testing import CliRunner
@@ -150,3 +153,88 @@ detectors:
     again = runner.invoke(app, ["train", "metrics", "--config", str(config), "--since", "2h"])
     assert "v2 trained" in again.output and "1 model(s) trained, 1 series skipped" in again.output
     assert len(list((data_dir / "models" / "metrics" / "cpu.isolation_forest").glob("*/v0002.npz"))) == 1
+
+
+class _PrometheusStandIn:
+    """``/api/v1/query_range`` answering one CPU series of the asked range at the asked step, with a
+    spike between two times; records each query's parameters."""
+
+    def __init__(self, spike: tuple[float, float]) -> None:
+        self.spike = spike
+        self.queries: list[dict[str, str]] = []
+        stand_in = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                url = urlsplit(self.path)
+                params = {k: v[0] for k, v in parse_qs(url.query).items()}
+                stand_in.queries.append(params)
+                start, end = float(params["start"]), float(params["end"])
+                step = float(params["step"].rstrip("s"))
+                values = []
+                t = start
+                while t <= end:
+                    high = stand_in.spike[0] <= t < stand_in.spike[1]
+                    values.append([t, "97" if high else "40"])
+                    t += step
+                body = {
+                    "status": "success",
+                    "data": {
+                        "resultType": "matrix",
+                        "result": [{"metric": {"__name__": "cpu_usage", "host": "web-9"}, "values": values}],
+                    },
+                }
+                data = json.dumps(body).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def log_message(self, format: str, *args: object) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server.server_address[1]}"
+
+    def __enter__(self) -> _PrometheusStandIn:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def test_backtest_reads_a_prometheus_range_in_pieces(tmp_path: Path, data_dir: Path) -> None:
+    now = datetime.now(UTC).timestamp()
+    config = _config(tmp_path, THRESHOLD_CONFIG)
+    with _PrometheusStandIn(spike=(now - 3 * 3600, now - 2 * 3600)) as prometheus:
+        done = CliRunner().invoke(
+            app,
+            [
+                *("backtest", "--config", str(config), "--since", "10d", "--step", "1m", "--json"),
+                *("--prometheus", prometheus.url, "--query", "cpu_usage"),
+            ],
+        )
+    assert done.exit_code == 0, done.output
+    report = json.loads(done.output)
+    assert report["series"] == 1 and report["alerts"] == 1 and report["paged_alerts"] == 1
+    assert report["alert_list"][0]["series"] == 'cpu_usage{host="web-9"}'
+    assert len(prometheus.queries) == 2  # 14,400 steps asked as 10,999 and the rest
+    assert all(q["query"] == "cpu_usage" and q["step"] == "60s" for q in prometheus.queries)
+
+
+def test_backtest_says_what_is_missing_or_failing(tmp_path: Path, data_dir: Path) -> None:
+    config = _config(tmp_path, THRESHOLD_CONFIG)
+    runner = CliRunner()
+    no_query = runner.invoke(app, ["backtest", "--config", str(config), "--prometheus", "http://127.0.0.1:9"])
+    assert no_query.exit_code == 2 and "needs at least one --query" in no_query.output
+    down = runner.invoke(
+        app, ["backtest", "--config", str(config), "--prometheus", "http://127.0.0.1:9", "--query", "up"]
+    )
+    assert down.exit_code == 1 and "could not connect" in down.output
