@@ -114,7 +114,7 @@ async def list_series(
         float | None, Query(ge=0, le=1, description="Only series scoring at least this.")
     ] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 200,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> SeriesPage:
     """Scored series with their learning state, the highest last score first."""
     return await run_in_threadpool(
