@@ -130,3 +130,17 @@ def test_entries_pick_the_first_match_and_check_names() -> None:
         DetectorEntry.model_validate({"detectors": [{"type": "threshold", "value": 1}] * 2})
     with pytest.raises(ValidationError):
         DetectorEntry.model_validate({"match": "a b", "detectors": [{"type": "threshold", "value": 1}]})
+
+
+def test_the_resolve_event_ends_the_occurrence_it_opened() -> None:
+    rule, state = Rule(resolve_seconds=60), AlertState()
+    opened = step(state, _point(100, 0.9), rule)
+    assert step(state, _point(110, 0.1), rule) is None
+    resolved = step(state, _point(170, 0.1), rule)
+    assert opened is not None and resolved is not None
+    series, spec = SeriesInfo("abc", "cpu", {"instance": "h:9100"}), AlertSpec("e", 0.5)
+    first, last = event(opened, series, spec), event(resolved, series, spec)
+    assert first.starts_at == last.starts_at == datetime.fromtimestamp(100, UTC)
+    assert last.action is Action.RESOLVED and last.ends_at == datetime.fromtimestamp(170, UTC)
+    assert last.fingerprint == first.fingerprint and first.name == "Anomaly in cpu on h:9100"
+    assert "resolved 1m 10s after the anomaly began" in last.annotations["summary"]

@@ -209,8 +209,8 @@ def event(transition: Transition, series: SeriesInfo, spec: AlertSpec) -> AlertE
     }
     if transition.resolved:
         annotations["summary"] = (
-            f"{series.name} back below the threshold for {shown(transition.at - transition.starts_at)} "
-            f"after the anomaly (value {point.value:g}, score {point.score:.2f})"
+            f"{series.name} back below the threshold (value {point.value:g}, score {point.score:.2f}); "
+            f"resolved {shown(transition.at - transition.starts_at)} after the anomaly began"
         )
     starts = datetime.fromtimestamp(transition.starts_at, UTC)
     return AlertEvent(
