@@ -26,17 +26,15 @@ from holdoff.service.channel_health import ChannelHealth
 from holdoff.service.channel_set import ChannelSet
 from holdoff.service.evidence import BATCH as EVIDENCE_BATCH
 from holdoff.service.evidence import EvidenceHooks, EvidenceWorker
+from holdoff.service.findings_worker import BATCH as FINDINGS_BATCH
+from holdoff.service.findings_worker import FindingsWorker
 from holdoff.service.ingest_queue import IngestQueue
 from holdoff.service.links import LinkHandler, LinkSecret
-from holdoff.service.log_alerts import BATCH as LOG_ALERTS_BATCH
-from holdoff.service.log_alerts import LogAlerts
 from holdoff.service.log_context import log_lookup
 from holdoff.service.log_ingest import LogIngest
 from holdoff.service.log_judge import Judge
 from holdoff.service.log_upkeep import LogRetrain, LogUpkeep
 from holdoff.service.mediation import Mediator
-from holdoff.service.metric_alerts import BATCH as METRIC_ALERTS_BATCH
-from holdoff.service.metric_alerts import MetricAlerts
 from holdoff.service.metric_detect import MetricDetect
 from holdoff.service.metric_ingest import MetricIngest, MetricRetention
 from holdoff.service.metric_pull import MetricPulls
@@ -47,7 +45,7 @@ from holdoff.service.workers import Loop
 from holdoff.settings import Settings
 from holdoff.settings.file import ConfigError
 from holdoff.settings.model import changed_outside_policy
-from holdoff.store import log_marks, migrate
+from holdoff.store import log_findings, log_marks, metric_findings, migrate
 from holdoff.store.db import Database
 
 log = logging.getLogger(__name__)
@@ -177,8 +175,13 @@ class Runtime:
             max_pending=logs.max_pending_batches,
             on_findings=self.log_signal.set,
         )
-        self.log_alerts = LogAlerts(
-            self.db, self.mediator, clock=self.clock, lease=timedelta(seconds=settings.server.lease_seconds)
+        self.log_alerts = FindingsWorker(
+            self.db,
+            self.mediator,
+            log_findings.OUTBOX,
+            what="log",
+            clock=self.clock,
+            lease=timedelta(seconds=settings.server.lease_seconds),
         )
         self.log_upkeep = LogUpkeep(self.db, self.log_ingest, logs, clock=self.clock)
         self.log_lookup = log_lookup(self.db, logs.lookup)
@@ -207,8 +210,13 @@ class Runtime:
             max_pending=metrics.max_pending_batches,
             after=self.metric_detect,
         )
-        self.metric_alerts = MetricAlerts(
-            self.db, self.mediator, clock=self.clock, lease=timedelta(seconds=settings.server.lease_seconds)
+        self.metric_alerts = FindingsWorker(
+            self.db,
+            self.mediator,
+            metric_findings.OUTBOX,
+            what="metric",
+            clock=self.clock,
+            lease=timedelta(seconds=settings.server.lease_seconds),
         )
         self.metric_training = MetricTraining(
             self.db, settings.detectors, self.metric_models, clock=self.clock
@@ -271,7 +279,7 @@ class Runtime:
                     "log alerts",
                     self.log_alerts.run_once,
                     interval=self.settings.server.scheduler_interval_seconds,
-                    full_batch=LOG_ALERTS_BATCH,
+                    full_batch=FINDINGS_BATCH,
                     wake=self.log_signal,
                 ),
                 Loop(
@@ -308,7 +316,7 @@ class Runtime:
                     "metric alerts",
                     self.metric_alerts.run_once,
                     interval=self.settings.server.scheduler_interval_seconds,
-                    full_batch=METRIC_ALERTS_BATCH,
+                    full_batch=FINDINGS_BATCH,
                     wake=self.metric_signal,
                 ),
             ]

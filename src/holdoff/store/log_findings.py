@@ -1,116 +1,29 @@
-"""The log detectors' outbox: alert events committed with the lines that caused them, applied to
-mediation afterwards by a worker of any process.
-
-Rows are applied in the order they were written, by one worker at a time: :func:`claim` leases every
-pending row (up to a limit) only when no other lease is live, so a resolve can never overtake the
-trigger it ends. On PostgreSQL a transaction-level advisory lock makes that check and the lease one
-step; SQLite serialises writers already. A worker that dies leaves a lease that runs out, and the rows
-are claimed again: applying an event twice changes nothing (same identity, same ``starts_at``).
-"""
+"""The log detectors' outbox: alert events committed with the lines that caused them (see
+:mod:`holdoff.store.findings`)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import datetime, timedelta
-from typing import Any
-
-from sqlalchemy import Connection, delete, func, or_, select, text, update
-
-from holdoff.mediate.model import Action, AlertEvent, Severity
+from holdoff.store.findings import Claimed, FindingsOutbox, event_from_json, event_json
 from holdoff.store.tables import log_findings
 
-_F = log_findings.c
-_PG_LOCK_KEY = 0x686F6C646F6C6F67  # "holdolog"
+OUTBOX = FindingsOutbox(log_findings, lock_key=0x686F6C646F6C6F67)  # "holdolog"
 
+add = OUTBOX.add
+claim = OUTBOX.claim
+done = OUTBOX.done
+failed = OUTBOX.failed
+release = OUTBOX.release
+pending = OUTBOX.pending
 
-@dataclass(frozen=True, slots=True)
-class Claimed:
-    id: int
-    events: list[AlertEvent]
-    attempts: int
-
-
-def event_json(event: AlertEvent) -> dict[str, Any]:
-    """An event as stored in the outbox (what the log detectors set; no operator fields)."""
-    return {
-        "source": event.source,
-        "fingerprint": event.fingerprint,
-        "action": event.action.value,
-        "name": event.name,
-        "severity": event.severity.value if event.severity is not None else None,
-        "labels": dict(event.labels),
-        "annotations": dict(event.annotations),
-        "links": dict(event.links),
-        "starts_at": event.starts_at.isoformat() if event.starts_at else None,
-        "ends_at": event.ends_at.isoformat() if event.ends_at else None,
-    }
-
-
-def event_from_json(data: dict[str, Any]) -> AlertEvent:
-    return AlertEvent(
-        source=data["source"],
-        fingerprint=data["fingerprint"],
-        action=Action(data["action"]),
-        name=data.get("name") or "",
-        severity=Severity(data["severity"]) if data.get("severity") else None,
-        labels=dict(data.get("labels") or {}),
-        annotations=dict(data.get("annotations") or {}),
-        links=dict(data.get("links") or {}),
-        starts_at=datetime.fromisoformat(data["starts_at"]) if data.get("starts_at") else None,
-        ends_at=datetime.fromisoformat(data["ends_at"]) if data.get("ends_at") else None,
-    )
-
-
-def add(conn: Connection, events: Sequence[AlertEvent], now: datetime) -> None:
-    """Queue ``events`` (one row: they are applied together, in this order)."""
-    if events:
-        conn.execute(
-            log_findings.insert().values(created_at=now, events=[event_json(e) for e in events], attempts=0)
-        )
-
-
-def claim(conn: Connection, now: datetime, lease: timedelta, limit: int = 200) -> list[Claimed]:
-    """Lease the oldest pending rows, unless another worker's lease is live (then nothing)."""
-    if conn.dialect.name == "postgresql":
-        locked = conn.execute(text("SELECT pg_try_advisory_xact_lock(:key)"), {"key": _PG_LOCK_KEY}).scalar()
-        if not locked:
-            return []
-    live = conn.execute(select(func.count()).where(_F.claimed_until > now)).scalar_one()
-    if live:
-        return []
-    rows = conn.execute(
-        select(_F.id, _F.events, _F.attempts)
-        .where(or_(_F.claimed_until.is_(None), _F.claimed_until <= now))
-        .order_by(_F.id)
-        .limit(limit)
-    ).all()
-    if not rows:
-        return []
-    ids = [row.id for row in rows]
-    conn.execute(update(log_findings).where(_F.id.in_(ids)).values(claimed_until=now + lease))
-    return [Claimed(row.id, [event_from_json(item) for item in row.events], row.attempts) for row in rows]
-
-
-def done(conn: Connection, ids: Sequence[int]) -> None:
-    if ids:
-        conn.execute(delete(log_findings).where(_F.id.in_(list(ids))))
-
-
-def failed(conn: Connection, row_id: int, error: str, retry_at: datetime) -> None:
-    """Keep the row for another try at ``retry_at`` (its lease is moved there)."""
-    conn.execute(
-        update(log_findings)
-        .where(_F.id == row_id)
-        .values(claimed_until=retry_at, attempts=_F.attempts + 1, last_error=error[:2000])
-    )
-
-
-def release(conn: Connection, ids: Sequence[int]) -> None:
-    """Give rows back unapplied (a worker stopping)."""
-    if ids:
-        conn.execute(update(log_findings).where(_F.id.in_(list(ids))).values(claimed_until=None))
-
-
-def pending(conn: Connection) -> int:
-    return int(conn.execute(select(func.count()).select_from(log_findings)).scalar_one())
+__all__ = [
+    "OUTBOX",
+    "Claimed",
+    "add",
+    "claim",
+    "done",
+    "event_from_json",
+    "event_json",
+    "failed",
+    "pending",
+    "release",
+]
