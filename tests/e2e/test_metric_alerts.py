@@ -3,7 +3,8 @@ scrapes a local exporter every second and remote-writes to a real ``holdoff serv
 on one host becomes an alert that is held for the grace window and then escalated by email; a blip on
 another host, shorter than the grace window, opens an alert that resolves while held and never pages.
 And the seed's path: a CPU anomaly pushed to ``POST /metrics/ingest`` with error logs of its service
-around it takes the route that needs error logs, and its email carries the top error templates.
+around it takes the route that needs error logs, and its email carries the top error templates; the
+same anomaly with clean logs takes the other branch (Teams, no email).
 
 The test configuration uses a threshold detector (``value > 90``), which is ready from its first point,
 so the test needs no warm-up; ``resolve_after: 2s`` lets the blip resolve within the 8-second grace
@@ -22,11 +23,12 @@ from typing import Any
 
 import pytest
 
-from tests.e2e import Api, mail_subject, mail_text, service_env
+from tests.e2e import Api, mail_subject, mail_text, service_env, teams_text
 from tests.support import prometheus_rw
 from tests.support.prometheus_rw import Exporter, RemoteWritingPrometheus
 from tests.support.server import StartHoldoff
 from tests.support.smtp_sink import SmtpSink
+from tests.support.teams_receiver import TeamsReceiver
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
@@ -145,31 +147,16 @@ policy:
 """
 
 
-def test_a_metric_anomaly_with_error_logs_around_it_escalates_with_the_top_error_templates(
-    database_url: str,
-    tmp_path: Path,
-    holdoff_process: StartHoldoff,
-    smtp_sink: SmtpSink,
-    log_model_dir: Path,
-) -> None:
-    """The seed's path with a real metric anomaly (not a webhook): CPU samples pushed to
-    ``POST /metrics/ingest`` cross the threshold; the error lines of the series' service around it are
-    the evidence, the route that needs error logs takes the alert, and the email carries the templates."""
-    config = tmp_path / "holdoff.yaml"
-    config.write_text(SEED_RULE, encoding="utf-8")
-    env = service_env(
-        database_url, grace=3.0, smtp=smtp_sink, HOLDOFF_LOGS__CLASSIFIER__MODEL_DIR=log_model_dir
-    )
-    holdoff = holdoff_process(env, extra_args=["--config", str(config)])
-    api = Api(holdoff.url)
+def push_cpu_anomaly_with_logs(api: Api, level: str, message: str) -> None:
+    """Six lines of service ``web`` on ``web-1`` in the minute before, then CPU samples crossing 90."""
     now = datetime.now(UTC)
     lines = [
         {
             "timestamp": (now - timedelta(seconds=60 - i)).isoformat(),
             "service": "web",
             "host": "web-1",
-            "level": "error",
-            "message": f"connection refused to db-{i % 3}:5432",
+            "level": level,
+            "message": message.format(i=i % 3),
         }
         for i in range(6)
     ]
@@ -194,8 +181,43 @@ def test_a_metric_anomaly_with_error_logs_around_it_escalates_with_the_top_error
     )
     assert pushed.status_code == 200, pushed.text
 
-    def describe() -> str:
-        return holdoff.log_tail(40)
+
+def start_with_seed_rule(
+    database_url: str,
+    tmp_path: Path,
+    holdoff_process: StartHoldoff,
+    smtp_sink: SmtpSink,
+    teams_receiver: TeamsReceiver,
+    log_model_dir: Path,
+) -> tuple[Api, Callable[[], str]]:
+    config = tmp_path / "holdoff.yaml"
+    config.write_text(SEED_RULE, encoding="utf-8")
+    env = service_env(
+        database_url,
+        grace=3.0,
+        smtp=smtp_sink,
+        teams=teams_receiver,
+        HOLDOFF_LOGS__CLASSIFIER__MODEL_DIR=log_model_dir,
+    )
+    holdoff = holdoff_process(env, extra_args=["--config", str(config)])
+    return Api(holdoff.url), lambda: holdoff.log_tail(40)
+
+
+def test_a_metric_anomaly_with_error_logs_around_it_escalates_with_the_top_error_templates(
+    database_url: str,
+    tmp_path: Path,
+    holdoff_process: StartHoldoff,
+    smtp_sink: SmtpSink,
+    teams_receiver: TeamsReceiver,
+    log_model_dir: Path,
+) -> None:
+    """The seed's path with a real metric anomaly (not a webhook): CPU samples pushed to
+    ``POST /metrics/ingest`` cross the threshold; the error lines of the series' service around it are
+    the evidence, the route that needs error logs takes the alert, and the email carries the templates."""
+    api, describe = start_with_seed_rule(
+        database_url, tmp_path, holdoff_process, smtp_sink, teams_receiver, log_model_dir
+    )
+    push_cpu_anomaly_with_logs(api, "error", "connection refused to db-{i}:5432")
 
     alert = wait_for(lambda: metric_alert(api, "web-1"), 10, "the anomaly's alert", describe)
     assert alert["state"] == "pending"
@@ -210,3 +232,33 @@ def test_a_metric_anomaly_with_error_logs_around_it_escalates_with_the_top_error
     text = mail_text(mail)
     assert '"connection refused to <HOST>" (6)' in text
     assert "anomaly score 1.00 (threshold 0.5)" in text
+    assert teams_receiver.received == []
+
+
+def test_the_same_metric_anomaly_with_clean_logs_takes_the_other_branch(
+    database_url: str,
+    tmp_path: Path,
+    holdoff_process: StartHoldoff,
+    smtp_sink: SmtpSink,
+    teams_receiver: TeamsReceiver,
+    log_model_dir: Path,
+) -> None:
+    """The same CPU anomaly with only routine lines around it: the route for clean logs (Teams) takes
+    it, and no email goes out."""
+    api, describe = start_with_seed_rule(
+        database_url, tmp_path, holdoff_process, smtp_sink, teams_receiver, log_model_dir
+    )
+    push_cpu_anomaly_with_logs(api, "info", "GET /health 200 in {i} ms")
+
+    alert = wait_for(lambda: metric_alert(api, "web-1"), 10, "the anomaly's alert", describe)
+    assert alert["state"] == "pending"
+    card = wait_for(
+        lambda: next((r for r in teams_receiver.received if "cpu_utilization" in teams_text(r)), None),
+        15,
+        "the escalation card on Teams",
+        describe,
+    )
+    assert "Anomaly in cpu_utilization" in teams_text(card)
+    escalated = api.alert(alert["id"])
+    assert escalated["state"] == "escalated"
+    assert not [m for m in smtp_sink.messages if "Anomaly in cpu_utilization" in mail_subject(m)]
