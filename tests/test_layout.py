@@ -4,7 +4,7 @@ Layers, lowest first. A module may import its own layer and the ones below, neve
 
 0. the functional core and plain values: ``mediate``, ``clock``, ``edge``, ``config_types`` ...
 1. the parts that own a configuration section: ``ingest``, ``notify``, ``links``, ``store``, ``policy``,
-   ``logs``, ``metrics``, ``detectors``, ``evidence``
+   ``logs``, ``metrics``, ``detectors``, ``evidence``, ``correlate``
 2. ``settings``, which puts the sections together
 3. the shell's services: ``service``, ``replay``, ``auth``
 4. ``runtime``, which starts the components
@@ -49,6 +49,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
         "holdoff.metrics",
         "holdoff.detectors",
         "holdoff.evidence",
+        "holdoff.correlate",
     ),
     ("holdoff.settings",),
     ("holdoff.service", "holdoff.replay", "holdoff.auth"),

@@ -1,0 +1,49 @@
+"""The ``correlation:`` section loads from YAML, docstring example included, with conservative defaults."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import pytest
+import yaml
+from pydantic import ValidationError
+
+from holdoff.correlate import config as config_module
+from holdoff.correlate.config import CorrelationConfig
+
+
+def test_the_docstring_example_loads() -> None:
+    doc = config_module.__doc__ or ""
+    example = re.search(r"```yaml\n(.*?)```", doc, re.S)
+    assert example is not None
+    config = CorrelationConfig.model_validate(yaml.safe_load(example.group(1))["correlation"])
+    assert config.window == timedelta(minutes=10)
+    assert config.topology["payments"] == ("payments-db",)
+    assert config.depends("checkout", "payments") and not config.depends("payments", "checkout")
+    assert config.topology_labels["rack"] == 0.4
+    assert config.learned.min_lift == 5.0
+
+
+def test_defaults_are_on_and_conservative() -> None:
+    config = CorrelationConfig()
+    assert config.enabled
+    assert (
+        config.topology_labels["node"]
+        > config.topology_labels["namespace"]
+        > config.topology_labels["cluster"]
+    )
+    assert config.topology_labels["cluster"] < config.min_score  # a shared cluster alone never joins
+
+
+def test_a_list_of_topology_labels_gets_default_weights() -> None:
+    config = CorrelationConfig.model_validate({"topology_labels": ["node", "zone"], "window": "5m"})
+    assert config.topology_labels == {"node": 0.6, "zone": 0.3}
+    assert config.window == timedelta(minutes=5)
+
+
+def test_unknown_keys_and_bad_durations_are_refused() -> None:
+    with pytest.raises(ValidationError):
+        CorrelationConfig.model_validate({"windw": "5m"})
+    with pytest.raises(ValidationError):
+        CorrelationConfig.model_validate({"window": "-5m"})
