@@ -10,6 +10,7 @@ from types import FrameType
 from bench import (
     Benchmark,
     alertmanager,
+    correlation,
     edge,
     evidence,
     ingest,
@@ -36,6 +37,7 @@ BENCHMARKS: list[Benchmark] = [
     metrics_ingest.BENCHMARK,
     metrics_detect.BENCHMARK,
     evidence.BENCHMARK,
+    correlation.BENCHMARK,
 ]
 """Every benchmark, in the order ``make bench`` runs them. Add new ones here."""
 

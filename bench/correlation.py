@@ -1,0 +1,283 @@
+"""Correlation benchmark (issue 15): pages per real incident on cascading multi-source days.
+
+For each seed (``--correlation-seeds``, default 1 2 3), :mod:`bench.streamgen_cascade` generates a 24 h,
+60-service day of Alertmanager and Coralogix webhooks with ground truth; the day is parsed by Holdoff's
+replay stream reader and replayed through today's core (:func:`holdoff.replay.report.replay`) with the
+policy a new user writes: ``grace_seconds: 600`` and ``group_by: [service]``, the documented defaults
+otherwise. This is the **correlation off** column. Per seed it reports:
+
+- real incidents, pages (messages that interrupt someone), pages per real incident (pages naming a real
+  incident, over real incidents) and pages about no real incident;
+- incidents missed or late (Holdoff's own scoring: never paged, or first paged later than the policy
+  allows);
+- **wrongly joined**: real incidents that share a Holdoff incident with another real incident;
+- **split**: real incidents paged more than once;
+- the slowest first page (seconds from an incident's first alert to its first page).
+
+Acceptance aimed at once correlation is wired in: at most 1.3 pages per real incident, at most 5% wrongly
+joined, none missed or late. One JSON result: ``bench/results/correlation-<UTC timestamp>.json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import tempfile
+import time
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Final
+
+from rich.console import Console
+from rich.table import Table
+
+from bench import Benchmark, BenchmarkFailed, streamgen_cascade
+from bench.common import machine_info, write_result
+from bench.replay import day_settings
+from holdoff.mediate.model import Action
+from holdoff.policy.section import build_policy
+from holdoff.replay.report import Report, replay
+from holdoff.replay.stream import StreamError, StreamEvent, parse_lines
+from holdoff.settings import Settings
+
+POLICY_YAML: Final = "grace_seconds: 600\ngroup_by: [service]\n"
+"""The policy a new user writes; everything else is the documented default."""
+DEFAULT_SEEDS: Final = (1, 2, 3)
+GOAL_PAGES_PER_INCIDENT: Final = 1.3
+GOAL_WRONGLY_JOINED: Final = 0.05
+REAL: Final = "incident"
+
+
+# --- scoring (pure) -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Sent:
+    """One message Holdoff sent, with the real incidents its alerts belonged to when it was sent."""
+
+    at: datetime
+    page: bool
+    incident: int | None
+    """Holdoff's incident number (grouped messages), ``None`` for a message about no incident."""
+    real: frozenset[str]
+
+
+@dataclass(frozen=True)
+class Figures:
+    real_incidents: int
+    pages: int
+    real_pages: int
+    """Pages naming at least one real incident."""
+    noise_pages: int
+    pages_per_real_incident: float
+    wrongly_joined: tuple[str, ...]
+    """Real incidents that share a Holdoff incident with another real incident."""
+    split: tuple[str, ...]
+    """Real incidents paged more than once."""
+    never_paged: tuple[str, ...]
+    slowest_first_page_s: float | None
+    slowest_incident: str | None
+
+    @property
+    def wrongly_joined_share(self) -> float:
+        return len(self.wrongly_joined) / self.real_incidents if self.real_incidents else 0.0
+
+
+def score(sent: Sequence[Sent], starts: Mapping[str, datetime]) -> Figures:
+    """Score the messages of a replay against the real incidents and their first alerts' times."""
+    members: dict[int, set[str]] = {}
+    pages: dict[str, int] = dict.fromkeys(starts, 0)
+    first: dict[str, datetime] = {}
+    real_pages = noise_pages = total = 0
+    for message in sent:
+        if message.incident is not None and message.real:
+            members.setdefault(message.incident, set()).update(message.real)
+        if not message.page:
+            continue
+        total += 1
+        if not message.real:
+            noise_pages += 1
+            continue
+        real_pages += 1
+        for name in message.real:
+            pages[name] = pages.get(name, 0) + 1
+            first.setdefault(name, message.at)
+    joined = sorted({name for names in members.values() if len(names) > 1 for name in names})
+    delays = {name: (at - starts[name]).total_seconds() for name, at in first.items() if name in starts}
+    slowest = max(delays, key=lambda name: (delays[name], name)) if delays else None
+    count = len(starts)
+    return Figures(
+        real_incidents=count,
+        pages=total,
+        real_pages=real_pages,
+        noise_pages=noise_pages,
+        pages_per_real_incident=round(real_pages / count, 2) if count else 0.0,
+        wrongly_joined=tuple(joined),
+        split=tuple(sorted(name for name, number in pages.items() if number > 1)),
+        never_paged=tuple(sorted(name for name in starts if name not in first)),
+        slowest_first_page_s=delays[slowest] if slowest is not None else None,
+        slowest_incident=slowest,
+    )
+
+
+# --- one day through today's core -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DayResult:
+    seed: int
+    webhooks: int
+    events: int
+    figures: Figures
+    missed_or_late: tuple[dict[str, Any], ...]
+    """Holdoff's own verdict (:func:`holdoff.replay.report.replay`): never paged or paged late."""
+    seconds: float
+
+    def as_dict(self) -> dict[str, Any]:
+        figures = asdict(self.figures)
+        figures["wrongly_joined_share"] = round(self.figures.wrongly_joined_share, 4)
+        return {
+            "seed": self.seed,
+            "webhooks": self.webhooks,
+            "events": self.events,
+            "figures": figures,
+            "missed_or_late": list(self.missed_or_late),
+            "seconds": round(self.seconds, 3),
+        }
+
+
+class _Tracker:
+    """Follows the truth of every alert as the stream goes by, and turns the replay's messages into Sent."""
+
+    def __init__(self) -> None:
+        self.current: dict[str, str | None] = {}
+        self.starts: dict[str, datetime] = {}
+        self.sent: list[Sent] = []
+
+    def follow(self, items: Iterable[StreamEvent]) -> Iterator[StreamEvent]:
+        for item in items:
+            truth = item.truth
+            if truth is not None and item.event.action is Action.TRIGGERED:
+                key = f"{item.event.source}/{item.event.fingerprint}"
+                incident = truth.incident if truth.kind == REAL else None
+                self.current[key] = incident
+                if incident is not None:
+                    self.starts.setdefault(incident, item.at)
+            yield item
+
+    def decision(self, record: dict[str, Any]) -> None:
+        if record.get("type") != "message":
+            return
+        real = frozenset(name for key in record["alerts"] if (name := self.current.get(key)) is not None)
+        at = datetime.fromisoformat(record["at"]).astimezone(UTC)
+        self.sent.append(Sent(at, bool(record["page"]), record["incident"], real))
+
+
+def run_day(lines: Sequence[dict[str, Any]], settings: Settings, seed: int = 0) -> DayResult:
+    """Replay the webhook ``lines`` of a day through today's core and score it."""
+    try:
+        items = list(parse_lines([json.dumps(line) for line in lines], settings, name=f"seed {seed}"))
+    except StreamError as exc:
+        raise BenchmarkFailed(f"the generated day does not parse: {exc}") from exc
+    tracker = _Tracker()
+    began = time.perf_counter()
+    report: Report = replay(build_policy(settings.policy), tracker.follow(items), decisions=tracker.decision)
+    seconds = time.perf_counter() - began
+    missed = tuple((report.truth or {}).get("missed", []))
+    return DayResult(seed, len(lines), len(items), score(tracker.sent, tracker.starts), missed, seconds)
+
+
+def bench_settings(work_dir: Path) -> Settings:
+    policy = work_dir / "correlation-off.yaml"
+    policy.write_text(POLICY_YAML, encoding="utf-8")
+    return day_settings(work_dir, policy)
+
+
+# --- the benchmark --------------------------------------------------------------------------------
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("correlation")
+    group.add_argument(
+        "--correlation-seeds",
+        type=int,
+        nargs="+",
+        default=list(DEFAULT_SEEDS),
+        metavar="SEED",
+        help="seeds of the generated days (default 1 2 3)",
+    )
+
+
+def _table(results: Sequence[DayResult]) -> Table:
+    table = Table(title="correlation off: grace_seconds 600, group_by \\[service] (today's Holdoff)")
+    for column in (
+        "seed",
+        "webhooks",
+        "real incidents",
+        "pages",
+        "pages / real incident",
+        "noise pages",
+        "missed or late",
+        "wrongly joined",
+        "split",
+        "slowest first page",
+    ):
+        table.add_column(column, justify="right")
+    for result in results:
+        figures = result.figures
+        slowest = f"{figures.slowest_first_page_s:.0f} s" if figures.slowest_first_page_s is not None else "-"
+        table.add_row(
+            str(result.seed),
+            f"{result.webhooks:,}",
+            str(figures.real_incidents),
+            str(figures.pages),
+            f"{figures.pages_per_real_incident:.2f}",
+            str(figures.noise_pages),
+            str(len(result.missed_or_late)),
+            f"{len(figures.wrongly_joined)} ({figures.wrongly_joined_share:.0%})",
+            str(len(figures.split)),
+            slowest,
+        )
+    return table
+
+
+def run(args: argparse.Namespace) -> int:
+    console = Console()
+    console.rule("[bold]correlation[/]")
+    seeds: list[int] = list(getattr(args, "correlation_seeds", DEFAULT_SEEDS))
+    results: list[DayResult] = []
+    with tempfile.TemporaryDirectory(prefix="holdoff-bench-") as name:
+        settings = bench_settings(Path(name))
+        for seed in seeds:
+            day = streamgen_cascade.generate(seed=seed)
+            results.append(run_day(day.lines, settings, seed))
+    console.print(_table(results))
+    worst = max(result.figures.pages_per_real_incident for result in results)
+    console.print(
+        f"goal once correlation is wired in: <= {GOAL_PAGES_PER_INCIDENT} pages per real incident "
+        f"(worst seed today {worst:.2f}), <= {GOAL_WRONGLY_JOINED:.0%} wrongly joined, 0 missed or late"
+    )
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    path = write_result(
+        "correlation",
+        stamp,
+        {
+            "benchmark": "correlation",
+            "policy": POLICY_YAML,
+            "correlation": "off",
+            "days": [result.as_dict() for result in results],
+            "machine": machine_info(),
+        },
+    )
+    console.print(f"result: {path}")
+    return 0
+
+
+BENCHMARK = Benchmark(
+    name="correlation",
+    summary="pages per real incident, wrong joins and splits on cascading multi-source days (several seeds)",
+    add_arguments=add_arguments,
+    run=run,
+)
