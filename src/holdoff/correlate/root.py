@@ -39,12 +39,14 @@ PRECEDES_MIN = 3
 """Co-starts needed before history says which one comes first."""
 
 _INFRA_WORDS = re.compile(
-    r"(?<![a-z])(node|host|kube-?node|db|database|postgres\w*|mysql|redis|kafka|rabbitmq|etcd|network|dns|"
+    r"(?<![a-z])(node|host|kube-?node|db|database|postgres(?:ql)?|mysql|redis|kafka|rabbitmq|etcd|network|dns|"
     r"disk|storage|volume|lb|load-?balancer|ingress|nat|vpc|zone)(?![a-z])"
 )
 _SYMPTOM_WORDS = re.compile(
     r"(?<![a-z])(errors?|5xx|latency|slow|timeouts?|apdex|availability|sli|slo)(?![a-z])"
 )
+_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
+"""Where an alert name in CamelCase (``PostgresDown``) splits into words."""
 _DEFAULT = CorrelationConfig()
 
 
@@ -73,7 +75,7 @@ def _rank(
         earliest = min(others, key=lambda other: other.started)
         delta = humanize(member.started - earliest.started)
         reasons.append(Reason(ReasonKind.EARLIEST, f"started {delta} after {_name(earliest)}", 0.0))
-    words = f"{member.name} {member.service}".lower()
+    words = _CAMEL.sub(" ", f"{member.name} {member.service}").lower()
     infra = _INFRA_WORDS.search(words)
     if RootHint.INFRA in member.root_hints or infra:
         what = f" ({infra.group(1)})" if infra else ""
