@@ -3,15 +3,20 @@ cause join; operators' splits hold and merges join."""
 
 from __future__ import annotations
 
+import random
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from holdoff.correlate.config import CorrelationConfig
-from holdoff.correlate.join import decide, evidence, fold
+from holdoff.correlate.join import _compiled, _pair_score, decide, evidence, fold
 from holdoff.correlate.learn import learn
 from holdoff.correlate.model import (
     CorrelatedIncident,
     Feedback,
     Join,
+    Learned,
+    LearnedDependency,
     Member,
     Merge,
     NewIncident,
@@ -214,3 +219,24 @@ def test_fold_makes_one_incident_per_cascade_and_keeps_unrelated_ones_apart() ->
         ["g-db2"],
     ]
     assert sum(isinstance(decision, NewIncident) for _, decision in decisions) == 3
+
+
+def test_the_fast_score_agrees_with_the_written_evidence() -> None:
+    """decide scores every pair without writing reasons; the reasons it shows must add up to the same."""
+    rng = random.Random(3)
+    learned = Learned({("cart", "search"): LearnedDependency("cart", "search", 9, 0.5, 18.0)})
+    services = ["checkout", "payments", "payments-db", "cart", "search", ""]
+    compiled = _compiled(CONFIG)
+
+    def some() -> Member:
+        labels = {
+            name: rng.choice(["1", "2"])
+            for name in ("node", "namespace", "cluster", "team")
+            if rng.random() < 0.7
+        }
+        found = frozenset(rng.sample(["template:t1", "change:d1", "other:x"], rng.randint(0, 2)))
+        return Member(str(rng.random()), rng.choice(services), "s", T0, labels=labels, evidence=found)
+
+    for _ in range(500):
+        a, b = some(), some()
+        assert _pair_score(a, b, compiled, learned) == pytest.approx(evidence(a, b, CONFIG, learned)[0])

@@ -19,6 +19,7 @@ and updates its message instead of paging again.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from holdoff.correlate.config import CorrelationConfig
@@ -54,66 +55,152 @@ def decide(
     if not config.enabled:
         return _DISABLED
     started = min(member.started, now)
+    compiled = _compiled(config)
     best: tuple[float, float, datetime, str] | None = None
-    best_reasons: tuple[Reason, ...] = ()
+    best_other: Member | None = None
+    below: tuple[float, float, Member] | None = None
     refused: list[Reason] = []
-    best_below = 0.0
     for incident in open_incidents:
         if started - incident.opened_at > config.max_span:
             continue
-        scored = _score(incident, member, started, config, learned, feedback)
-        if scored is None:
+        score, gap, other, said = _score(incident, member, started, compiled, learned, feedback)
+        if said is not None and said.kind is ReasonKind.SPLIT:
+            refused.append(said)
             continue
-        score, gap, reasons = scored
+        if other is None:
+            continue
         if score < config.min_score:
-            best_below = max(best_below, score)
-            refused.extend(reasons)
+            if below is None or (score, -gap) > (below[0], -below[1]):
+                below = (score, gap, other)
             continue
         rank = (-score, gap, incident.opened_at, incident.id)
         if best is None or rank < best:
-            best, best_reasons = rank, reasons
-    if best is None:
-        return NewIncident(tuple(refused), best_below)
-    return Join(best[3], -best[0], best_reasons)
+            best, best_other = rank, other
+    if best is None or best_other is None:
+        if below is not None:
+            refused.extend(_reasons(below[2], member, started, config, learned))
+        return NewIncident(tuple(refused), below[0] if below is not None else 0.0)
+    if -best[0] >= MERGED_SCORE:
+        text = f"an operator merged {_name(member)} with {_name(best_other)}"
+        return Join(best[3], MERGED_SCORE, (Reason(ReasonKind.MERGE, text, MERGED_SCORE),))
+    return Join(best[3], -best[0], _reasons(best_other, member, started, config, learned))
+
+
+def _reasons(
+    other: Member, member: Member, started: datetime, config: CorrelationConfig, learned: Learned
+) -> tuple[Reason, ...]:
+    """Why ``member`` goes with ``other`` (written once, for the incident that won or came closest)."""
+    when = _when(started - other.started, other)
+    score, reasons = evidence(other, member, config, learned)
+    if score <= 0:
+        return (
+            Reason(ReasonKind.NO_EVIDENCE, f"{when}, but nothing else links them (time alone never joins)"),
+        )
+    return (Reason(ReasonKind.TIME, when), *reasons)
+
+
+@dataclass(frozen=True)
+class _Compiled:
+    """The configuration as ``decide`` reads it for every pair: plain tuples, sets and floats."""
+
+    window: float
+    labels: tuple[tuple[str, float], ...]
+    labels_cap: float
+    depends: frozenset[tuple[str, str]]
+    same_service: float
+    topology: float
+    learned: float
+    learned_on: bool
+    min_count: int
+    min_lift: float
+    template: float
+    change: float
+
+
+_COMPILED: dict[int, tuple[CorrelationConfig, _Compiled]] = {}
+
+
+def _compiled(config: CorrelationConfig) -> _Compiled:
+    kept = _COMPILED.get(id(config))
+    if kept is not None and kept[0] is config:
+        return kept[1]
+    weights, learned = config.weights, config.learned
+    compiled = _Compiled(
+        config.window.total_seconds(),
+        tuple(config.topology_labels.items()),
+        weights.labels_cap,
+        frozenset((service, other) for service, others in config.topology.items() for other in others),
+        weights.same_service,
+        weights.topology,
+        weights.learned,
+        learned.enabled,
+        learned.min_count,
+        learned.min_lift,
+        weights.template,
+        weights.change,
+    )
+    if len(_COMPILED) > 64:
+        _COMPILED.clear()
+    _COMPILED[id(config)] = (config, compiled)  # the config is kept, so its id is not reused
+    return compiled
 
 
 def _score(
     incident: CorrelatedIncident,
     member: Member,
     started: datetime,
-    config: CorrelationConfig,
+    compiled: _Compiled,
     learned: Learned,
     feedback: Feedback,
-) -> tuple[float, float, tuple[Reason, ...]] | None:
-    """The incident's score for ``member`` (best member), the time gap in seconds, and the reasons;
-    None when no member of it is close enough in time (or an operator merged/split says otherwise)."""
-    window = config.window
-    best: tuple[float, float, tuple[Reason, ...]] | None = None
+) -> tuple[float, float, Member | None, Reason | None]:
+    """The incident's score for ``member``: its best member's, the time gap in seconds, that member
+    (None: no member close enough in time), and an operator's split when there is one."""
+    best: Member | None = None
+    best_score, best_gap = -1.0, 0.0
     for other in incident.members:
-        if feedback.split(other.key, member.key):
-            return (
-                0.0,
-                0.0,
-                (Reason(ReasonKind.SPLIT, f"an operator split {_name(member)} from {_name(other)}"),),
-            )
+        if feedback.splits and feedback.split(other.key, member.key):
+            text = f"an operator split {_name(member)} from {_name(other)}"
+            return 0.0, 0.0, None, Reason(ReasonKind.SPLIT, text)
+        if feedback.merges and feedback.merged(other.key, member.key):
+            best, best_score, best_gap = other, MERGED_SCORE, 0.0
+            continue
         gap = abs((started - other.started).total_seconds())
-        if feedback.merged(other.key, member.key):
-            merged = Reason(
-                ReasonKind.MERGE, f"an operator merged {_name(member)} with {_name(other)}", MERGED_SCORE
-            )
-            best = (MERGED_SCORE, gap, (merged,))
+        if gap > compiled.window or other.key == member.key:
             continue
-        if gap > window.total_seconds() or other.key == member.key:
-            continue
-        score, reasons = evidence(other, member, config, learned)
-        if best is None or (score, -gap) > (best[0], -best[1]):
-            when = _when(started - other.started, other)
-            if score > 0:
-                best = (score, gap, (Reason(ReasonKind.TIME, when), *reasons))
-            else:
-                text = f"{when}, but nothing else links them (time alone never joins)"
-                best = (0.0, gap, (Reason(ReasonKind.NO_EVIDENCE, text),))
-    return best
+        score = _pair_score(other, member, compiled, learned)
+        if score > best_score or (score == best_score and gap < best_gap):
+            best, best_score, best_gap = other, score, gap
+    return max(best_score, 0.0), best_gap, best, None
+
+
+def _pair_score(other: Member, member: Member, compiled: _Compiled, learned: Learned) -> float:
+    """The score :func:`evidence` gives, without writing its reasons (the hot path)."""
+    score = 0.0
+    a, b = member.service, other.service
+    if a and b:
+        if a == b:
+            score += compiled.same_service
+        elif (a, b) in compiled.depends or (b, a) in compiled.depends:
+            score += compiled.topology
+        elif compiled.learned_on and learned.pairs:
+            link = learned.link(a, b)
+            if link is not None and link.together >= compiled.min_count and link.lift >= compiled.min_lift:
+                score += compiled.learned
+    mine, theirs = member.labels, other.labels
+    if mine and theirs:
+        shared = 0.0
+        for label, weight in compiled.labels:
+            value = mine.get(label)
+            if value and theirs.get(label) == value:
+                shared += weight
+        score += min(shared, compiled.labels_cap)
+    if member.evidence and other.evidence:
+        for item in member.evidence & other.evidence:
+            if item.startswith("template:"):
+                score += compiled.template
+            elif item.startswith("change:"):
+                score += compiled.change
+    return score
 
 
 def evidence(
