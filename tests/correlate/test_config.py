@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 import yaml
@@ -47,3 +48,13 @@ def test_unknown_keys_and_bad_durations_are_refused() -> None:
         CorrelationConfig.model_validate({"windw": "5m"})
     with pytest.raises(ValidationError):
         CorrelationConfig.model_validate({"window": "-5m"})
+
+
+def test_the_example_in_docs_correlation_md_loads() -> None:
+    text = (Path(__file__).parents[2] / "docs" / "correlation.md").read_text(encoding="utf-8")
+    example = re.search(r"```yaml\n(correlation:.*?)```", text, re.S)
+    assert example is not None
+    config = CorrelationConfig.model_validate(yaml.safe_load(example.group(1))["correlation"])
+    assert config == CorrelationConfig.model_validate(
+        {"topology": config.topology}
+    )  # the defaults, as documented
