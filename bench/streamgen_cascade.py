@@ -64,6 +64,9 @@ INCIDENTS: Final = (16, 22)
 CONCURRENT_SHARE: Final = 0.25
 """About this share of incidents start within :data:`CONCURRENT_SECONDS` of another, in another cluster."""
 CONCURRENT_SECONDS: Final = (0, 90)
+APART_SECONDS: Final = 30 * 60
+"""Two incidents touching the same service, database or node are this far apart at least: grouping by
+service must not merge two real incidents by itself (what ``wrongly joined`` measures is correlation)."""
 KINDS: Final = (("DatabaseDown", 0.3), ("NodeDown", 0.2), ("Dependency", 0.2), ("NetworkPartition", 0.05))
 """Cascade kinds and weights; the rest (0.25) are single-service incidents."""
 SINGLE_SHARE: Final = 0.25
@@ -114,6 +117,7 @@ def coralogix_services(world: World, seed: int) -> frozenset[str]:
 @dataclass(frozen=True)
 class _Placed:
     start: int
+    end: int
     cluster: str
     infra: frozenset[str]
     """The services, databases and nodes it touches: a concurrent incident must touch none of them."""
@@ -160,6 +164,11 @@ class _CascadeBuilder(_Builder):
         root, cluster, infra, symptoms = planned
         if other is not None and (cluster == other.cluster or infra & other.infra):
             return False
+        if any(
+            spot.start - APART_SECONDS <= end and start <= spot.end + APART_SECONDS and infra & spot.infra
+            for spot in self.spots
+        ):
+            return False
         if not self.free(root, start, end):
             return False
         chosen: list[tuple[streamgen._Alert, int, int]] = []
@@ -175,7 +184,7 @@ class _CascadeBuilder(_Builder):
         for alert, first, last in chosen:
             self.add(alert, first, last, "incident", incident, "symptom")
         self.placed.append((start, len(self.placed), incident))
-        self.spots.append(_Placed(start, cluster, infra))
+        self.spots.append(_Placed(start, end + SYMPTOM_END_DELAY[1], cluster, infra))
         return True
 
     def plan(self, kind: str) -> tuple[streamgen._Alert, str, frozenset[str], list[streamgen._Alert]] | None:

@@ -89,6 +89,9 @@ def test_score_counts_pages_joins_splits_and_the_slowest_first_page() -> None:
     assert figures.wrongly_joined_share == 0.5
     assert figures.never_paged == ("D",)
     assert (figures.slowest_first_page_s, figures.slowest_incident) == (800.0, "C")
+    assert figures.with_noise == ()
+    noisy = score([*sent, Sent(T0 + timedelta(seconds=900), True, 3, frozenset())], starts)
+    assert noisy.with_noise == ("B", "C") and noisy.noise_pages == 2
 
 
 def test_score_of_nothing_sent_is_every_incident_never_paged() -> None:
@@ -111,6 +114,20 @@ def test_a_hand_made_day_through_todays_core_shows_a_split_and_a_wrong_join(tmp_
     assert figures.pages_per_real_incident >= 1.0
     assert figures.slowest_first_page_s is not None and 600 <= figures.slowest_first_page_s <= 900
     assert result.as_dict()["figures"]["wrongly_joined_share"] == round(2 / 3, 4)
+    assert result.offline is None and result.as_dict()["offline_correlation_core_only"] is None
+
+
+def test_the_offline_core_estimate_joins_a_cascade_the_topology_links(tmp_path: Path) -> None:
+    settings = correlation.bench_settings(tmp_path)
+    off = correlation.run_day(hand_made_day(), settings, topology={})
+    on = correlation.run_day(hand_made_day(), settings, topology={"checkout": ["orders-db"]})
+    assert off.offline is not None and on.offline is not None
+    assert off.offline.split == ("INC-1",)
+    assert on.offline.split == ()
+    assert on.offline.real_pages == on.figures.real_pages - 1
+    assert on.offline.never_paged == ()
+    assert on.offline.wrongly_joined == ("INC-2", "INC-3")
+    assert on.figures == off.figures
 
 
 def test_registered_with_seeds_1_to_3_by_default() -> None:

@@ -3,7 +3,7 @@ in chunks, on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -143,6 +143,18 @@ def test_the_ingest_runs_what_follows_in_the_storing_transaction(db: Database) -
     with db.read() as conn:
         assert metric_samples.series(conn) == []  # rolled back with it
     assert MetricIngest(db, clock=lambda: T0).ingest([sample(), sample(minute=1)]) == 2
+
+
+def test_samples_of_series_refused_at_max_series_do_not_reach_the_detectors(db: Database) -> None:
+    given: list[list[str]] = []
+
+    def after(conn: object, samples: Sequence[Sample], now: datetime) -> None:
+        given.append(sorted(s.labels["host"] for s in samples))
+
+    ingest = MetricIngest(db, clock=lambda: T0 + timedelta(minutes=5), max_series=1, after=after)
+    ingest.ingest([sample(minute=0, host="a")])
+    ingest.ingest([sample(minute=1, host="a"), sample(minute=1, host="b")])
+    assert given == [["a"], ["a"]]
 
 
 def test_posts_beyond_max_pending_are_refused_busy(db: Database) -> None:

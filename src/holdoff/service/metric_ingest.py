@@ -93,6 +93,8 @@ class MetricIngest:
         kept = [sample for sample in samples if start <= sample.timestamp <= end]
         with self.db.transaction() as conn:
             done = metric_samples.store(conn, kept, max_series=self.max_series)
+            if done.dropped_ids:  # series refused at max_series are not scored either
+                kept = [sample for sample in kept if sample.series_id not in done.dropped_ids]
             if self.after is not None and kept:
                 self.after(conn, kept, now)
         if len(kept) < len(samples):

@@ -44,6 +44,8 @@ class Stored:
     dropped: int = 0
     """Samples of new series refused because ``max_series`` series are stored."""
     dropped_series: int = 0
+    dropped_ids: frozenset[str] = frozenset()
+    """The ids of the series dropped (their samples must not reach the detectors either)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,6 +98,7 @@ def store(conn: Connection, samples: Sequence[Sample], *, max_series: int | None
         new_series=len(new),
         dropped=dropped,
         dropped_series=len(dropped_keys),
+        dropped_ids=frozenset(dropped_keys),
     )
 
 
