@@ -12,6 +12,7 @@ import pytest
 import yaml
 
 from bench import streamgen_cascade
+from holdoff.correlate.config import CorrelationConfig
 from holdoff.replay.stream import parse_lines
 from holdoff.settings import Settings
 
@@ -177,3 +178,12 @@ def test_the_command_line_writes_the_stream_and_its_topology(tmp_path: Path) -> 
     assert yaml.safe_load(topo.read_text()) == {"correlation": {"topology": day.topology}}
     streamgen_cascade.main(["--out", str(tmp_path / "other.jsonl"), "--hours", "1"])
     assert (tmp_path / "other.topology.yaml").exists()
+
+
+def test_the_written_topology_is_a_correlation_section_the_core_accepts(tmp_path: Path) -> None:
+    day = streamgen_cascade.generate(seed=3, hours=2, services=30)
+    path = tmp_path / "topo.yaml"
+    streamgen_cascade.write(day, tmp_path / "day.jsonl", path)
+    config = CorrelationConfig.model_validate(yaml.safe_load(path.read_text())["correlation"])
+    assert config.topology == {name: tuple(targets) for name, targets in day.topology.items()}
+    assert any(config.depends(name, target) for name, targets in day.topology.items() for target in targets)
