@@ -148,8 +148,10 @@ def test_a_cpu_anomaly_with_error_logs_escalates_with_the_top_error_templates_in
     # The clean-logs branch did not take it (the log detectors' own alert of these lines may be there).
     assert not [card for card in teams_receiver.requests if CPU in teams_text(card)]
 
-    found = evidence(api, alert_id)
-    assert found["state"] == "final"
+    # The evidence loop makes the row final once the alert is no longer held (at its next pass).
+    found = wait_for(
+        lambda: final if (final := evidence(api, alert_id))["state"] == "final" else None, "final"
+    )
     assert found["evidence"]["error_logs"] is True
     assert found["evidence"]["logs"]["error_lines"] == 8
 
