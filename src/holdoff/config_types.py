@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Annotated, Any
 
-from pydantic import BaseModel, BeforeValidator, SecretStr
+from pydantic import BaseModel, BeforeValidator, SecretStr, model_validator
 
 _REFERENCE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 _ENVIRONMENT: ContextVar[Mapping[str, str] | None] = ContextVar("holdoff_config_environment", default=None)
@@ -93,3 +93,25 @@ def _url_credentials(text: str) -> Iterator[str]:
         yield text
     elif "@" in text.split("://", 1)[1]:
         yield text.split("://", 1)[1].split("@", 1)[0]
+
+
+class ExternalConfig(BaseModel):
+    """What every config of an outside system shares (a log store lookup, a metric pull): a ``name``
+    that defaults to its ``type``, and its secrets, kept out of error texts."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _name_defaults_to_type(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "name" not in data and isinstance(data.get("type"), str):
+            return {**data, "name": data["type"]}
+        return data
+
+    def secrets(self) -> list[str]:
+        """Secret values of this config, longest first."""
+        return sorted(set(secret_values(self)), key=len, reverse=True)
+
+    def scrub(self, text: str) -> str:
+        """``text`` with every secret of this config replaced by ``***``."""
+        for secret in self.secrets():
+            text = text.replace(secret, "***")
+        return text

@@ -18,6 +18,7 @@ from urllib.parse import quote
 
 from pydantic import Field, model_validator
 
+from holdoff.aws import aws_session
 from holdoff.logs.lookup.query import (
     CONTEXT_SPAN,
     FoundLine,
@@ -251,28 +252,12 @@ class CloudWatchLookup:
 
 def boto3_client(config: CloudWatchConfig) -> tuple[LogsClient, datetime | None]:
     """A ``logs`` client for ``config`` and when its (assumed-role) credentials expire, if they do."""
-    import boto3  # type: ignore[import-untyped]
-    from botocore.config import Config  # type: ignore[import-untyped]
-
-    settings = Config(
-        connect_timeout=config.timeout_seconds,
-        read_timeout=config.timeout_seconds,
-        retries={"max_attempts": 2, "mode": "standard"},
+    aws = aws_session(
+        name=config.name,
+        region=config.region,
+        profile=config.profile,
+        role_arn=config.role_arn,
+        timeout_seconds=config.timeout_seconds,
     )
-    session = boto3.Session(profile_name=config.profile, region_name=config.region)
-    expires: datetime | None = None
-    if config.role_arn is not None:
-        sts = session.client("sts", config=settings)
-        credentials = sts.assume_role(RoleArn=config.role_arn, RoleSessionName=f"holdoff-{config.name}")[
-            "Credentials"
-        ]
-        session = boto3.Session(
-            aws_access_key_id=credentials["AccessKeyId"],
-            aws_secret_access_key=credentials["SecretAccessKey"],
-            aws_session_token=credentials["SessionToken"],
-            region_name=config.region,
-        )
-        expiration = credentials.get("Expiration")
-        expires = expiration if isinstance(expiration, datetime) else None
-    client: LogsClient = session.client("logs", endpoint_url=config.endpoint_url, config=settings)
-    return client, expires
+    client: LogsClient = aws.client("logs", config.endpoint_url)
+    return client, aws.expires

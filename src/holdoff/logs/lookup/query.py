@@ -14,7 +14,7 @@ from typing import Any, Final, Protocol
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, SecretStr, model_validator
 
-from holdoff.config_types import secret_values
+from holdoff.config_types import ExternalConfig
 from holdoff.edge import EARLIEST
 from holdoff.logs.parse import parse_lines
 
@@ -95,7 +95,7 @@ class LogLookup(Protocol):
         ...
 
 
-class LookupConfig(BaseModel):
+class LookupConfig(ExternalConfig):
     """Settings every store has. Each store type extends it with a ``type`` literal and its own fields."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -107,23 +107,6 @@ class LookupConfig(BaseModel):
     limit: int = Field(
         default=MAX_LINES, ge=1, le=MAX_LINES, description="Most lines one lookup asks the store for."
     )
-
-    @model_validator(mode="before")
-    @classmethod
-    def _name_defaults_to_type(cls, data: Any) -> Any:
-        if isinstance(data, dict) and "name" not in data and isinstance(data.get("type"), str):
-            return {**data, "name": data["type"]}
-        return data
-
-    def secrets(self) -> list[str]:
-        """Secret values of this config, to keep out of error texts."""
-        return sorted(set(secret_values(self)), key=len, reverse=True)
-
-    def scrub(self, text: str) -> str:
-        """``text`` with every secret of this config replaced by ``***``."""
-        for secret in self.secrets():
-            text = text.replace(secret, "***")
-        return text
 
     def lines_for(self, query: LookupQuery) -> int:
         """How many lines to ask for: the query's limit, capped by this store's."""

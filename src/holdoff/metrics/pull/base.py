@@ -11,11 +11,11 @@ import math
 import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, Final, Protocol
+from typing import Final, Protocol
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import ConfigDict, Field, field_validator
 
-from holdoff.config_types import secret_values
+from holdoff.config_types import ExternalConfig
 from holdoff.logs.detect.base import Duration, positive
 from holdoff.metrics.model import Sample
 
@@ -57,7 +57,7 @@ class MetricPull(Protocol):
     def close(self) -> None: ...
 
 
-class PullConfig(BaseModel):
+class PullConfig(ExternalConfig):
     """Settings every pull has. Each pull type extends it with a ``type`` literal and its own fields."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -79,22 +79,6 @@ class PullConfig(BaseModel):
     timeout_seconds: float = Field(default=10.0, gt=0, le=120)
 
     _positive = field_validator("every", "lookback")(positive)
-
-    @model_validator(mode="before")
-    @classmethod
-    def _name_defaults_to_type(cls, data: Any) -> Any:
-        if isinstance(data, dict) and "name" not in data and isinstance(data.get("type"), str):
-            return {**data, "name": data["type"]}
-        return data
-
-    def secrets(self) -> list[str]:
-        """Secret values of this config, to keep out of error texts."""
-        return sorted(set(secret_values(self)), key=len, reverse=True)
-
-    def scrub(self, text: str) -> str:
-        for secret in self.secrets():
-            text = text.replace(secret, "***")
-        return text
 
 
 def metric_name(text: str) -> str:

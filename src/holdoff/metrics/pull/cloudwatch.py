@@ -18,6 +18,7 @@ from typing import Any, Final, Literal, Protocol
 
 from pydantic import Field, field_validator, model_validator
 
+from holdoff.aws import aws_session
 from holdoff.logs.detect.base import Duration, positive
 from holdoff.metrics.model import METRIC_NAME, Sample
 from holdoff.metrics.pull.base import PullConfig, Pulled, PullFailed, finite, metric_name
@@ -291,31 +292,13 @@ class CloudWatchPull:
 
 def boto3_clients(config: CloudWatchPullConfig) -> tuple[Ec2Client, CloudWatchClient, datetime | None]:
     """The ``ec2`` and ``cloudwatch`` clients of ``config``, and when assumed-role credentials expire."""
-    import boto3  # type: ignore[import-untyped]
-    from botocore.config import Config  # type: ignore[import-untyped]
-
-    settings = Config(
-        connect_timeout=config.timeout_seconds,
-        read_timeout=config.timeout_seconds,
-        retries={"max_attempts": 2, "mode": "standard"},
+    aws = aws_session(
+        name=config.name,
+        region=config.region,
+        profile=config.profile,
+        role_arn=config.role_arn,
+        timeout_seconds=config.timeout_seconds,
     )
-    session = boto3.Session(profile_name=config.profile, region_name=config.region)
-    expires: datetime | None = None
-    if config.role_arn is not None:
-        sts = session.client("sts", config=settings)
-        credentials = sts.assume_role(RoleArn=config.role_arn, RoleSessionName=f"holdoff-{config.name}")[
-            "Credentials"
-        ]
-        session = boto3.Session(
-            aws_access_key_id=credentials["AccessKeyId"],
-            aws_secret_access_key=credentials["SecretAccessKey"],
-            aws_session_token=credentials["SessionToken"],
-            region_name=config.region,
-        )
-        expiration = credentials.get("Expiration")
-        expires = expiration if isinstance(expiration, datetime) else None
-    ec2: Ec2Client = session.client("ec2", endpoint_url=config.endpoint_url, config=settings)
-    cloudwatch: CloudWatchClient = session.client(
-        "cloudwatch", endpoint_url=config.endpoint_url, config=settings
-    )
-    return ec2, cloudwatch, expires
+    ec2: Ec2Client = aws.client("ec2", config.endpoint_url)
+    cloudwatch: CloudWatchClient = aws.client("cloudwatch", config.endpoint_url)
+    return ec2, cloudwatch, aws.expires
