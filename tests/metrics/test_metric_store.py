@@ -11,7 +11,8 @@ import pytest
 from holdoff.metrics.config import MetricsSection
 from holdoff.metrics.model import Sample
 from holdoff.service import metric_ingest
-from holdoff.service.metric_ingest import Busy, MetricIngest, MetricRetention
+from holdoff.service.admission import Busy
+from holdoff.service.metric_ingest import MetricIngest, MetricRetention
 from holdoff.store import metric_samples
 from holdoff.store.db import Database
 

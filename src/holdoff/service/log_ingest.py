@@ -17,8 +17,8 @@ from __future__ import annotations
 
 import threading
 from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -30,14 +30,11 @@ from holdoff.logs.detect.model import Detector, Finding, Seen
 from holdoff.logs.miner import MinerConfig, TemplateMiner
 from holdoff.logs.model import LogRecord, LogSeverity, TemplateHistory, Verdict
 from holdoff.logs.pipeline import LogPipeline
+from holdoff.service.admission import Admission
 from holdoff.service.log_judge import Judge
 from holdoff.store import log_counts, log_detector_state, log_findings, log_lines, log_templates
 from holdoff.store.db import Database
 from holdoff.store.log_lines import LogLineRow
-
-
-class Busy(RuntimeError):
-    """Too many posts are waiting for the writer; the sender should retry later."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,27 +71,17 @@ class LogIngest:
         self.max_pending = max_pending
         self.on_findings = on_findings
         self._lock = threading.Lock()
-        self._pending_lock = threading.Lock()
-        self._pending = 0
+        self._admission = Admission(max_pending, "log")
         self._pipeline: LogPipeline | None = None
         """Mining and judging (the detectors run here, over states locked in the database)."""
 
-    @contextmanager
-    def admitted(self) -> Iterator[None]:
+    def admitted(self) -> AbstractContextManager[None]:
         """Hold a place among the posts waiting for the writer; :class:`Busy` when they are full."""
-        with self._pending_lock:
-            if self._pending >= self.max_pending:
-                raise Busy(f"{self._pending} log posts are waiting for the writer")
-            self._pending += 1
-        try:
-            yield
-        finally:
-            with self._pending_lock:
-                self._pending -= 1
+        return self._admission.admitted()
 
     @property
     def pending(self) -> int:
-        return self._pending
+        return self._admission.pending
 
     def _restored(self) -> LogPipeline:
         if self._pipeline is None:

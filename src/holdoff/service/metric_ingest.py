@@ -11,9 +11,8 @@ transactions, a chunk at a time, so it never holds a long write lock.
 from __future__ import annotations
 
 import logging
-import threading
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
+from contextlib import AbstractContextManager
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
@@ -22,6 +21,7 @@ from holdoff.metrics.config import MetricsSection
 from holdoff.metrics.model import Sample
 from holdoff.metrics.push import MAX_AHEAD, check_times
 from holdoff.metrics.sink import AfterStore
+from holdoff.service.admission import Admission
 from holdoff.store import metric_samples
 from holdoff.store.db import Database
 from holdoff.store.metric_samples import Stored
@@ -30,10 +30,6 @@ log = logging.getLogger(__name__)
 
 MAX_RETENTION_CHUNKS = 200
 """Chunks one retention step deletes at most (the next step goes on)."""
-
-
-class Busy(RuntimeError):
-    """Too many posts are waiting for the writer; the sender should retry later."""
 
 
 class MetricIngest:
@@ -57,21 +53,11 @@ class MetricIngest:
         """The retention: older samples are not stored (None: any age)."""
         self.max_pending = max_pending
         self.after = after
-        self._pending_lock = threading.Lock()
-        self._pending = 0
+        self._admission = Admission(max_pending, "metric")
 
-    @contextmanager
-    def admitted(self) -> Iterator[None]:
+    def admitted(self) -> AbstractContextManager[None]:
         """Hold a place among the posts waiting for the writer; :class:`Busy` when they are full."""
-        with self._pending_lock:
-            if self._pending >= self.max_pending:
-                raise Busy(f"{self._pending} metric posts are waiting for the writer")
-            self._pending += 1
-        try:
-            yield
-        finally:
-            with self._pending_lock:
-                self._pending -= 1
+        return self._admission.admitted()
 
     def span(self, now: datetime) -> tuple[datetime, datetime]:
         """The times a sample may have: within the retention, and not ahead of ``now`` (by more than

@@ -34,7 +34,8 @@ from holdoff.logs.model import LogRecord
 from holdoff.logs.otlp import OtlpError, parse_otlp_json, parse_otlp_protobuf
 from holdoff.logs.parse import parse_json_records, parse_lines
 from holdoff.runtime import Runtime
-from holdoff.service.log_ingest import Busy, Ingested, LogIngest
+from holdoff.service.admission import Busy
+from holdoff.service.log_ingest import Ingested, LogIngest
 from holdoff.store import log_lines
 
 router = APIRouter(tags=["logs"])

@@ -29,7 +29,8 @@ from holdoff.metrics.model import Sample
 from holdoff.metrics.push import BadSample, parse_samples
 from holdoff.metrics.remote_write import Decoded, RemoteWriteError, decode
 from holdoff.runtime import Runtime
-from holdoff.service.metric_ingest import Busy, MetricIngest
+from holdoff.service.admission import Busy
+from holdoff.service.metric_ingest import MetricIngest
 from holdoff.store.metric_samples import Stored
 
 log = logging.getLogger(__name__)
