@@ -75,6 +75,8 @@ class NotificationKind(enum.StrEnum):
     """One summary for an alert that keeps firing and clearing by itself."""
     ACKNOWLEDGED = "acknowledged"
     """Someone acknowledged an escalated alert: mirrored to channels that keep state (PagerDuty, Opsgenie)."""
+    CORRELATED = "correlated"
+    """An incident-group joined a correlated incident that already paged: an update of it, not a page."""
     DIGEST = "digest"
     """A channel's periodic summary of what was collected for it (noise rules, transients, quiet hours)."""
 

@@ -15,6 +15,7 @@ section                 what                                             model
 ``metrics``             metric senders, retention, pulls                 ``metrics.config``
 ``detectors``           which detectors score which series, alert rule   ``detectors.config``
 ``evidence``            root-cause evidence: windows, limits, overlap    ``evidence.config``
+``correlation``         joining incident groups into one incident        ``correlate.config``
 ======================  ===============================================  ==============================
 
 A new capability adds its section as one field here, with its model in its own package.
@@ -30,6 +31,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from holdoff.config_types import secret_values
+from holdoff.correlate.config import CorrelationConfig
 from holdoff.detectors.config import DetectorEntry, check_entries, default_entries
 from holdoff.evidence.config import EvidenceSection
 from holdoff.ingest.config import SourcesSection
@@ -71,6 +73,7 @@ class Settings(BaseModel):
         description="Metric anomaly detectors per series selector; see docs/metrics-detectors.md.",
     )
     evidence: EvidenceSection = Field(default_factory=EvidenceSection)
+    correlation: CorrelationConfig = Field(default_factory=CorrelationConfig)
 
     @field_validator("detectors")
     @classmethod
