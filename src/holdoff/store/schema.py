@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from holdoff.store import metric_tables, tables
+from holdoff.store import correlation_tables, metric_tables, tables
 
 metadata = tables.metadata
 
-__all__ = ["metadata", "metric_tables"]
+__all__ = ["correlation_tables", "metadata", "metric_tables"]
