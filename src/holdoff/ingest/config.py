@@ -11,10 +11,13 @@ sources:
   cloudwatch:
     insufficient_data: ignore        # firing, resolved or ignore
     topic_arns: [arn:aws:sns:eu-west-1:123456789012:alarms]
+  naming:                            # how alerts get their service label (holdoff.ingest.naming)
+    aliases: {payments-api: payments}
 ```
 
 Every source has an entry, named as in :mod:`holdoff.ingest.registry` (``aws-health`` is written
-``aws_health`` or ``aws-health``); a test keeps the two in step.
+``aws_health`` or ``aws-health``); a test keeps the two in step. Besides them, ``token`` and
+``naming`` (:class:`~holdoff.ingest.naming.ServiceNaming`) are for every source.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from pydantic import AliasChoices, BaseModel, ConfigDict, Field, SecretStr, fiel
 from holdoff.config_types import Secret
 from holdoff.ingest.cloudwatch import InsufficientData
 from holdoff.ingest.generic import DEFAULT_MAPPING, GenericMapping
+from holdoff.ingest.naming import ServiceNaming
 
 MIN_TOKEN_CHARS = 16
 
@@ -80,7 +84,7 @@ class CloudWatchSourceConfig(SourceConfig):
 
 
 class SourcesSection(BaseModel):
-    """``sources:``: one entry per alert source, plus the token every source shares."""
+    """``sources:``: one entry per alert source, plus the token and the service naming every source shares."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
@@ -96,6 +100,10 @@ class SourcesSection(BaseModel):
     )
     securityhub: SourceConfig = SourceConfig()
     generic: GenericSourceConfig = GenericSourceConfig()
+    naming: ServiceNaming = Field(
+        default=ServiceNaming(),
+        description="How every alert gets its service and environment labels, per source (see docs).",
+    )
 
     _token_length = field_validator("token")(_check_token)
 
@@ -103,9 +111,10 @@ class SourcesSection(BaseModel):
     @classmethod
     def _known_sources(cls, data: Any) -> Any:
         if isinstance(data, dict):
-            known = [name for name in cls.model_fields if name != "token"]
+            shared = ("token", "naming")
+            known = [name for name in cls.model_fields if name not in shared]
             for key in data:
-                if key != "token" and str(key).replace("-", "_") not in known:
+                if key not in shared and str(key).replace("-", "_") not in known:
                     names = ", ".join(name.replace("aws_health", "aws-health") for name in known)
                     each = (
                         " (name each open source; there is no '*' here; a token for every source is sources.token)"

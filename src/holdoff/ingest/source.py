@@ -4,6 +4,9 @@ A source is its parser plus the few HTTP facts its sender imposes (where it post
 methods and media types, and whether some requests are answered before any parsing, as SNS
 subscription confirmations are). Everything that lists sources reads these entries, so a new source
 is one parser module and one entry in the table; nothing else names it.
+
+Webhook routes and ``holdoff replay`` turn a body into events through :func:`parse_named` alone, so
+both give every alert the same ``service`` label (:mod:`holdoff.ingest.naming`).
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from typing import Any, Protocol
 from pydantic import BaseModel
 
 from holdoff.ingest.config import SourcesSection
+from holdoff.ingest.naming import name_service
 from holdoff.ingest.sns import SnsVerifier
 from holdoff.mediate.model import AlertEvent
 
@@ -85,3 +89,10 @@ class Source:
     @property
     def endpoint(self) -> str:
         return self.path or f"/webhooks/{self.name}"
+
+
+def parse_named(source: Source, raw: dict[str, Any], settings: SourceSettings) -> list[AlertEvent]:
+    """The events ``raw`` stands for, as ``source`` parses them, each with the ``service`` and
+    ``environment`` labels ``sources.naming`` gives it. Raises what ``source.parse`` raises."""
+    naming = settings.sources.naming
+    return [name_service(source.name, event, naming) for event in source.parse(raw, settings)]

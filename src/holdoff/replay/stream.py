@@ -6,7 +6,8 @@ Each line is one of:
   "9f0c…", "action": "triggered", "name": "HighErrorRate", "severity": "high", "labels": {…},
   "annotations": {…}, "truth": {…}}`` (``action``: triggered, resolved, acknowledged or suppressed);
 - a raw webhook as a source sent it: ``{"at": "…", "webhook": "alertmanager", "body": {…}}``, parsed
-  by the same code as that source's route (``POST /webhooks/alertmanager``), for every source of
+  by the same code as that source's route (``POST /webhooks/alertmanager``; the ``service`` label
+  named the same way, ``sources.naming``), for every source of
   :mod:`holdoff.ingest.registry`: Coralogix and CloudWatch/SNS included. ``body`` may also be the text
   that was posted (SNS posts JSON as ``text/plain``). A recording is trusted as recorded: what only a
   live request goes through (the SNS signature and topic checks, the subscription handshake) is
@@ -34,6 +35,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from holdoff.edge import parse_json
 from holdoff.ingest.registry import BY_NAME, NAMES
+from holdoff.ingest.source import parse_named
 from holdoff.mediate.model import Action, AlertEvent, Severity
 from holdoff.replay.logs import LogBatch, LogLines, log_batch
 from holdoff.replay.simulator import FINISH_HORIZON
@@ -183,4 +185,4 @@ def _webhook(raw: dict[str, Any], settings: Settings) -> list[StreamEvent]:
     if line.at.tzinfo is None:
         raise StreamError("at: needs a time zone, e.g. 2026-11-16T00:00:05Z")
     at = line.at.astimezone(UTC)
-    return [StreamEvent(at, event, line.truth) for event in source.parse(body, settings)]
+    return [StreamEvent(at, event, line.truth) for event in parse_named(source, body, settings)]

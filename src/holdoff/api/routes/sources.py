@@ -2,8 +2,9 @@
 
 A route authenticates the sender (its source's token, when one is configured), reads the body,
 passes a live request through its source's gate if it has one (SNS: signature, topic, subscription
-handshake), lets the source's parser turn the body into events, and commits all of them together
-before answering 202: one webhook is all or nothing.
+handshake), lets the source's parser turn the body into events (named as ``sources.naming`` says,
+:func:`~holdoff.ingest.source.parse_named`), and commits all of them together before answering 202:
+one webhook is all or nothing.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from holdoff.api.ingest_auth import require_source_token
 from holdoff.api.presenters import accepted
 from holdoff.api.schemas import Accepted, Received
 from holdoff.ingest.registry import SOURCES
-from holdoff.ingest.source import Refused, Source
+from holdoff.ingest.source import Refused, Source, parse_named
 from holdoff.mediate.model import AlertEvent
 from holdoff.runtime import Runtime
 
@@ -71,7 +72,7 @@ def _route(source: Source) -> Callable[[Request], Any]:
             if answer is not None:
                 body = json.dumps({"detail": answer}, separators=(",", ":"))
                 return Response(body, status_code=200, media_type="application/json")
-        events = source.parse(raw, settings)
+        events = parse_named(source, raw, settings)
         if source.one_alert:
             return await commit_one(runtime, events[0])
         return await commit(runtime, events, nothing=source.nothing)
