@@ -14,6 +14,8 @@ import pytest
 from fastapi.testclient import TestClient
 from pydantic import ValidationError
 
+import holdoff.ingest.config as sources_config
+import holdoff.ingest.naming as naming_module
 from holdoff.api.app import create_app
 from holdoff.ingest.identity import label_set_fingerprint
 from holdoff.ingest.naming import DEFAULTS, ServiceNaming, name_service
@@ -307,6 +309,19 @@ def test_the_example_in_configuration_md_loads_as_written(tmp_path: Path) -> Non
             one("alertmanager", alertmanager({"job": "billing-worker"}), settings).labels["service"]
             == "billing"
         )
+
+
+def test_the_examples_in_the_module_docstrings_load_as_written(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("HOLDOFF_INGEST_TOKEN", "shared-token-0123456789")
+    monkeypatch.setenv("AM_TOKEN", "alertmanager-token-0123456789")
+    for module in (naming_module, sources_config):
+        (block,) = re.findall(r"```yaml\n(.*?)```", module.__doc__ or "", re.S)
+        config = tmp_path / "holdoff.yaml"
+        config.write_text(block, encoding="utf-8")
+        naming = load_settings(config_file=config).sources.naming
+        assert naming.aliases == {"payments-api": "payments"}, module.__name__
 
 
 # --- the service and replay name alike -------------------------------------------------------------------

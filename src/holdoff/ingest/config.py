@@ -7,7 +7,7 @@ sources:
     token: ${AM_TOKEN}               # this source's own token
   generic:
     open: true                       # protected mode: accept without a token, on purpose
-    mapping: {title: "$.headline"}   # how /webhooks/generic reads an alert (see docs)
+    mapping: {name: headline}        # how /webhooks/generic reads an alert (see docs)
   cloudwatch:
     insufficient_data: ignore        # firing, resolved or ignore
     topic_arns: [arn:aws:sns:eu-west-1:123456789012:alarms]
