@@ -37,8 +37,6 @@ from bench import Benchmark, BenchmarkFailed, streamgen_cascade
 from bench.common import machine_info, write_result
 from bench.replay import day_settings
 from holdoff.correlate.config import CorrelationConfig
-from holdoff.correlate.join import fold
-from holdoff.correlate.model import Member
 from holdoff.mediate.model import Action
 from holdoff.policy.section import build_policy
 from holdoff.replay.report import Report, replay
@@ -135,6 +133,25 @@ def score(sent: Sequence[Sent], starts: Mapping[str, datetime]) -> Figures:
 
 
 @dataclass(frozen=True)
+class Correlated:
+    """A day replayed with correlation on."""
+
+    figures: Figures
+    missed_or_late: tuple[dict[str, Any], ...]
+    seconds: float
+    joins: int
+    """Incident groups joined to an incident that had paged."""
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "figures": _figures_dict(self.figures),
+            "missed_or_late": list(self.missed_or_late),
+            "seconds": round(self.seconds, 3),
+            "joins": self.joins,
+        }
+
+
+@dataclass(frozen=True)
 class DayResult:
     seed: int
     webhooks: int
@@ -143,8 +160,8 @@ class DayResult:
     missed_or_late: tuple[dict[str, Any], ...]
     """Holdoff's own verdict (:func:`holdoff.replay.report.replay`): never paged or paged late."""
     seconds: float
-    offline: Figures | None = None
-    """The "correlation on (core only)" estimate (:mod:`bench.correlation_offline`), when it was run."""
+    on: Correlated | None = None
+    """The same day with correlation on."""
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -154,7 +171,7 @@ class DayResult:
             "figures": _figures_dict(self.figures),
             "missed_or_late": list(self.missed_or_late),
             "seconds": round(self.seconds, 3),
-            "offline_correlation_core_only": _figures_dict(self.offline) if self.offline else None,
+            "correlation_on": self.on.as_dict() if self.on else None,
         }
 
 
@@ -201,7 +218,8 @@ class _Tracker:
             return
         real = frozenset(name for key in record["alerts"] if (name := self.current.get(key)) is not None)
         at = datetime.fromisoformat(record["at"]).astimezone(UTC)
-        self.sent.append(Sent(at, bool(record["page"]), record["incident"], real))
+        number = record["correlated"] if record.get("correlated") is not None else record["incident"]
+        self.sent.append(Sent(at, bool(record["page"]), number, real))
         if record["incident"] is not None:
             group = self.groups.setdefault(record["incident"], [])
             named = {alert.key for alert in group}
@@ -210,53 +228,14 @@ class _Tracker:
             )
 
 
-def correlate_offline(
-    sent: Sequence[Sent],
-    groups: Mapping[int, Sequence[Alert]],
-    starts: Mapping[str, datetime],
-    config: CorrelationConfig,
-) -> Figures:
-    """What correlation would have paged: an estimate from the pure core, **not the service path**.
-
-    Every Holdoff incident (a ``group_by`` group) that paged becomes a :class:`Member` (its earliest alert's
-    service, labels, source, name and start); :func:`holdoff.correlate.join.fold` correlates them in start
-    order. In each correlated incident the member that paged first keeps its pages (correlation never
-    delays a first page); the other members' pages become updates of that incident's message. Groups that
-    never paged stay out (they cannot absorb a real incident here). Nothing is learned (``NOTHING_LEARNED``):
-    the evidence is the given topology and the shared labels.
-    """
-    paged: dict[int, datetime] = {}
-    for message in sent:
-        if message.page and message.incident is not None:
-            paged.setdefault(message.incident, message.at)
-    members = []
-    for number in sorted(paged):
-        alerts = groups.get(number, ())
-        if not alerts:
-            continue
-        first = min(alerts, key=lambda alert: (alert.started, alert.key))
-        service = first.labels.get("service", "")
-        members.append(
-            Member(f"group-{number}", service, first.source, first.started, first.labels, name=first.name)
-        )
-    _decisions, incidents = fold(members, config)
-    joined: dict[int, int] = {}
-    leads: set[int] = set()
-    for index, incident in enumerate(incidents, start=1):
-        numbers = [int(member.key.removeprefix("group-")) for member in incident.members]
-        leads.add(min(numbers, key=lambda number: (paged[number], number)))
-        joined.update(dict.fromkeys(numbers, -index))
-    estimate = [
-        Sent(
-            message.at,
-            message.page
-            and (message.incident is None or message.incident in leads or message.incident not in joined),
-            joined.get(message.incident, message.incident) if message.incident is not None else None,
-            message.real,
-        )
-        for message in sent
-    ]
-    return score(estimate, starts)
+def _replay_day(
+    items: Sequence[StreamEvent], settings: Settings, correlation: CorrelationConfig | None
+) -> tuple[Report, _Tracker, float]:
+    tracker = _Tracker()
+    policy = build_policy(settings.policy)
+    began = time.perf_counter()
+    report = replay(policy, tracker.follow(items), decisions=tracker.decision, correlation=correlation)
+    return report, tracker, time.perf_counter() - began
 
 
 def run_day(
@@ -265,23 +244,27 @@ def run_day(
     seed: int = 0,
     topology: Mapping[str, Sequence[str]] | None = None,
 ) -> DayResult:
-    """Replay the webhook ``lines`` of a day through today's core and score it; with ``topology``, also
-    estimate what the pure correlation core would have joined (:func:`correlate_offline`)."""
+    """Replay the webhook ``lines`` of a day through Holdoff's core with correlation off, and (given the
+    day's ``topology``) with correlation on as ``holdoff replay`` runs it; score both."""
     try:
         items = list(parse_lines([json.dumps(line) for line in lines], settings, name=f"seed {seed}"))
     except StreamError as exc:
         raise BenchmarkFailed(f"the generated day does not parse: {exc}") from exc
-    tracker = _Tracker()
-    began = time.perf_counter()
-    report: Report = replay(build_policy(settings.policy), tracker.follow(items), decisions=tracker.decision)
-    seconds = time.perf_counter() - began
+    report, tracker, seconds = _replay_day(items, settings, None)
     missed = tuple((report.truth or {}).get("missed", []))
-    offline = None
+    on = None
     if topology is not None:
-        config = CorrelationConfig(topology={name: tuple(targets) for name, targets in topology.items()})
-        offline = correlate_offline(tracker.sent, tracker.groups, tracker.starts, config)
-    figures = score(tracker.sent, tracker.starts)
-    return DayResult(seed, len(lines), len(items), figures, missed, seconds, offline)
+        config = settings.correlation.model_copy(
+            update={"topology": {name: tuple(targets) for name, targets in topology.items()}}
+        )
+        report_on, tracker_on, seconds_on = _replay_day(items, settings, config)
+        on = Correlated(
+            score(tracker_on.sent, tracker_on.starts),
+            tuple((report_on.truth or {}).get("missed", [])),
+            seconds_on,
+            report_on.correlated,
+        )
+    return DayResult(seed, len(lines), len(items), score(tracker.sent, tracker.starts), missed, seconds, on)
 
 
 def bench_settings(work_dir: Path) -> Settings:
@@ -306,9 +289,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _table(results: Sequence[DayResult]) -> Table:
-    table = Table(
-        title="grace_seconds 600, group_by \\[service]; off: today's Holdoff, on: core only, offline"
-    )
+    table = Table(title="grace_seconds 600, group_by \\[service]; correlation off and on (holdoff replay)")
     for column in (
         "seed",
         "correlation",
@@ -326,11 +307,8 @@ def _table(results: Sequence[DayResult]) -> Table:
         table.add_column(column, justify="right")
     for result in results:
         rows = [("off", result.figures, str(len(result.missed_or_late)))]
-        if result.offline is not None:
-            # Correlation never delays a first page; but an incident whose groups all joined one that had
-            # paged already gets an update, not a page: it counts as missed here.
-            missed_on = len(result.missed_or_late) + len(result.offline.never_paged)
-            rows.append(("on (core, offline)", result.offline, str(missed_on)))
+        if result.on is not None:
+            rows.append(("on", result.on.figures, str(len(result.on.missed_or_late))))
         for mode, figures, missed in rows:
             slowest = "-" if figures.slowest_first_page_s is None else f"{figures.slowest_first_page_s:.0f} s"
             table.add_row(

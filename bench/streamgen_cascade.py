@@ -64,6 +64,9 @@ INCIDENTS: Final = (16, 22)
 CONCURRENT_SHARE: Final = 0.25
 """About this share of incidents start within :data:`CONCURRENT_SECONDS` of another, in another cluster."""
 CONCURRENT_SECONDS: Final = (0, 90)
+NEAR_SECONDS: Final = 10 * 60
+"""Incidents that start this close to each other are in different clusters, on disjoint infrastructure
+(checked against every incident placed so far, not only the one a concurrent incident is placed next to)."""
 APART_SECONDS: Final = 30 * 60
 """Two incidents touching the same service, database or node are this far apart at least: grouping by
 service must not merge two real incidents by itself (what ``wrongly joined`` measures is correlation)."""
@@ -162,7 +165,11 @@ class _CascadeBuilder(_Builder):
         if planned is None:
             return False
         root, cluster, infra, symptoms = planned
-        if other is not None and (cluster == other.cluster or infra & other.infra):
+        infra |= {root.labels["service"]}
+        if any(
+            abs(spot.start - start) <= NEAR_SECONDS and (cluster == spot.cluster or infra & spot.infra)
+            for spot in self.spots
+        ):
             return False
         if any(
             spot.start - APART_SECONDS <= end and start <= spot.end + APART_SECONDS and infra & spot.infra

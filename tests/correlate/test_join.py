@@ -4,6 +4,7 @@ cause join; operators' splits hold and merges join."""
 from __future__ import annotations
 
 import random
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -66,7 +67,29 @@ def test_a_shared_node_cascade_joins_across_sources() -> None:
     assert isinstance(decision, Join)
     assert decision.incident == "g-db"
     texts = [reason.text for reason in decision.reasons]
-    assert texts == ["started 40s after payments-db", "shares node=n7, cluster=eu-1"]
+    assert texts == [
+        "started 40s after payments-db",
+        "shares node=n7, cluster=eu-1",
+        "orders runs in node=n7, cluster=eu-1, where payments-db failed (infrastructure)",
+    ]
+
+
+def test_an_application_alert_does_not_make_a_scope_only_infrastructure_does() -> None:
+    # A disk alert on an application in a cluster is not a cluster-wide failure: sharing the cluster is
+    # all that links the two, and it is not enough.
+    disk = replace(member("g-app", "checkout", 0, cluster="eu-1"), name="DiskUsageHigh")
+    other = member("g-other", "search", 60, cluster="eu-1")
+    assert isinstance(decide([incident_of(disk)], other, other.started, CONFIG), NewIncident)
+
+
+def test_a_cluster_wide_infrastructure_failure_explains_what_runs_in_that_cluster() -> None:
+    network = replace(member("g-net", "network", 0, cluster="ap-1"), name="NetworkPartition")
+    inside = member("g-app", "checkout", 90, "coralogix", cluster="ap-1")
+    outside = member("g-app2", "search", 90, cluster="eu-1")
+    joined = decide([incident_of(network)], inside, inside.started, CONFIG)
+    assert isinstance(joined, Join)
+    assert any(reason.kind.value == "scope" for reason in joined.reasons)
+    assert isinstance(decide([incident_of(network)], outside, outside.started, CONFIG), NewIncident)
 
 
 def test_the_same_service_named_by_two_sources_joins() -> None:

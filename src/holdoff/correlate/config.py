@@ -24,12 +24,14 @@ correlation:
     enabled: true
     min_count: 5           # co-starts seen at least this often ...
     min_lift: 5.0          # ... and this many times more often than chance
+  scope_labels: [node, host, namespace, cluster, zone, region]
   weights:
     topology: 1.0
     learned: 0.8
     same_service: 1.0
     template: 1.0
     change: 1.0
+    scope: 0.5             # an infrastructure alert and an alert inside its scope
 ```
 """
 
@@ -51,6 +53,9 @@ DEFAULT_LABEL_WEIGHTS: Mapping[str, float] = {
     "team": 0.15,
 }
 """More specific labels weigh more: sharing a node says more than sharing a cluster."""
+DEFAULT_SCOPE_LABELS: tuple[str, ...] = ("node", "host", "namespace", "cluster", "zone", "region")
+"""Where something runs (not who owns it): a node down explains what runs on that node, a cluster's
+network partition what runs in that cluster."""
 OTHER_LABEL_WEIGHT = 0.3
 """The weight of a label named in a list without a weight of its own."""
 
@@ -100,6 +105,12 @@ class Weights(_Section):
     same_service: float = Field(default=1.0, ge=0, le=10)
     template: float = Field(default=1.0, ge=0, le=10)
     change: float = Field(default=1.0, ge=0, le=10)
+    scope: float = Field(
+        default=0.5,
+        ge=0,
+        le=10,
+        description="An infrastructure alert and an alert inside its scope (every scope label it has, equal).",
+    )
     labels_cap: float = Field(
         default=1.0, ge=0, le=10, description="Shared labels together add at most this much."
     )
@@ -123,6 +134,10 @@ class CorrelationConfig(_Section):
     )
     min_score: float = Field(default=0.5, gt=0, le=100, description="Evidence needed to join.")
     topology_labels: LabelWeights = Field(default_factory=lambda: dict(DEFAULT_LABEL_WEIGHTS))
+    scope_labels: tuple[str, ...] = Field(
+        default=DEFAULT_SCOPE_LABELS,
+        description="Labels that say where an alert runs: an infrastructure alert's values of them are its scope.",
+    )
     topology: dict[str, tuple[str, ...]] = Field(
         default_factory=dict, description="Service -> the services it depends on."
     )

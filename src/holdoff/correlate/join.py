@@ -36,6 +36,7 @@ from holdoff.correlate.model import (
     Reason,
     ReasonKind,
 )
+from holdoff.correlate.root import is_infra_service
 from holdoff.mediate.durations import humanize
 
 MERGED_SCORE = 100.0
@@ -115,6 +116,8 @@ class _Compiled:
     min_lift: float
     template: float
     change: float
+    scope: float
+    scope_labels: tuple[str, ...]
 
 
 _COMPILED: dict[int, tuple[CorrelationConfig, _Compiled]] = {}
@@ -138,6 +141,8 @@ def _compiled(config: CorrelationConfig) -> _Compiled:
         learned.min_lift,
         weights.template,
         weights.change,
+        weights.scope,
+        config.scope_labels,
     )
     if len(_COMPILED) > 64:
         _COMPILED.clear()
@@ -200,7 +205,20 @@ def _pair_score(other: Member, member: Member, compiled: _Compiled, learned: Lea
                 score += compiled.template
             elif item.startswith("change:"):
                 score += compiled.change
+    if compiled.scope and (
+        _in_scope(other, member, compiled.scope_labels) or _in_scope(member, other, compiled.scope_labels)
+    ):
+        score += compiled.scope
     return score
+
+
+def _in_scope(infra: Member, inside: Member, labels: tuple[str, ...]) -> bool:
+    """Whether ``infra`` is an infrastructure alert and ``inside`` runs in its scope: every scope label
+    ``infra`` has, ``inside`` has with the same value (and it has at least one)."""
+    scope = [(label, value) for label in labels if (value := infra.labels.get(label))]
+    if not scope or not is_infra_service(infra):
+        return False
+    return all(inside.labels.get(label) == value for label, value in scope)
 
 
 def evidence(
@@ -236,6 +254,14 @@ def evidence(
     if shared:
         text = "shares " + ", ".join(f"{label}={value}" for label, value, _ in shared)
         reasons.append(Reason(ReasonKind.LABELS, text, min(sum(w for *_, w in shared), weights.labels_cap)))
+    for infra, inside in ((other, member), (member, other)):
+        if weights.scope and _in_scope(infra, inside, config.scope_labels):
+            where = ", ".join(
+                f"{label}={infra.labels[label]}" for label in config.scope_labels if infra.labels.get(label)
+            )
+            text = f"{_name(inside)} runs in {where}, where {_name(infra)} failed (infrastructure)"
+            reasons.append(Reason(ReasonKind.SCOPE, text, weights.scope))
+            break
     for item in sorted(member.evidence & other.evidence):
         kind, _, name = item.partition(":")
         if kind == "template":

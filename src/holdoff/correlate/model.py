@@ -46,6 +46,9 @@ class Member:
     evidence: frozenset[str] = frozenset()
     """Root-cause evidence it carries, as ids: ``template:t-1a2b`` (a new log template),
     ``change:deploy#42`` (a change event). Two members with the same id share a cause."""
+    urgency: int | None = None
+    """How urgent its alert is, 0 most (:class:`~holdoff.mediate.model.Severity` order); None: unknown.
+    A join never hides a page more urgent than every page its incident already sent."""
 
 
 @dataclass(frozen=True)
@@ -85,6 +88,10 @@ class ReasonKind(enum.StrEnum):
     """An operator merged them."""
     SPLIT = "split"
     """An operator split them: they never rejoin."""
+    SCOPE = "scope"
+    """An infrastructure alert and an alert that runs inside its scope (its node, its cluster ...)."""
+    URGENT = "urgent"
+    """It joined, but is more urgent than anything the incident paged for: it pages all the same."""
     NO_EVIDENCE = "no_evidence"
     """Close in time but nothing else links them (time alone never joins)."""
     DISABLED = "disabled"

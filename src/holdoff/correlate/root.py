@@ -13,6 +13,7 @@ Points, added up (highest first; ties go to the earlier start, then the key):
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Sequence
 from datetime import datetime
@@ -50,6 +51,25 @@ _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 _DEFAULT = CorrelationConfig()
 
 
+@functools.lru_cache(maxsize=4096)
+def _infra_word(name: str, service: str) -> str | None:
+    found = _INFRA_WORDS.search(_CAMEL.sub(" ", f"{name} {service}").lower())
+    return found.group(1) if found else None
+
+
+def infra_word(member: Member) -> str | None:
+    """The word of its alert's name or service that says infrastructure (``db``, ``node`` ...), if any."""
+    return _infra_word(member.name, member.service)
+
+
+def is_infra_service(member: Member) -> bool:
+    """Whether ``member`` is an infrastructure component itself (an ``infra`` hint, or its service is named
+    like one: ``node-exporter``, ``network``, ``orders-db``), not an application whose alert mentions a disk."""
+    if RootHint.INFRA in member.root_hints:
+        return True
+    return RootHint.SYMPTOM not in member.root_hints and _infra_word("", member.service) is not None
+
+
 def rank_root(
     members: Sequence[Member],
     learned: Learned = NOTHING_LEARNED,
@@ -76,9 +96,9 @@ def _rank(
         delta = humanize(member.started - earliest.started)
         reasons.append(Reason(ReasonKind.EARLIEST, f"started {delta} after {_name(earliest)}", 0.0))
     words = _CAMEL.sub(" ", f"{member.name} {member.service}").lower()
-    infra = _INFRA_WORDS.search(words)
+    infra = infra_word(member)
     if RootHint.INFRA in member.root_hints or infra:
-        what = f" ({infra.group(1)})" if infra else ""
+        what = f" ({infra})" if infra else ""
         reasons.append(Reason(ReasonKind.INFRA, f"infrastructure{what}", INFRA))
     elif RootHint.SYMPTOM in member.root_hints or _SYMPTOM_WORDS.search(words):
         reasons.append(Reason(ReasonKind.SYMPTOM, "a symptom", SYMPTOM))

@@ -12,12 +12,16 @@ two cannot drift apart. The rules:
   correlated incident that already paged ("+2 symptoms on checkout, payments"): chat and mail channels show
   it, pagers do not take it.
 - **New incident**: the page goes out as today, and the group leads a new correlated incident.
+- **Urgent pages are not hidden behind informational ones.** A group of warning severity or worse that
+  joins an incident which paged only for info or low alerts still pages (nobody is likely on it yet). It
+  joins all the same.
 - **Later pages** of a member (reminders) stay updates while another member of its incident is open; once
   it is the last one open, it pages again, so a problem that outlives its incident is never left silent.
 """
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -39,7 +43,7 @@ from holdoff.correlate.model import (
     RootHint,
 )
 from holdoff.mediate.grouping import PAGING_KINDS, IncidentNotify, Pending
-from holdoff.mediate.model import AlertRecord, NotificationKind
+from holdoff.mediate.model import AlertRecord, NotificationKind, Severity
 
 SERVICE_LABEL = "service"
 TEMPLATE_LABEL = "template_id"
@@ -47,6 +51,8 @@ TEMPLATE_LABEL = "template_id"
 ROOT_HINT_LABEL = "layer"
 """``layer: infra`` / ``layer: symptom`` on an alert says where it sits in a cascade."""
 _INFRA_LAYERS = frozenset({"infra", "infrastructure", "platform", "network", "database", "storage", "node"})
+_URGENCY = tuple(Severity)
+_PAGE_WORTHY = _URGENCY.index(Severity.WARNING)
 _SYMPTOM_LAYERS = frozenset({"symptom", "user", "frontend", "slo", "sli"})
 
 
@@ -63,6 +69,18 @@ class Standing:
 NEVER_SEEN = Standing()
 
 
+class Change(enum.StrEnum):
+    """What the shell stores after a step."""
+
+    NONE = "none"
+    LEAD = "lead"
+    """The group leads a new correlated incident (:attr:`Step.incident`)."""
+    JOIN = "join"
+    """The group, in no correlated incident so far, joins :attr:`Step.incident`."""
+    MOVE = "move"
+    """The group leaves the correlated incident it led alone and joins :attr:`Step.incident`."""
+
+
 @dataclass(frozen=True)
 class Step:
     """What correlation made of one flush."""
@@ -75,12 +93,15 @@ class Step:
     """The correlated incident the group belongs to after this step (with the member added on a join)."""
     joined: bool = False
     """The pages were turned into updates."""
+    change: Change = Change.NONE
 
 
 def member_of(key: str, alert: AlertRecord, config: CorrelationConfig) -> Member:
     """The member a group incident is, seen through the alert that first paged in it."""
     labels = alert.labels
-    topology = {name: value for name in config.topology_labels if (value := labels.get(name))}
+    topology = {
+        name: value for name in (*config.topology_labels, *config.scope_labels) if (value := labels.get(name))
+    }
     hints: frozenset[RootHint] = frozenset()
     layer = labels.get(ROOT_HINT_LABEL, "").lower()
     if layer in _INFRA_LAYERS:
@@ -90,6 +111,7 @@ def member_of(key: str, alert: AlertRecord, config: CorrelationConfig) -> Member
     evidence = frozenset({f"template:{labels[TEMPLATE_LABEL]}"} if labels.get(TEMPLATE_LABEL) else ())
     started = alert.source_started_at or alert.opened_at
     assert started is not None, "an alert that pages has opened"
+    urgency = _URGENCY.index(alert.severity) if alert.severity is not None else None
     return Member(
         key,
         labels.get(SERVICE_LABEL, ""),
@@ -99,7 +121,17 @@ def member_of(key: str, alert: AlertRecord, config: CorrelationConfig) -> Member
         hints,
         alert.name,
         evidence,
+        urgency,
     )
+
+
+def more_urgent(member: Member, incident: CorrelatedIncident) -> bool:
+    """Whether ``member`` deserves a page of its own although it joins ``incident``: it is a warning or
+    worse, and the incident paged only for informational alerts (info, low). Unknown urgency never pages
+    here, and a member of unknown urgency counts as urgent."""
+    if member.urgency is None or member.urgency > _PAGE_WORTHY:
+        return False
+    return all(other.urgency is not None and other.urgency > _PAGE_WORTHY for other in incident.members)
 
 
 def correlate_messages(
@@ -127,14 +159,27 @@ def correlate_messages(
         if current.members[0].key != member.key and standing.others_open:
             reason = Reason(ReasonKind.TIME, "already part of this incident, which another member keeps open")
             return Step(absorb(messages), Join(current.id, 0.0, (reason,)), current, joined=True)
-        return Step(messages, None, current)
+        alone = len(current.members) == 1 and current.members[0].key == member.key
+        if not alone or not any(message.kind is NotificationKind.ESCALATED for message in messages):
+            return Step(messages, None, current)
+        # A group that paged alone before (a long-lived alert keeps it open) escalates something new:
+        # that may be a symptom of another incident, decided like a first page.
     others = [incident for incident in open_incidents if all(m.key != member.key for m in incident.members)]
     decision = decide(others, member, now, config, learned, feedback)
     if isinstance(decision, Join):
         target = next(incident for incident in others if incident.id == decision.incident)
-        return Step(absorb(messages), decision, target.with_member(member), joined=True)
+        change = Change.JOIN if current is None else Change.MOVE
+        if more_urgent(member, target):
+            # It belongs to the incident, but the incident just got worse than anything it paged for.
+            text = f"{member.name or member.service} is more urgent than anything this incident paged for: it pages"
+            reasons = (*decision.reasons, Reason(ReasonKind.URGENT, text))
+            decision = Join(decision.incident, decision.score, reasons)
+            return Step(messages, decision, target.with_member(member), change=change)
+        return Step(absorb(messages), decision, target.with_member(member), joined=True, change=change)
     assert isinstance(decision, NewIncident)
-    return Step(messages, decision, CorrelatedIncident(new_id, (member,), now))
+    if current is not None:
+        return Step(messages, decision, current)
+    return Step(messages, decision, CorrelatedIncident(new_id, (member,), now), change=Change.LEAD)
 
 
 def absorb(messages: Sequence[IncidentNotify]) -> tuple[IncidentNotify, ...]:

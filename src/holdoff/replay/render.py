@@ -17,6 +17,7 @@ def show(report: Report, console: Console) -> None:
         ("alerts (distinct)", report.alerts),
         ("alert occurrences (fired)", report.occurrences),
         ("incidents (grouped)", report.incidents),
+        ("incident groups correlated into another", report.correlated),
         ("transients held (nobody paged)", report.transients_held),
         ("escalations", report.escalations),
     ]
@@ -58,6 +59,9 @@ def show(report: Report, console: Console) -> None:
     verdict.add_row("pages naming a real incident", f"{truth['pages_with_real_incident']:,}")
     verdict.add_row("pages per real incident", str(truth["pages_per_real_incident"]))
     verdict.add_row("pages about no real incident", f"{truth['noise_pages']:,}")
+    verdict.add_row("real incidents paged more than once", f"{len(truth['split']):,}")
+    joined = truth["wrongly_joined"]
+    verdict.add_row("real incidents joined with another", f"[{'red' if joined else 'green'}]{len(joined)}[/]")
     if truth["max_first_page_delay_s"] is not None:
         verdict.add_row("slowest first page", f"{truth['max_first_page_delay_s']:.0f} s")
     console.print(verdict)

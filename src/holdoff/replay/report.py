@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from holdoff.correlate.config import CorrelationConfig
 from holdoff.mediate.model import Action
 from holdoff.mediate.policy import Policy
 from holdoff.replay.collector import fewer_collections
@@ -45,6 +46,8 @@ class Report:
     late: list[dict[str, Any]]
     seconds: float
     truth: dict[str, Any] | None = None
+    correlated: int = 0
+    """Incident groups correlation joined to an incident that had paged (their pages became updates)."""
 
     @property
     def reduction(self) -> float:
@@ -60,6 +63,7 @@ class Report:
             "alerts": self.alerts,
             "occurrences": self.occurrences,
             "incidents": self.incidents,
+            "correlated": self.correlated,
             "transients_held": self.transients_held,
             "escalations": self.escalations,
             "held": self.held,
@@ -84,6 +88,8 @@ class _Scorer:
         self.kinds: Counter[str] = Counter()
         self.real_pages = 0
         self.noise_pages = 0
+        self.together: dict[int, set[str]] = {}
+        """Holdoff's incidents (a correlated incident by its lead) -> the real incidents its messages named."""
 
     def event(self, key: str, item: StreamEvent, simulator: Simulator) -> None:
         truth = item.truth
@@ -106,13 +112,16 @@ class _Scorer:
         incident.alerts.add(key)
 
     def message(self, message: Message) -> None:
-        if not message.page:
-            return
         hit = {
             truth.incident
             for key in message.alerts
             if (truth := self.current.get(key)) is not None and truth.kind == REAL and truth.incident
         }
+        number = message.correlated if message.correlated is not None else message.incident
+        if number is not None and hit:
+            self.together.setdefault(number, set()).update(hit)
+        if not message.page:
+            return
         if not hit:
             self.noise_pages += 1
             return
@@ -146,6 +155,8 @@ class _Scorer:
                 )
         count = len(self.incidents)
         per_incident = [incident.pages for incident in self.incidents.values()]
+        joined = sorted({name for names in self.together.values() if len(names) > 1 for name in names})
+        split = sorted(name for name, incident in self.incidents.items() if incident.pages > 1)
         return {
             "triggers_by_kind": dict(sorted(self.kinds.items())),
             "real_incidents": count,
@@ -155,6 +166,8 @@ class _Scorer:
             "pages_per_real_incident": round(self.real_pages / count, 2) if count else None,
             "mean_pages_naming_each_incident": round(sum(per_incident) / count, 2) if count else None,
             "max_first_page_delay_s": max(delays) if delays else None,
+            "wrongly_joined": joined,
+            "split": split,
         }
 
 
@@ -164,10 +177,12 @@ def replay(
     *,
     decisions: Sink | None = None,
     progress: Callable[[int], None] | None = None,
+    correlation: CorrelationConfig | None = None,
 ) -> Report:
-    """Run ``stream`` through the core; ``progress`` is called with the number of events done every 1,000."""
+    """Run ``stream`` through the core (correlating incidents with ``correlation`` when it is on);
+    ``progress`` is called with the number of events done every 1,000."""
     scorer = _Scorer(policy)
-    simulator = Simulator(policy, decisions=decisions, on_message=scorer.message)
+    simulator = Simulator(policy, decisions=decisions, on_message=scorer.message, correlation=correlation)
     started = time.perf_counter()
     feed = simulator.feed
     with fewer_collections():
@@ -206,4 +221,5 @@ def _report(simulator: Simulator, scorer: _Scorer, seconds: float) -> Report:
         late=stats.late,
         seconds=seconds,
         truth=scorer.summary(),
+        correlated=simulator.correlator.joins if simulator.correlator is not None else 0,
     )

@@ -56,6 +56,7 @@ def run_file(path: Path, settings: Settings, *, decisions: Path | None, as_json:
                 policy,
                 stream_file.read(path, settings),
                 decisions=sink,
+                correlation=settings.correlation,
                 progress=lambda done: progress.update(task, completed=done),
             )
         except stream_file.StreamError as exc:

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from holdoff.correlate.config import CorrelationConfig
 from holdoff.mediate.dispatch import Destination, Routed, dispatch
 from holdoff.mediate.engine import decide
 from holdoff.mediate.grouping import PAGING_KINDS, IncidentRecord, flush, join, open_incident
@@ -30,6 +31,7 @@ from holdoff.mediate.model import (
 from holdoff.mediate.policy import Facts, Policy
 from holdoff.mediate.routing import Plan
 from holdoff.mediate.silence import match_labels
+from holdoff.replay.correlation import Correlator
 
 _OUTBOX, _DIGEST = Destination.OUTBOX, Destination.DIGEST
 FINISH_HORIZON = timedelta(days=2)
@@ -49,6 +51,8 @@ class Message:
     """Identities of the alerts it is about."""
     incident: int | None = None
     """The incident's number in this replay, for grouped messages."""
+    correlated: int | None = None
+    """The number of the incident that leads its correlated incident (itself when it leads one)."""
 
     @property
     def page(self) -> bool:
@@ -95,8 +99,14 @@ class Simulator:
         *,
         decisions: Sink | None = None,
         on_message: Callable[[Message], None] | None = None,
+        correlation: CorrelationConfig | None = None,
     ) -> None:
         self.policy = policy
+        self.correlator = (
+            Correlator(correlation, sink=decisions)
+            if correlation is not None and correlation.enabled
+            else None
+        )
         self._on_message = on_message
         self.records: dict[str, AlertRecord] = {}
         self.messages: list[Message] = []
@@ -292,6 +302,8 @@ class Simulator:
                 open_incident(plan.grouping, plan.group_route, outcome.alert, labels, now),
             )
             self._incidents[gkey] = current
+            if self.correlator is not None:
+                self.correlator.opened(current.number)
         before = current.record.flush_at
         current.record = join(current.record, plan.grouping, key, outcome, now)
         due = current.record.flush_at
@@ -300,18 +312,28 @@ class Simulator:
         elif due is not None and due != before:
             self._push(due, "flush", gkey)
         elif not current.record.is_open:
-            del self._incidents[gkey]
+            self._close(gkey, current.number)
 
     def _flush_incident(self, gkey: str, now: datetime) -> None:
         current = self._incidents.get(gkey)
         if current is None or current.record.flush_at is None or current.record.flush_at > now:
             return
         current.record, messages = flush(current.record, now)
+        lead = None
+        if self.correlator is not None and messages:
+            messages, lead = self.correlator.step(
+                current.number, current.record, messages, self.records.get, now
+            )
         for notify in messages:
             alerts = tuple(dict.fromkeys(item.alert for item in notify.alerts))
-            self._send(Message(now, notify.kind, notify.channels, alerts, current.number))
+            self._send(Message(now, notify.kind, notify.channels, alerts, current.number, lead))
         if not current.record.is_open:
-            del self._incidents[gkey]
+            self._close(gkey, current.number)
+
+    def _close(self, gkey: str, number: int) -> None:
+        del self._incidents[gkey]
+        if self.correlator is not None:
+            self.correlator.closed(number)
 
     def _send_digest(self, channel: str, now: datetime) -> None:
         lines = self._digests.pop(channel, [])
@@ -346,6 +368,7 @@ class Simulator:
                     "channels": list(message.channels),
                     "alerts": [key.replace("\x1f", "/") for key in message.alerts],
                     "incident": message.incident,
+                    "correlated": message.correlated,
                     "page": message.page,
                 }
             )
@@ -371,10 +394,14 @@ _FIELDS = {"deadline": "deadline_at", "chain": "chain_next_at", "muted": "muted_
 
 
 def run(
-    policy: Policy, events: Iterable[tuple[datetime, AlertEvent]], *, decisions: Sink | None = None
+    policy: Policy,
+    events: Iterable[tuple[datetime, AlertEvent]],
+    *,
+    decisions: Sink | None = None,
+    correlation: CorrelationConfig | None = None,
 ) -> Simulator:
     """Replay ``events`` (time-ordered) and let the timers run out."""
-    simulator = Simulator(policy, decisions=decisions)
+    simulator = Simulator(policy, decisions=decisions, correlation=correlation)
     for at, event in events:
         simulator.feed(at, event)
     simulator.finish()
