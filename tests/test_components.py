@@ -135,6 +135,7 @@ def test_the_runtime_is_its_components_in_dependency_order(database_url: str) ->
         "metric pulls",
         "metric retention",
         "metric alerts",
+        "correlation learn",
         "evidence",
     ]
     assert with_loops.components.names == base + loops

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from holdoff import __version__, cli_metrics
+from holdoff import __version__, cli_correlation, cli_metrics
 from holdoff.auth import commands as access_commands
 from holdoff.settings import Settings, load_settings
 from holdoff.settings.file import ConfigError
@@ -169,6 +169,7 @@ def _model_dir(settings: Settings) -> Path:
 
 
 cli_metrics.register(app, _train, _load)
+cli_correlation.register(app, _load)
 
 
 @_train.command("logs")

@@ -24,6 +24,8 @@ from holdoff.notify.registry import build_channels, describe_channels
 from holdoff.policy.section import build_policy
 from holdoff.service.channel_health import ChannelHealth
 from holdoff.service.channel_set import ChannelSet
+from holdoff.service.correlation_learn import CHECK_SECONDS as LEARN_CHECK_SECONDS
+from holdoff.service.correlation_learn import LearnedJob
 from holdoff.service.evidence import BATCH as EVIDENCE_BATCH
 from holdoff.service.evidence import EvidenceHooks, EvidenceWorker
 from holdoff.service.findings_worker import BATCH as FINDINGS_BATCH
@@ -150,6 +152,8 @@ class Runtime:
             lease=timedelta(seconds=settings.server.lease_seconds),
         )
         """Computes the root-cause evidence of held alerts (logs, related alerts, changes)."""
+        self.correlation_learning = LearnedJob(self.db, settings.correlation, clock=clock)
+        """Learns service dependencies from the alert history, hourly."""
         self.run_workers = run_workers
         self.components = Components(self._components())
         """What this process runs, in the order it starts them (stopped in reverse)."""
@@ -326,6 +330,16 @@ class Runtime:
                         "metric retrain",
                         self.metric_training.run_once,
                         interval=RETRAIN_CHECK_SECONDS,
+                        full_batch=1,
+                    )
+                )
+            correlation = self.settings.correlation
+            if correlation.enabled and correlation.learned.enabled:
+                components.append(
+                    Loop(
+                        "correlation learn",
+                        self.correlation_learning.run_once,
+                        interval=LEARN_CHECK_SECONDS,
                         full_batch=1,
                     )
                 )

@@ -24,6 +24,7 @@ from holdoff.api.routes import (
     audit,
     auth,
     channels,
+    correlation,
     docs,
     events,
     evidence,
@@ -44,6 +45,7 @@ from holdoff.auth.roles import Role
 from holdoff.ingest.registry import SOURCES
 from holdoff.runtime import Runtime
 from holdoff.web import anomalies as anomaly_pages
+from holdoff.web import correlation as correlation_pages
 from holdoff.web import routes as web
 
 
@@ -79,6 +81,7 @@ def create_app(runtime: Runtime) -> FastAPI:
     app.include_router(evidence.router)
     app.include_router(events.router)
     app.include_router(incidents.router)
+    app.include_router(correlation.router)
     app.include_router(actions.router)
     app.include_router(silences.router)
     app.include_router(auth.router)
@@ -97,6 +100,7 @@ def create_app(runtime: Runtime) -> FastAPI:
 
     web.install(app)
     app.include_router(anomaly_pages.router)
+    app.include_router(correlation_pages.router)
 
     @app.get("/", include_in_schema=False)
     async def index(request: Request, principal: Annotated[Principal | None, Depends(authenticated)]) -> Any:

@@ -19,6 +19,7 @@ from holdoff.api.deps import RuntimeDep
 from holdoff.api.presenters import alert_detail, alert_out, incident_detail, incident_out
 from holdoff.api.routes import log_views as log_api
 from holdoff.api.routes.alerts import audit_for
+from holdoff.api.routes.correlation import correlation_out
 from holdoff.api.routes.metrics import SummaryOut, summary_out
 from holdoff.api.routes.silences import silence_out
 from holdoff.api.schemas import AlertOut
@@ -29,7 +30,7 @@ from holdoff.mediate.model import AlertState
 from holdoff.notify.registry import describe_channels
 from holdoff.policy.describe import describe_policy, describe_routes
 from holdoff.runtime import Runtime
-from holdoff.service import queries, summary
+from holdoff.service import correlation_ops, queries, summary
 from holdoff.service.evidence import stored_evidence
 from holdoff.settings.warnings import config_warnings, source_access
 from holdoff.web import views
@@ -196,17 +197,29 @@ async def incidents_page(
 
 
 @router.get("/ui/incidents/{incident_id}", response_class=HTMLResponse)
-async def incident_page(incident_id: RecordId, request: Request, runtime: RuntimeDep) -> Response:
-    """One incident: its group labels, firing alerts and the messages sent about it."""
+async def incident_page(
+    incident_id: RecordId,
+    request: Request,
+    runtime: RuntimeDep,
+    done: Annotated[str | None, Query(max_length=16, description="split or merge: what a form did")] = None,
+) -> Response:
+    """One incident: its group labels, firing alerts, the messages sent about it, and its correlated
+    incident (members, why each joined, the probable root) with the Split and Merge forms."""
     history = await run_in_threadpool(queries.incident_history, runtime.db, incident_id)
     if history is None:
         return not_found(request, f"There is no incident with id {incident_id}.")
-    incident = incident_detail(history, runtime.settings.resolved_public_url, runtime.clock())
+    public_url = runtime.settings.resolved_public_url
+    incident = incident_detail(history, public_url, runtime.clock())
+    found = await run_in_threadpool(
+        correlation_ops.correlation_of, runtime.db, incident_id, runtime.settings.correlation
+    )
     return render(
         request,
         "incident.html.j2",
         nav="incidents",
         incident=incident,
+        correlation=correlation_out(found, public_url) if found else None,
+        done=done or "",
         ackable=views.ACKABLE,
         suppressible=views.SUPPRESSIBLE,
     )

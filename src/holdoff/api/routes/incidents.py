@@ -10,9 +10,10 @@ from fastapi.concurrency import run_in_threadpool
 from holdoff.api.auth import AUTH_RESPONSES, ByMethod, by_method
 from holdoff.api.deps import RuntimeDep
 from holdoff.api.presenters import incident_detail, incident_out
-from holdoff.api.schemas import IncidentAcknowledged, IncidentDetail, IncidentPage, OperatorAction
+from holdoff.api.routes.correlation import IncidentCorrelated, correlation_out
+from holdoff.api.schemas import IncidentAcknowledged, IncidentPage, OperatorAction
 from holdoff.mediate.grouping import IncidentState
-from holdoff.service import queries
+from holdoff.service import correlation_ops, queries
 from holdoff.service.mediation import IncidentNotFound
 
 router = APIRouter(
@@ -35,14 +36,22 @@ async def list_incidents(
 
 
 @router.get(
-    "/{incident_id}", response_model=IncidentDetail, responses={404: {"description": "No such incident"}}
+    "/{incident_id}", response_model=IncidentCorrelated, responses={404: {"description": "No such incident"}}
 )
-async def get_incident(incident_id: IncidentId, runtime: RuntimeDep) -> IncidentDetail:
-    """One incident with its firing alerts and every message sent about it."""
+async def get_incident(incident_id: IncidentId, runtime: RuntimeDep) -> IncidentCorrelated:
+    """One incident with its firing alerts, every message sent about it, and the correlated incident it
+    belongs to (its members, why each joined, and the probable root with its reasons)."""
     history = await run_in_threadpool(queries.incident_history, runtime.db, incident_id)
     if history is None:
         raise HTTPException(404, f"no incident with id {incident_id}")
-    return incident_detail(history, runtime.settings.resolved_public_url, runtime.clock())
+    public_url = runtime.settings.resolved_public_url
+    found = await run_in_threadpool(
+        correlation_ops.correlation_of, runtime.db, incident_id, runtime.settings.correlation
+    )
+    detail = incident_detail(history, public_url, runtime.clock())
+    return IncidentCorrelated(
+        **detail.model_dump(), correlation=correlation_out(found, public_url) if found else None
+    )
 
 
 @router.post(
