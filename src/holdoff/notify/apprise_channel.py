@@ -57,6 +57,7 @@ NOTIFY_TYPES: dict[NotificationKind, NotifyType] = {
     NotificationKind.RESOLVED: NotifyType.SUCCESS,
     NotificationKind.TRANSIENT_RESOLVED: NotifyType.SUCCESS,
     NotificationKind.FLAPPING: NotifyType.WARNING,
+    NotificationKind.CORRELATED: NotifyType.INFO,
     NotificationKind.DIGEST: NotifyType.WARNING,
 }
 """Apprise's notification type (colour, icon, priority on many services) per kind; others are info."""

@@ -42,6 +42,7 @@ _ACCENT = {
     NotificationKind.RESOLVED: "#237b4b",
     NotificationKind.TRANSIENT_RESOLVED: "#237b4b",
     NotificationKind.FLAPPING: "#c19c00",
+    NotificationKind.CORRELATED: "#6264a7",
 }
 
 

@@ -111,6 +111,7 @@ _INCIDENT_TITLES = {
     NotificationKind.TRANSIENT_RESOLVED: "Resolved on their own",
     NotificationKind.FLAPPING: "FLAPPING",
     NotificationKind.ACKNOWLEDGED: "ACKNOWLEDGED",
+    NotificationKind.CORRELATED: "Correlated",
 }
 _URGENCY = ("critical", "high", "warning", "info", "low")
 
@@ -141,6 +142,8 @@ def render_incident(
         summary = f"{count} alert(s) fired and cleared inside their grace window. Nobody was paged."
     elif notify.kind is NotificationKind.ACKNOWLEDGED:
         summary = f"{count} escalated alert(s) of this incident were acknowledged; someone is on it."
+    elif notify.kind is NotificationKind.CORRELATED:
+        summary = f"{count} alert(s) of this group did not clear inside their grace window."
     else:
         summary = f"{count} alert(s) of this incident keep firing and clearing by themselves."
     facts = [Fact(name="Incident", value=incident.title), Fact(name="Open for", value=open_for)]

@@ -46,6 +46,7 @@ _ICONS = {
     NotificationKind.TRANSIENT_RESOLVED: "✅",
     NotificationKind.ACKNOWLEDGED: "👀",
     NotificationKind.FLAPPING: "🔁",
+    NotificationKind.CORRELATED: "🔗",
     NotificationKind.DIGEST: "📋",
 }
 _SEVERITY_ICONS = {"critical": "🔴", "high": "🟠", "warning": "🟡", "info": "🔵", "low": "⚪"}

@@ -52,6 +52,7 @@ _COLOURS = {
     NotificationKind.ESCALATED: "Attention",
     NotificationKind.REMINDER: "Attention",
     NotificationKind.FLAPPING: "Warning",
+    NotificationKind.CORRELATED: "Accent",
 }
 
 

@@ -13,14 +13,17 @@ from typing import Any
 from sqlalchemy import Connection
 from sqlalchemy.exc import IntegrityError
 
+from holdoff.correlate.config import CorrelationConfig
 from holdoff.links.signer import LinkSigner
 from holdoff.mediate.dispatch import IncidentJoin, Routed, taking
 from holdoff.mediate.grouping import IncidentRecord, flush, join, open_incident
 from holdoff.mediate.inhibit import identity
 from holdoff.mediate.model import AlertRecord, NotificationKind, Outcome
 from holdoff.mediate.silence import match_labels
+from holdoff.notify.correlated import decorate
 from holdoff.notify.message import render, render_digest, render_incident
 from holdoff.service.channel_set import ChannelSet
+from holdoff.service.correlation import correlate
 from holdoff.store import digests as digest_store
 from holdoff.store import incidents as incident_store
 from holdoff.store import outbox
@@ -55,6 +58,7 @@ def fold(
     public_url: str,
     channels: ChannelSet,
     links: LinkSigner,
+    correlation: CorrelationConfig,
 ) -> list[dict[str, Any]]:
     """Fold the alerts' outcomes into their open incidents (opening them as needed); returns the outbox
     rows of messages already due (a zero ``group_wait``, or a later message whose interval has passed)."""
@@ -73,16 +77,19 @@ def fold(
             current[key] = slot
         slot.record = join(slot.record, item.incident.grouping, identity(alert), item.outcome, now)
         slot.dirty = True
-    rows: list[dict[str, Any]] = []
-    for slot in slots:
-        if not slot.dirty:
-            continue
+    dirty = [slot for slot in slots if slot.dirty]
+    for slot in dirty:
         if slot.incident_id is None:
             try:
                 slot.incident_id = incident_store.insert(conn, slot.record, now)
             except IntegrityError as exc:
                 raise GroupRace("another process opened an incident for this group first") from exc
-        rows += _flush(conn, slot.incident_id, slot.record, now, public_url, channels, links)
+    # Flushed after every insert: a flush that pages takes the correlation lock, and nothing that could
+    # wait on another process (an insert racing for the same group) may come after it.
+    rows: list[dict[str, Any]] = []
+    for slot in dirty:
+        assert slot.incident_id is not None
+        rows += _flush(conn, slot.incident_id, slot.record, now, public_url, channels, links, correlation)
     return rows
 
 
@@ -94,12 +101,16 @@ def _flush(
     public_url: str,
     channels: ChannelSet,
     links: LinkSigner,
+    correlation: CorrelationConfig,
 ) -> list[dict[str, Any]]:
-    """Save the incident, sending what is due."""
-    after, messages = flush(record, now)
+    """Save the incident, sending what is due (through correlation: :mod:`holdoff.service.correlation`)."""
+    after, flushed = flush(record, now)
+    correlated = correlate(conn, incident_id, after, flushed, now, correlation)
     rows = []
-    for notify in messages:
+    for notify in correlated.messages:
         message = render_incident(incident_id, after, notify, now, public_url)
+        if correlated.view is not None:
+            message = decorate(message, correlated.view, public_url)
         message.actions = links.for_incident(notify.kind, incident_id, now)
         for channel in taking(notify.channels, notify.kind, channels):
             rows.append(
@@ -124,11 +135,12 @@ def flush_due(
     public_url: str,
     channels: ChannelSet,
     links: LinkSigner,
+    correlation: CorrelationConfig,
 ) -> list[dict[str, Any]]:
     """Send the collected messages of every incident whose timer has passed."""
     rows: list[dict[str, Any]] = []
     for stored in incident_store.claim_due(conn, now, limit):
-        rows += _flush(conn, stored.id, stored.record, now, public_url, channels, links)
+        rows += _flush(conn, stored.id, stored.record, now, public_url, channels, links, correlation)
     return rows
 
 

@@ -14,6 +14,7 @@ from sqlalchemy import Connection
 from sqlalchemy.exc import IntegrityError
 
 from holdoff.clock import Clock
+from holdoff.correlate.config import CorrelationConfig
 from holdoff.links.signer import LinkSigner
 from holdoff.mediate.dispatch import Destination, IncidentJoin, dispatch
 from holdoff.mediate.engine import InvalidTransition, decide
@@ -118,6 +119,10 @@ class _Rows:
     grouped: list[Grouped] = field(default_factory=list)
 
 
+CORRELATION_OFF = CorrelationConfig(enabled=False)
+"""What a mediator constructed without a ``correlation:`` section does: pages go out as grouped."""
+
+
 class Mediator:
     """Runs events through :func:`holdoff.mediate.engine.decide` and commits what it decided."""
 
@@ -132,6 +137,7 @@ class Mediator:
         clock: Clock,
         outbox_signal: threading.Event | None = None,
         evidence: EvidenceHooks | None = None,
+        correlation: CorrelationConfig | None = None,
     ) -> None:
         self.db = db
         self.policy = policy
@@ -141,6 +147,8 @@ class Mediator:
         self.public_url = public_url
         self.clock = clock
         self.outbox_signal = outbox_signal
+        self.correlation = correlation if correlation is not None else CORRELATION_OFF
+        """The ``correlation:`` section incidents' pages go through (:mod:`holdoff.service.correlation`)."""
         self.evidence = evidence
         """Schedules evidence for the alerts a transaction holds; gives timers' decisions what it says."""
         self._silences: list[Silence] = []
@@ -327,7 +335,13 @@ class Mediator:
                 steps.append(_Step(stored_id, outcome, event, evidence=evidence))
             queued = sum(applied.queued for applied in self._write(conn, steps, now))
             collected = grouping.flush_due(
-                conn, now, limit, public_url=self.public_url, channels=self.channels, links=self.links
+                conn,
+                now,
+                limit,
+                public_url=self.public_url,
+                channels=self.channels,
+                links=self.links,
+                correlation=self.correlation,
             )
             collected += grouping.send_digests(
                 conn, now, limit, public_url=self.public_url, channels=self.channels
@@ -349,7 +363,13 @@ class Mediator:
         alert_store.add_events(conn, rows.timeline)
         if rows.grouped:
             rows.outbox += grouping.fold(
-                conn, rows.grouped, now, public_url=self.public_url, channels=self.channels, links=self.links
+                conn,
+                rows.grouped,
+                now,
+                public_url=self.public_url,
+                channels=self.channels,
+                links=self.links,
+                correlation=self.correlation,
             )
         digest_store.add(conn, rows.digest, now, self.policy.digest_interval)
         outbox.enqueue(conn, rows.outbox)
