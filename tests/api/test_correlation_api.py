@@ -13,11 +13,12 @@ import pytest
 from fastapi.testclient import TestClient
 
 from holdoff.api.app import create_app
-from holdoff.correlate.model import Learned, LearnedDependency, Member, Reason, ReasonKind
+from holdoff.correlate.model import Learned, LearnedDependency, Reason
 from holdoff.runtime import Runtime
 from holdoff.settings import Settings
-from holdoff.store import audit, incidents
+from holdoff.store import audit
 from holdoff.store import correlation as correlation_store
+from tests.api.correlation_support import DEPENDS, TOPOLOGY, add_member, open_incident
 from tests.service.helpers import FakeClock
 
 
@@ -29,33 +30,11 @@ class App:
 
     def incident(self, name: str, service: str) -> int:
         """A group incident of ``service`` opened by an Alertmanager webhook; its id."""
-        body = {
-            "version": "4",
-            "status": "firing",
-            "receiver": "holdoff",
-            "alerts": [
-                {
-                    "status": "firing",
-                    "labels": {"alertname": name, "service": service, "severity": "critical"},
-                    "annotations": {},
-                    "startsAt": self.clock().isoformat(),
-                    "endsAt": "0001-01-01T00:00:00Z",
-                }
-            ],
-        }
-        assert self.client.post("/webhooks/alertmanager", json=body).status_code == 202
-        items = self.client.get("/incidents", params={"state": "open"}).json()["items"]
-        return int(next(item["id"] for item in items if item["labels"] == {"service": service}))
+        return open_incident(self.client, name, service, self.clock())
 
     def member(self, incident_id: int, lead_id: int, name: str, service: str, *reasons: Reason) -> None:
         """Record what the paging path records when ``incident_id`` pages (and leads or joins)."""
-        with self.runtime.db.read() as conn:
-            stored = incidents.get(conn, incident_id)
-        assert stored is not None
-        member = Member(stored.record.key, service, "alertmanager", self.clock(), {}, frozenset(), name)
-        score = sum(reason.weight for reason in reasons)
-        with self.runtime.db.transaction() as conn:
-            correlation_store.add_member(conn, incident_id, lead_id, member, score, reasons, self.clock())
+        add_member(self.runtime.db, incident_id, lead_id, name, service, self.clock(), *reasons)
 
 
 @pytest.fixture
@@ -66,14 +45,11 @@ def app(database_url: str) -> Iterator[App]:
         grace_seconds=600,
         public_url="https://holdoff.test",
         group_by=["service"],  # type: ignore[arg-type]
-        correlation={"topology": {"checkout": ["payments-db"], "cart": ["payments-db"]}},  # type: ignore[arg-type]
+        correlation={"topology": TOPOLOGY},  # type: ignore[arg-type]
     )
     runtime = Runtime(settings, channels={}, clock=clock, run_workers=False)
     with TestClient(create_app(runtime), base_url="http://127.0.0.1") as client:
         yield App(client, runtime, clock)
-
-
-TOPOLOGY = Reason(ReasonKind.TOPOLOGY, "checkout depends on payments-db (topology)", 1.0)
 
 
 def cascade(app: App) -> tuple[int, int]:
@@ -82,7 +58,7 @@ def cascade(app: App) -> tuple[int, int]:
     app.member(db, db, "PostgresDown", "payments-db")
     app.clock.advance(40)
     checkout = app.incident("CheckoutErrors", "checkout")
-    app.member(checkout, db, "CheckoutErrors", "checkout", TOPOLOGY)
+    app.member(checkout, db, "CheckoutErrors", "checkout", DEPENDS)
     return db, checkout
 
 
