@@ -155,6 +155,7 @@ class Throughput:
             report.pop(key)
         return {
             "stream": {"seed": self.seed, "hours": self.hours, "services": self.services},
+            "correlation": "on (the default correlation: section, as holdoff replay runs it)",
             "events": self.report.events,
             "occurrences": self.report.occurrences,
             "runs": len(self.seconds),
@@ -203,7 +204,7 @@ def measure_throughput(
     for _ in range(runs):
         gc.collect()
         began, cpu = time.perf_counter(), time.process_time()
-        report = replay(build_policy(settings.policy), items)
+        report = replay(build_policy(settings.policy), items, correlation=settings.correlation)
         seconds.append(time.perf_counter() - began)
         cpu_seconds.append(time.process_time() - cpu)
         if report.events != len(items):
