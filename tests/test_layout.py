@@ -55,7 +55,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("holdoff.service", "holdoff.replay", "holdoff.auth"),
     ("holdoff.runtime",),
     ("holdoff.api", "holdoff.web"),
-    ("holdoff.server", "holdoff.cli", "holdoff.cli_metrics", "holdoff.__main__"),
+    ("holdoff.server", "holdoff.cli", "holdoff.cli_metrics", "holdoff.cli_correlation", "holdoff.__main__"),
 )
 
 
