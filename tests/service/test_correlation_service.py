@@ -202,3 +202,25 @@ def test_a_split_holds_when_the_symptom_comes_back(app: App) -> None:
         assert correlation_store.lead_of(conn, again) == again
         (member,) = correlation_store.members(conn, again)
     assert ReasonKind.SPLIT in {reason.kind for reason in member.reasons}
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_a_group_that_paged_alone_moves_into_the_incident_its_new_alert_belongs_to(app: App) -> None:
+    app.checkout_errors()  # a long-lived checkout alert: pages alone
+    app.after(60)
+    alone = app.incident_id("checkout")
+    app.clock.advance(640)  # more than the correlation window later
+    app.postgres_down()
+    app.clock.advance(20)
+    body = {"alert_id": "cx-checkout-2", "alert_name": "Checkout latency", "alert_action": "TRIGGERED"}
+    assert app.client.post("/coralogix/webhook", json={**body, "service": "checkout"}).status_code == 202
+    app.after(40)  # PostgresDown pages on its own (checkout's first alert started too long before)
+    root = app.incident_id("payments-db")
+    app.after(20)  # checkout's new alert escalates: it belongs to the database's incident
+    assert [row["incident_id"] for row in app.pages()] == [alone, root]
+    updates = [row for row in app.outbox() if row["kind"] == "correlated"]
+    assert [row["incident_id"] for row in updates] == [alone]
+    assert updates[0]["message"]["title"].endswith(f"joined incident #{root} PostgresDown")
+    with app.runtime.db.read() as conn:
+        assert correlation_store.lead_of(conn, alone) == root
+        assert [m.incident_id for m in correlation_store.members(conn, root)] == [root, alone]

@@ -63,6 +63,7 @@ def member(key: str, service: str = "", seconds: int = 0) -> Member:
         frozenset({RootHint.INFRA}),
         f"{key} down",
         frozenset({"template:t-1"}),
+        urgency=1,
     )
 
 
@@ -82,6 +83,7 @@ def test_a_member_round_trips_with_its_reasons(db: Database) -> None:
     assert stored[1].member.root_hints == frozenset({RootHint.INFRA})
     assert stored[1].member.evidence == frozenset({"template:t-1"})
     assert stored[1].member.name == "checkout down"
+    assert stored[1].member.urgency == 1
     assert stored[1].reasons == (TOPOLOGY,)
     assert stored[1].score == 1.5
     assert stored[1].joined_at == T0
@@ -129,6 +131,24 @@ def test_standing_says_whether_another_member_keeps_the_incident_open(db: Databa
     with db.read() as conn:
         assert not store.standing(conn, other).others_open
         assert store.standing(conn, lead).others_open
+
+
+def test_a_group_that_led_alone_moves_into_another_incident(db: Database) -> None:
+    with db.transaction() as conn:
+        lead = group(conn, "payments-db")
+        store.add_member(conn, lead, lead, member("payments-db"), 0.0, (), T0)
+        alone = group(conn, "checkout")
+        store.add_member(conn, alone, alone, member("checkout"), 0.0, (), T0)
+        store.move_member(
+            conn, alone, lead, member("checkout", seconds=3), 1.0, (TOPOLOGY,), T0 + timedelta(1)
+        )
+    with db.read() as conn:
+        assert store.members(conn, alone) == []
+        moved = store.members(conn, lead)
+        assert [i.id for i in store.open_incidents(conn)] == [str(lead)]
+    assert [m.incident_id for m in moved] == [lead, alone]
+    assert moved[1].reasons == (TOPOLOGY,) and moved[1].score == 1.0 and moved[1].joined_by is None
+    assert moved[1].member.started == T0 + timedelta(seconds=3)
 
 
 def test_split_detaches_a_member_and_remembers_every_pair(db: Database) -> None:

@@ -20,7 +20,7 @@ from sqlalchemy import Connection
 from holdoff.correlate.config import CorrelationConfig
 from holdoff.correlate.model import CorrelatedIncident, Join, Learned, NewIncident, Reason
 from holdoff.correlate.root import rank_root
-from holdoff.correlate.step import correlate_messages, member_of
+from holdoff.correlate.step import Change, correlate_messages, member_of
 from holdoff.mediate.grouping import PAGING_KINDS, IncidentNotify, IncidentRecord
 from holdoff.mediate.inhibit import IDENTITY_SEPARATOR
 from holdoff.notify.correlated import CorrelatedView
@@ -60,7 +60,7 @@ def correlate(
     member = member_of(record.key, found[0].record, config)
     correlation_store.lock(conn)
     standing = correlation_store.standing(conn, incident_id)
-    open_incidents = correlation_store.open_incidents(conn) if standing.incident is None else []
+    open_incidents = correlation_store.open_incidents(conn)
     learned = correlation_store.learned(conn)
     step = correlate_messages(
         messages,
@@ -75,15 +75,13 @@ def correlate(
     )
     decision = step.decision
     why: tuple[Reason, ...] = ()
-    if standing.incident is None and isinstance(decision, NewIncident):
+    if step.change is Change.LEAD and isinstance(decision, NewIncident):
         correlation_store.add_member(
             conn, incident_id, incident_id, member, decision.best_score, decision.reasons, now
         )
-    elif standing.incident is None and isinstance(decision, Join):
-        lead_id = int(decision.incident)
-        correlation_store.add_member(
-            conn, incident_id, lead_id, member, decision.score, decision.reasons, now
-        )
+    elif step.change in (Change.JOIN, Change.MOVE) and isinstance(decision, Join):
+        store = correlation_store.add_member if step.change is Change.JOIN else correlation_store.move_member
+        store(conn, incident_id, int(decision.incident), member, decision.score, decision.reasons, now)
         why = decision.reasons
     if step.incident is None:
         return Correlated(step.messages, None)

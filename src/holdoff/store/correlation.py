@@ -83,6 +83,7 @@ def member_json(member: Member) -> dict[str, Any]:
         "root_hints": sorted(hint.value for hint in member.root_hints),
         "name": member.name,
         "evidence": sorted(member.evidence),
+        "urgency": member.urgency,
     }
 
 
@@ -96,6 +97,7 @@ def member_from_json(data: dict[str, Any]) -> Member:
         root_hints=frozenset(RootHint(hint) for hint in data.get("root_hints", ())),
         name=data.get("name", ""),
         evidence=frozenset(data.get("evidence", ())),
+        urgency=data.get("urgency"),
     )
 
 
@@ -204,6 +206,31 @@ def add_member(
             reasons=reasons_json(reasons),
             joined_at=now,
             joined_by=by,
+        )
+    )
+
+
+def move_member(
+    conn: Connection,
+    incident_id: int,
+    lead_id: int,
+    member: Member,
+    score: float,
+    reasons: Sequence[Reason],
+    now: datetime,
+) -> None:
+    """Group incident ``incident_id``, which led a correlated incident alone, joins the one led by
+    ``lead_id`` (:attr:`holdoff.correlate.step.Change.MOVE`)."""
+    conn.execute(
+        update(incident_members)
+        .where(incident_members.c.incident_id == incident_id)
+        .values(
+            lead_id=lead_id,
+            member=member_json(member),
+            score=score,
+            reasons=reasons_json(reasons),
+            joined_at=now,
+            joined_by=None,
         )
     )
 
