@@ -351,15 +351,18 @@ def run(args: argparse.Namespace) -> int:
             # same service label Alertmanager's alerts carry.
             day = streamgen_cascade.generate(seed=seed, service_field=False)
             results.append(run_day(day.lines, settings, seed, day.topology))
-        speed = correlation_speed.measure(Path(name), runs=getattr(args, "correlation_speed_runs", 3))
+        runs = getattr(args, "correlation_speed_runs", 3)
+        speeds = [speed.as_dict() for speed in correlation_speed.measure(Path(name), settings, runs)]
     console.print(_table(results))
-    figures = speed.as_dict()
-    console.print(
-        f"replay speed, {figures['events']:,} events of the replay day (day.yaml, group_by \\[cluster]): "
-        f"correlation off {figures['median_off']:,} events/s, on {figures['median_on']:,} events/s "
-        f"(on/off {figures['on_over_off']:.2f}, {figures['joins']} joins; goal on >= "
-        f"{correlation_speed.GOAL_EVENTS_PER_S:,})"
-    )
+    for figures in speeds:
+        stream = figures["stream"]
+        console.print(
+            f"replay speed, {stream['name']} ({figures['events']:,} events, {stream['services']} services, "
+            f"{figures['decisions']:,} correlation decisions, {figures['joins']} joins): correlation off "
+            f"{figures['median_off']:,} events/s, on {figures['median_on']:,} events/s (on/off "
+            f"{figures['on_over_off']:.2f}); goal on >= {correlation_speed.GOAL_EVENTS_PER_S:,}",
+            markup=False,
+        )
     on = [result.on for result in results if result.on is not None]
     worst = max(day.figures.pages_per_real_incident for day in on)
     worst_joined = max(day.figures.wrongly_joined_share for day in on)
@@ -380,7 +383,7 @@ def run(args: argparse.Namespace) -> int:
             "correlation": "each day replayed twice through holdoff.replay.report.replay: correlation off, and "
             "on with the documented defaults plus the day's topology (correlation_on)",
             "days": [result.as_dict() for result in results],
-            "replay_speed": figures,
+            "replay_speed": speeds,
             "machine": machine_info(),
         },
     )
