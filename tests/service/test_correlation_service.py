@@ -144,7 +144,7 @@ def test_a_symptom_from_another_source_joins_the_root_incident_and_pages_once(ap
     assert facts["Probable root"].startswith("payments-db (started first, infrastructure")
     assert facts["Why joined"] == "started 40s after payments-db; checkout depends on payments-db (topology)"
     assert message["url"] == f"https://holdoff.example.test/ui/incidents/{root}"
-    assert message["thread_key"] == f"holdoff-incident-{root}"
+    assert message["thread_incident"] == root
     with app.runtime.db.read() as conn:
         members = correlation_store.members(conn, root)
     assert [(m.incident_id, m.member.source, m.member.service) for m in members] == [

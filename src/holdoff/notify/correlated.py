@@ -97,6 +97,6 @@ def decorate(message: Message, view: CorrelatedView, public_url: str) -> Message
             "facts": [*extra, *message.facts],
             "url": incident_page_url(public_url, view.lead_id),
             "api_url": incident_url(public_url, view.lead_id),
-            "thread_key": f"holdoff-incident-{view.lead_id}",
+            "thread_incident": view.lead_id,
         }
     )

@@ -56,6 +56,9 @@ class Message(BaseModel):
     pagers keep their incident open."""
     thread_key: str | None = None
     """Overrides :attr:`key` (``holdoff test-channel`` uses its own)."""
+    thread_incident: int | None = None
+    """The incident whose thread the message goes into when not its own: a CORRELATED update of a group
+    goes under the page of its correlated incident's lead (:mod:`holdoff.notify.correlated`)."""
     delivery_id: str | None = Field(default=None, exclude=True)
     """Names this one message to this one channel, the same on every attempt: set by the outbox
     sender from the outbox row (never stored). A message sent twice (a crash between sending and
@@ -68,6 +71,8 @@ class Message(BaseModel):
         Opsgenie's ``alias``, the thread a Slack message is updated in."""
         if self.thread_key is not None:
             return self.thread_key
+        if self.thread_incident is not None:
+            return f"holdoff-incident-{self.thread_incident}"
         if self.incident_id is not None:
             return f"holdoff-incident-{self.incident_id}"
         if self.alert_id is not None:
@@ -76,6 +81,8 @@ class Message(BaseModel):
 
     def thread(self) -> str | None:
         """What the message is about (``alert-7``, ``incident-3``); None for a digest."""
+        if self.thread_incident is not None:
+            return f"incident-{self.thread_incident}"
         if self.incident_id is not None:
             return f"incident-{self.incident_id}"
         return f"alert-{self.alert_id}" if self.alert_id is not None else None
