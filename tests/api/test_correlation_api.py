@@ -11,6 +11,7 @@ from datetime import timedelta
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 
 from holdoff.api.app import create_app
 from holdoff.correlate.model import Learned, LearnedDependency, Reason
@@ -18,7 +19,8 @@ from holdoff.runtime import Runtime
 from holdoff.settings import Settings
 from holdoff.store import audit
 from holdoff.store import correlation as correlation_store
-from tests.api.correlation_support import DEPENDS, TOPOLOGY, add_member, open_incident
+from holdoff.store.tables import notifications
+from tests.api.correlation_support import DEPENDS, TOPOLOGY, add_member, alertmanager, open_incident
 from tests.service.helpers import FakeClock
 
 
@@ -211,3 +213,70 @@ def test_feedback_is_listed_newest_first(app: App) -> None:
     assert [
         i["kind"] for i in app.client.get("/correlation/feedback", params={"limit": 1}).json()["items"]
     ] == ["merge"]
+
+
+PAGER = {"name": "pager", "type": "pagerduty", "routing_key": "r" * 32, "events_url": "http://127.0.0.1:9/"}
+ROUTE = {"name": "services", "match": '{service=~".+"}', "channels": {"escalated": ["pager"]}}
+
+
+@pytest.fixture
+def paging(database_url: str) -> Iterator[App]:
+    """Alerts escalate after 60 s and page; correlation decides on the real paging path."""
+    clock = FakeClock()
+    settings = Settings(
+        database_url=database_url,
+        grace_seconds=60,
+        public_url="https://holdoff.test",
+        group_by=["service"],  # type: ignore[arg-type]
+        group_wait="0s",  # type: ignore[arg-type]
+        channels=[PAGER],  # type: ignore[arg-type]
+        routes=[ROUTE],  # type: ignore[arg-type]
+        correlation={"topology": TOPOLOGY},  # type: ignore[arg-type]
+    )
+    runtime = Runtime(settings, clock=clock, run_workers=False)
+    runtime.mediator.correlation = settings.correlation  # as tests/service/test_correlation_service.py
+    with TestClient(create_app(runtime), base_url="http://127.0.0.1") as client:
+        yield App(client, runtime, clock)
+
+
+def _after(app: App, seconds: float) -> None:
+    app.clock.advance(seconds)
+    app.runtime.mediator.fire_due()
+
+
+def _pages(app: App) -> list[int]:
+    with app.runtime.db.read() as conn:
+        rows = conn.execute(select(notifications).order_by(notifications.c.id)).mappings()
+        return [row["incident_id"] for row in rows if row["kind"] == "escalated"]
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_a_join_decided_on_the_paging_path_is_shown_and_an_api_split_holds(paging: App) -> None:
+    db = paging.incident("PostgresDown", "payments-db")
+    paging.clock.advance(40)
+    checkout = paging.incident("CheckoutErrors", "checkout")
+    _after(paging, 20)  # PostgresDown escalates and pages
+    _after(paging, 40)  # checkout escalates: it joins, no page
+    assert _pages(paging) == [db]
+    correlation = paging.client.get(f"/incidents/{checkout}").json()["correlation"]
+    assert correlation["id"] == db
+    joined = correlation["members"][1]
+    assert (joined["incident_id"], joined["joined_by"], joined["score"]) == (checkout, None, 1.0)
+    assert [reason["text"] for reason in joined["reasons"]] == [
+        "started 40s after payments-db",
+        "checkout depends on payments-db (topology)",
+    ]
+    assert correlation["probable_root"][0]["incident_id"] == db
+
+    assert paging.client.post(f"/incidents/{checkout}/split").status_code == 200
+    resolved = alertmanager("CheckoutErrors", "checkout", paging.clock())
+    resolved["status"] = resolved["alerts"][0]["status"] = "resolved"
+    resolved["alerts"][0]["endsAt"] = paging.clock().isoformat()
+    assert paging.client.post("/webhooks/alertmanager", json=resolved).status_code == 202
+    _after(paging, 300)  # its resolution goes out and the group incident closes
+    again = paging.incident("CheckoutErrors", "checkout")
+    _after(paging, 61)
+    assert again != checkout and _pages(paging) == [db, again]  # the split holds: it pages on its own
+    came_back = paging.client.get(f"/incidents/{again}").json()["correlation"]
+    assert came_back["id"] == again
+    assert [reason["kind"] for reason in came_back["members"][0]["reasons"]] == ["split"]
