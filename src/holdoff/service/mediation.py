@@ -361,6 +361,9 @@ class Mediator:
             alert_store.save_many(conn, rows.changes, now)
         self._sync_inhibitors(conn, steps)
         alert_store.add_events(conn, rows.timeline)
+        # Digests before incidents: an incident's page takes the correlation lock, and no row another
+        # process may hold while it waits for that lock (a channel's digest timer) is written after it.
+        digest_store.add(conn, rows.digest, now, self.policy.digest_interval)
         if rows.grouped:
             rows.outbox += grouping.fold(
                 conn,
@@ -371,7 +374,6 @@ class Mediator:
                 links=self.links,
                 correlation=self.correlation,
             )
-        digest_store.add(conn, rows.digest, now, self.policy.digest_interval)
         outbox.enqueue(conn, rows.outbox)
         if self.evidence is not None:
             self.evidence.written(conn, [(step.alert_id, step.outcome) for step in steps], now)
