@@ -79,6 +79,15 @@ def test_a_members_later_messages_say_which_incident_it_is_part_of() -> None:
     assert reminder.key == "holdoff-incident-14"
 
 
+def test_a_members_absorbed_reminder_says_it_is_still_firing_in_the_incident() -> None:
+    update = decorate(message(NotificationKind.CORRELATED), view(DB, CHECKOUT), URL)
+    assert (
+        update.title
+        == "Correlated: Checkout errors (service=checkout) still firing in incident #12 PostgresDown"
+    )
+    assert update.key == "holdoff-incident-12"
+
+
 def test_a_group_alone_in_its_incident_says_nothing_of_correlation() -> None:
     plain = message(NotificationKind.RESOLVED, 12)
     assert decorate(plain, view(DB), URL) == plain

@@ -92,7 +92,7 @@ def decorate(message: Message, view: CorrelatedView, public_url: str) -> Message
     summary = f"{message.summary} They belong to {lead}, which already paged: this is an update of it, not a new page."
     return message.model_copy(
         update={
-            "title": f"Correlated: {group} joined {lead}",
+            "title": f"Correlated: {group} {'joined' if view.why else 'still firing in'} {lead}",
             "summary": summary,
             "facts": [*extra, *message.facts],
             "url": incident_page_url(public_url, view.lead_id),
