@@ -116,6 +116,7 @@ class Runtime:
             clock=clock,
             outbox_signal=self.outbox_signal,
             evidence=EvidenceHooks(self.evidence_signal) if settings.evidence.enabled else None,
+            correlation=settings.correlation,
         )
         self.ingest = IngestQueue(self.mediator.apply_groups)
         self.scheduler_signal = threading.Event()

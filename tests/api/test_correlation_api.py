@@ -234,7 +234,6 @@ def paging(database_url: str) -> Iterator[App]:
         correlation={"topology": TOPOLOGY},  # type: ignore[arg-type]
     )
     runtime = Runtime(settings, clock=clock, run_workers=False)
-    runtime.mediator.correlation = settings.correlation  # as tests/service/test_correlation_service.py
     with TestClient(create_app(runtime), base_url="http://127.0.0.1") as client:
         yield App(client, runtime, clock)
 

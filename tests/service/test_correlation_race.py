@@ -48,9 +48,6 @@ def processes(
     )
     for runtime in runtimes:
         runtime.start()
-        runtime.mediator.correlation = (
-            settings.correlation
-        )  # what runtime.py is to pass (see the service test)
     yield runtimes
     for runtime in runtimes:
         runtime.stop()
