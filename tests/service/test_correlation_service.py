@@ -221,3 +221,54 @@ def test_a_group_that_paged_alone_moves_into_the_incident_its_new_alert_belongs_
     with app.runtime.db.read() as conn:
         assert correlation_store.lead_of(conn, alone) == root
         assert [m.incident_id for m in correlation_store.members(conn, root)] == [root, alone]
+
+
+@pytest.fixture
+def plain(database_url: str, teams_receiver: TeamsReceiver, smtp_sink: SmtpSink) -> Iterator[App]:
+    yield from _app(database_url, teams_receiver, smtp_sink, {})
+
+
+def fire(app: App, name: str, service: str) -> None:
+    alert = {
+        "status": "firing",
+        "labels": {"alertname": name, "service": service, "cluster": "eu-1", "severity": "high"},
+        "annotations": {},
+        "startsAt": app.clock().isoformat(),
+        "endsAt": "0001-01-01T00:00:00Z",
+    }
+    body = {"version": "4", "status": "firing", "receiver": "holdoff", "alerts": [alert]}
+    assert app.client.post("/webhooks/alertmanager", json=body).status_code == 202
+
+
+def two_services_in_one_cluster(app: App) -> None:
+    fire(app, "HighLatency", "search")
+    app.clock.advance(30)
+    fire(app, "HighErrorRate", "billing")
+    app.after(30)  # search escalates and pages
+    app.after(30)  # billing escalates
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_the_same_cluster_wide_change_joins_two_unrelated_services(plain: App) -> None:
+    push = {
+        "type": "config",
+        "service": "mesh",
+        "at": plain.clock().isoformat(),
+        "summary": "service mesh config pushed to eu-1",
+        "labels": {"cluster": "eu-1"},
+    }
+    assert plain.client.post("/events", json=push).status_code == 201
+    plain.clock.advance(60)
+    two_services_in_one_cluster(plain)
+    assert [row["incident_id"] for row in plain.pages()] == [plain.incident_id("search")]
+    updates = [row for row in plain.outbox() if row["kind"] == "correlated"]
+    assert [row["incident_id"] for row in updates] == [plain.incident_id("billing")]
+    facts = {fact["name"]: fact["value"] for fact in updates[0]["message"]["facts"]}
+    assert "same change event" in facts["Why joined"]
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_without_the_change_the_two_services_page_on_their_own(plain: App) -> None:
+    two_services_in_one_cluster(plain)  # sharing a cluster alone (0.15) is not enough
+    assert len(plain.pages()) == 2
+    assert not [row for row in plain.outbox() if row["kind"] == "correlated"]

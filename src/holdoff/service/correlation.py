@@ -12,19 +12,21 @@ page take no lock; they only read what their messages say about the incident the
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from sqlalchemy import Connection
 
 from holdoff.correlate.config import CorrelationConfig
-from holdoff.correlate.model import CorrelatedIncident, Join, Learned, NewIncident, Reason
+from holdoff.correlate.model import CorrelatedIncident, Join, Learned, Member, NewIncident, Reason
 from holdoff.correlate.root import rank_root
 from holdoff.correlate.step import Change, correlate_messages, member_of
+from holdoff.evidence.model import Change as ChangeEvent
 from holdoff.mediate.grouping import PAGING_KINDS, IncidentNotify, IncidentRecord
 from holdoff.mediate.inhibit import IDENTITY_SEPARATOR
 from holdoff.notify.correlated import CorrelatedView
 from holdoff.store import alerts as alert_store
+from holdoff.store import change_events as change_store
 from holdoff.store import correlation as correlation_store
 
 
@@ -57,7 +59,7 @@ def correlate(
     found = alert_store.by_identities(conn, [(source, fingerprint)])
     if not found:
         return Correlated(messages, _view(conn, incident_id, config))
-    member = member_of(record.key, found[0].record, config)
+    member = with_changes(conn, member_of(record.key, found[0].record, config), config)
     correlation_store.lock(conn)
     standing = correlation_store.standing(conn, incident_id)
     open_incidents = correlation_store.open_incidents(conn)
@@ -86,6 +88,22 @@ def correlate(
     if step.incident is None:
         return Correlated(step.messages, None)
     return Correlated(step.messages, view_of(step.incident, learned, config, why))
+
+
+def with_changes(conn: Connection, member: Member, config: CorrelationConfig) -> Member:
+    """``member`` with the change events of the ``window`` before it started as evidence: those of its own
+    service, and those whose scope labels (``cluster=eu-1``) it shares, such as a service mesh's
+    configuration pushed to a whole cluster. Two members that saw the same change share a cause."""
+    changes = change_store.between(conn, since=member.started - config.window, until=member.started)
+    seen = {f"change:{change.id}" for change in changes if _touches(change, member, config)}
+    return replace(member, evidence=member.evidence | seen) if seen else member
+
+
+def _touches(change: ChangeEvent, member: Member, config: CorrelationConfig) -> bool:
+    if change.service and change.service == member.service:
+        return True
+    scope = [(label, value) for label in config.scope_labels if (value := change.labels.get(label))]
+    return bool(scope) and all(member.labels.get(label) == value for label, value in scope)
 
 
 def view_of(
