@@ -1,34 +1,41 @@
 """The incident page's correlation panel in a real headless Chromium against the real ``holdoff serve``:
-an operator opens a symptom's incident, sees the database incident it joined and the probable root,
-clicks Split, and the page then shows the incident on its own; the Correlation page lists the split.
+a database alert and a checkout symptom 1 s later outlive a 2 s grace window, the database pages and
+the symptom joins its incident on the server's paging path; an operator opens the symptom's incident,
+sees the database incident it joined and the probable root, clicks Split, and the page then shows the
+incident on its own; the Correlation page lists the split.
 
-The group incidents come from real webhooks; the memberships the paging path writes when they page are
-written through the store into the server's SQLite file. Uses Debian's ``chromium``; screenshots go to
-``test-artifacts/<test id>/``.
+Uses Debian's ``chromium``; screenshots go to ``test-artifacts/<test id>/``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 from playwright import sync_api
 
-from holdoff.store.db import Database
-from tests.api.correlation_support import DEPENDS, add_member, open_incident
+from tests.api.correlation_support import open_incident
 from tests.e2e import service_env
+from tests.support.net import poll
 from tests.support.server import HoldoffProcess, StartHoldoff, _safe_dirname, artifacts_root
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
 CHROMIUM = Path("/usr/bin/chromium")
 WAIT_MS = 10_000
+GRACE = 2
 CONFIG = """\
+channels:
+  - name: ops-hook
+    type: webhook
+    url: http://127.0.0.1:9/never-answers
 policy:
   group_by: [service]
+  group_wait: 0s
 correlation:
   topology:
     checkout: [payments-db]
@@ -39,7 +46,7 @@ correlation:
 def server(holdoff_process: StartHoldoff, tmp_path: Path) -> HoldoffProcess:
     config = tmp_path / "holdoff.yaml"
     config.write_text(CONFIG, encoding="utf-8")
-    env = service_env(f"sqlite:///{tmp_path / 'holdoff.db'}", grace=600)
+    env = service_env(f"sqlite:///{tmp_path / 'holdoff.db'}", grace=GRACE)
     return holdoff_process(env, extra_args=["--config", str(config)])
 
 
@@ -60,21 +67,25 @@ def page(request: pytest.FixtureRequest) -> Iterator[tuple[sync_api.Page, Path]]
             browser.close()
 
 
+def _correlation(client: httpx.Client, incident_id: int, *, members: int) -> dict[str, Any] | None:
+    """The incident's correlation once it has ``members`` members, else None."""
+    found: dict[str, Any] | None = client.get(f"/incidents/{incident_id}").json()["correlation"]
+    return found if found is not None and len(found["members"]) == members else None
+
+
 def test_an_operator_splits_a_wrong_join_from_the_incident_page(
-    server: HoldoffProcess, page: tuple[sync_api.Page, Path], tmp_path: Path
+    server: HoldoffProcess, page: tuple[sync_api.Page, Path]
 ) -> None:
     expect = sync_api.expect
     tab, shots = page
-    started = datetime.now(UTC) - timedelta(minutes=2)
-    db = Database(f"sqlite:///{tmp_path / 'holdoff.db'}")
-    try:
-        with httpx.Client(base_url=server.url, timeout=15, trust_env=False) as client:
-            lead = open_incident(client, "PostgresDown", "payments-db", started)
-            symptom = open_incident(client, "CheckoutErrors", "checkout", started + timedelta(seconds=40))
-        add_member(db, lead, lead, "PostgresDown", "payments-db", started)
-        add_member(db, symptom, lead, "CheckoutErrors", "checkout", started + timedelta(seconds=40), DEPENDS)
-    finally:
-        db.dispose()
+    with httpx.Client(base_url=server.url, timeout=15, trust_env=False) as client:
+        lead = open_incident(client, "PostgresDown", "payments-db", datetime.now(UTC))
+        assert poll(lambda: _correlation(client, lead, members=1) is not None, GRACE + 15), "never paged"
+        symptom = open_incident(client, "CheckoutErrors", "checkout", datetime.now(UTC))
+        assert poll(lambda: _correlation(client, symptom, members=2) is not None, GRACE + 15), "never joined"
+        joined = _correlation(client, symptom, members=2)
+    assert joined is not None and joined["id"] == lead
+    assert [m["incident_id"] for m in joined["members"]] == [lead, symptom]
 
     tab.goto(f"{server.url}/ui/incidents/{symptom}")
     members = tab.locator("#correlation-members tbody tr")

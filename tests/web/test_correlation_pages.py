@@ -132,7 +132,10 @@ def test_the_merge_form_merges_and_a_refused_merge_says_why(site: Site) -> None:
     assert response.status_code == 303
     after = site.page(response.headers["location"])
     assert "Merged: correlation joins these incidents" in after
-    assert f'<tr data-incident="{site.db_incident}">' in after and "merged by otto" in after
+    assert (
+        f'<tr data-incident="{site.db_incident}">' in after
+        and f"merged into incident #{site.db_incident} by otto" in after
+    )
 
 
 def test_a_viewer_cannot_split_with_a_form(site: Site) -> None:
