@@ -114,20 +114,20 @@ def test_a_hand_made_day_through_todays_core_shows_a_split_and_a_wrong_join(tmp_
     assert figures.pages_per_real_incident >= 1.0
     assert figures.slowest_first_page_s is not None and 600 <= figures.slowest_first_page_s <= 900
     assert result.as_dict()["figures"]["wrongly_joined_share"] == round(2 / 3, 4)
-    assert result.offline is None and result.as_dict()["offline_correlation_core_only"] is None
+    assert result.on is None and result.as_dict()["correlation_on"] is None
 
 
-def test_the_offline_core_estimate_joins_a_cascade_the_topology_links(tmp_path: Path) -> None:
+def test_with_correlation_on_the_cascade_the_topology_links_pages_once(tmp_path: Path) -> None:
     settings = correlation.bench_settings(tmp_path)
     off = correlation.run_day(hand_made_day(), settings, topology={})
     on = correlation.run_day(hand_made_day(), settings, topology={"checkout": ["orders-db"]})
-    assert off.offline is not None and on.offline is not None
-    assert off.offline.split == ("INC-1",)
-    assert on.offline.split == ()
-    assert on.offline.real_pages == on.figures.real_pages - 1
-    assert on.offline.never_paged == ()
-    assert on.offline.wrongly_joined == ("INC-2", "INC-3")
-    assert on.figures == off.figures
+    assert off.on is not None and on.on is not None
+    assert off.on.figures.split == ("INC-1",)  # correlation on, but no dependency links the two groups
+    assert on.on.figures.split == ()
+    assert on.on.figures.real_pages == on.figures.real_pages - 1
+    assert on.on.joins == 1 and off.on.joins == 0
+    assert on.on.figures.never_paged == () and on.on.missed_or_late == ()
+    assert on.figures == off.figures  # the off replay does not read the topology
 
 
 def test_registered_with_seeds_1_to_3_by_default() -> None:
