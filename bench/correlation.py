@@ -359,7 +359,7 @@ def run(args: argparse.Namespace) -> int:
         console.print(
             f"replay speed, {stream['name']} ({figures['events']:,} events, {stream['services']} services, "
             f"{figures['decisions']:,} correlation decisions, {figures['joins']} joins): correlation off "
-            f"{figures['median_off']:,} events/s, on {figures['median_on']:,} events/s (on/off "
+            f"{figures['median_off']:,} events/CPU s, on {figures['median_on']:,} events/CPU s (on/off "
             f"{figures['on_over_off']:.2f}); goal on >= {correlation_speed.GOAL_EVENTS_PER_S:,}",
             markup=False,
         )

@@ -149,7 +149,7 @@ def correlate_messages(
     """The messages of one flush of the group incident ``member``, through correlation.
 
     ``open_incidents``: the correlated incidents with a member still open (the group's own incident, if
-    any, is left out by the caller or skipped here); ``new_id``: the id a new correlated incident gets.
+    any, is skipped here); ``new_id``: the id a new correlated incident gets.
     """
     messages = tuple(messages)
     if not any(message.kind in PAGING_KINDS for message in messages):
@@ -164,7 +164,9 @@ def correlate_messages(
             return Step(messages, None, current)
         # A group that paged alone before (a long-lived alert keeps it open) escalates something new:
         # that may be a symptom of another incident, decided like a first page.
-    others = [incident for incident in open_incidents if all(m.key != member.key for m in incident.members)]
+    # Not its own incident (a move); an open incident with an earlier occurrence of the same group may
+    # take it, through its other members (decide never scores a member against its own group).
+    others = open_incidents if current is None else [i for i in open_incidents if i.id != current.id]
     decision = decide(others, member, now, config, learned, feedback)
     if isinstance(decision, Join):
         target = next(incident for incident in others if incident.id == decision.incident)
