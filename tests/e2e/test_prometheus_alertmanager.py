@@ -170,6 +170,7 @@ def test_rules_firing_through_alertmanager_are_held_escalated_and_resolved(
         "instance": metrics_endpoint.target,
         "job": "holdoff-test",
         "severity": "critical",
+        "service": "holdoff-test",  # sources.naming: the scrape job names the service; raw labels kept
     }
     assert outage["annotations"] == {"summary": "Checkout is down"}
     assert outage["severity"] == "critical"
