@@ -58,3 +58,9 @@ def test_the_example_in_docs_correlation_md_loads() -> None:
     assert config == CorrelationConfig.model_validate(
         {"topology": config.topology}
     )  # the defaults, as documented
+
+
+def test_describe_says_whether_it_is_on_and_what_it_reads() -> None:
+    assert CorrelationConfig(enabled=False).describe() == "off (every incident group pages on its own)"
+    on = CorrelationConfig(topology={"checkout": ("payments", "cart")}, learned={"enabled": False}).describe()
+    assert on.startswith("on: within 10m, score >= 0.5; topology of 3 services; nothing learned; labels node")

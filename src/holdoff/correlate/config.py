@@ -43,7 +43,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
-from holdoff.mediate.durations import parse_duration
+from holdoff.mediate.durations import humanize, parse_duration
 
 DEFAULT_LABEL_WEIGHTS: Mapping[str, float] = {
     "node": 0.6,
@@ -143,6 +143,21 @@ class CorrelationConfig(_Section):
     )
     learned: LearnedSettings = LearnedSettings()
     weights: Weights = Weights()
+
+    def describe(self) -> str:
+        """One line for ``holdoff check-config``."""
+        if not self.enabled:
+            return "off (every incident group pages on its own)"
+        learned = (
+            f"learned from {humanize(self.learned.history)} of history"
+            if self.learned.enabled
+            else "nothing learned"
+        )
+        services = len(set(self.topology) | {other for others in self.topology.values() for other in others})
+        return (
+            f"on: within {humanize(self.window)}, score >= {self.min_score:g}; topology of {services} services; "
+            f"{learned}; labels {', '.join(self.topology_labels) or 'none'}"
+        )
 
     def depends(self, service: str, other: str) -> bool:
         """Whether ``service`` depends on ``other`` in the configured topology."""
