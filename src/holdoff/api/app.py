@@ -44,6 +44,8 @@ from holdoff.api.routes import (
 from holdoff.auth.roles import Role
 from holdoff.ingest.registry import SOURCES
 from holdoff.runtime import Runtime
+from holdoff.telemetry import process_telemetry
+from holdoff.telemetry.webhooks import WebhookTelemetry
 from holdoff.web import anomalies as anomaly_pages
 from holdoff.web import correlation as correlation_pages
 from holdoff.web import routes as web
@@ -72,6 +74,7 @@ def create_app(runtime: Runtime) -> FastAPI:
     app.add_middleware(QueryText)
     errors.install(app)
     access_control.install(app, runtime)
+    app.add_middleware(WebhookTelemetry, sources=SOURCES, telemetry=process_telemetry())
     origin.install(app, runtime.settings)  # outermost: a refused request runs nothing else
     app.include_router(health.router)
     app.include_router(sources.router)

@@ -42,6 +42,8 @@ from holdoff.store import inhibitors as inhibitor_store
 from holdoff.store import outbox
 from holdoff.store import silences as silence_store
 from holdoff.store.db import Database
+from holdoff.telemetry import Telemetry, process_telemetry
+from holdoff.telemetry.decisions import record_accepted, record_decisions
 
 log = logging.getLogger(__name__)
 
@@ -138,8 +140,10 @@ class Mediator:
         outbox_signal: threading.Event | None = None,
         evidence: EvidenceHooks | None = None,
         correlation: CorrelationConfig | None = None,
+        telemetry: Telemetry | None = None,
     ) -> None:
         self.db = db
+        self.telemetry = telemetry if telemetry is not None else process_telemetry()
         self.policy = policy
         self.channels = channels
         self.links = links
@@ -197,6 +201,7 @@ class Mediator:
                 )
             else:
                 self._signal(sum(a.queued for a in applied))
+                record_accepted(self.telemetry, (event for group in groups for event in group))
                 results: list[list[Applied] | Exception] = []
                 for group in groups:
                     results.append(applied[: len(group)])
@@ -212,6 +217,7 @@ class Mediator:
         except Exception as exc:
             return exc
         self._signal(sum(a.queued for a in applied))
+        record_accepted(self.telemetry, events)
         return applied
 
     def _apply_together(self, events: Sequence[AlertEvent]) -> list[Applied]:
@@ -347,6 +353,7 @@ class Mediator:
                 conn, now, limit, public_url=self.public_url, channels=self.channels
             )
             outbox.enqueue(conn, collected)
+        record_decisions(self.telemetry, (), collected)
         self._signal(queued + len(collected))
         return len(steps) + len(collected)
 
@@ -377,6 +384,7 @@ class Mediator:
         outbox.enqueue(conn, rows.outbox)
         if self.evidence is not None:
             self.evidence.written(conn, [(step.alert_id, step.outcome) for step in steps], now)
+        record_decisions(self.telemetry, (step.outcome for step in steps), rows.outbox)
         return results
 
     def _gather(self, step: _Step, now: datetime, rows: _Rows) -> Applied:

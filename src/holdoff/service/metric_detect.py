@@ -30,10 +30,11 @@ from holdoff.detectors.alerting import SeriesInfo, event
 from holdoff.detectors.config import DetectorEntry
 from holdoff.detectors.iforest_store import ModelStore
 from holdoff.detectors.pipeline import Detection, EntryRunner, SeriesState
-from holdoff.mediate.model import AlertEvent
+from holdoff.mediate.model import Action, AlertEvent
 from holdoff.metrics.model import Sample
 from holdoff.store import metric_detector_state, metric_findings
 from holdoff.store.metric_detector_state import StateRow
+from holdoff.telemetry import Telemetry, process_telemetry
 
 log = logging.getLogger(__name__)
 
@@ -68,8 +69,11 @@ class MetricDetect:
         models: ModelStore | None = None,
         on_findings: Callable[[], None] | None = None,
         cache_series: int = CACHE_SERIES,
+        telemetry: Telemetry | None = None,
     ) -> None:
         self.detection = Detection(entries, models)
+        self.telemetry = telemetry if telemetry is not None else process_telemetry()
+        """Counts the anomalies found (``holdoff_metric_anomalies_total``, by detector entry)."""
         self.on_findings = on_findings
         self.cache_series = cache_series
         self._cache: dict[tuple[str, str], SeriesState] = {}
@@ -104,6 +108,8 @@ class MetricDetect:
             self._remember((key, series_id), state)
             points += scored
             events += found
+            if anomalies := sum(found_event.action is Action.TRIGGERED for found_event in found):
+                self.telemetry.anomaly(key, anomalies)
             if row is not None:
                 rows.append(row)
         metric_detector_state.save(conn, rows, now)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import random
 import threading
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -17,6 +18,7 @@ from holdoff.notify.fallback import encodable_message
 from holdoff.notify.message import Message
 from holdoff.store import channel_refs, channel_slots, outbox
 from holdoff.store.db import Database
+from holdoff.telemetry import Telemetry, process_telemetry
 
 log = logging.getLogger(__name__)
 
@@ -69,8 +71,11 @@ class OutboxSender:
         batch: int = 20,
         health: Callable[[str, bool, str | None], None] | None = None,
         wake: threading.Event | None = None,
+        telemetry: Telemetry | None = None,
     ) -> None:
         self.db = db
+        self.telemetry = telemetry if telemetry is not None else process_telemetry()
+        self.telemetry.channels(channels)
         self._health = health
         self._wake = wake
         """Set when a rate-limited message's slot comes, so the sender loop does not sleep past it."""
@@ -127,7 +132,9 @@ class OutboxSender:
         return len(claimed)
 
     def _deliver(self, item: outbox.Claimed) -> None:
+        started = time.perf_counter()
         result = self._send(item)
+        seconds = time.perf_counter() - started
         now = self.clock()
         retry_at = None
         if not result.ok and result.retryable:
@@ -141,6 +148,13 @@ class OutboxSender:
             if result.ok and result.ref is not None:
                 channel_refs.put(conn, item.channel, item.message.key, result.ref, now)
         self._log(item, result, status, retry_at)
+        self.telemetry.delivered(
+            item.channel,
+            ok=result.ok,
+            retrying=status is outbox.Status.PENDING,
+            seconds=seconds,
+            delay=(now - item.created_at).total_seconds(),
+        )
         if self._health is not None and item.channel in self.channels:
             try:
                 self._health(item.channel, result.ok, result.error)

@@ -18,9 +18,11 @@ from typing import IO, Any
 
 from sqlalchemy import Connection, Engine, create_engine, event, make_url
 from sqlalchemy.engine import URL
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.pool import ConnectionPoolEntry
 
 from holdoff import edge
+from holdoff.telemetry import Telemetry, process_telemetry
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 
@@ -28,8 +30,10 @@ SQLITE_BUSY_TIMEOUT_MS = 10_000
 class Database:
     """The process's handle on the store."""
 
-    def __init__(self, url: str | URL, *, pool_size: int = 8) -> None:
+    def __init__(self, url: str | URL, *, pool_size: int = 8, telemetry: Telemetry | None = None) -> None:
         self.url = make_url(url)
+        self._telemetry = telemetry
+        """Counts database errors (this process's telemetry unless given; looked up when one happens)."""
         self.dialect = self.url.get_backend_name()
         if self.dialect == "sqlite":
             self._prepare_sqlite_path()
@@ -98,23 +102,37 @@ class Database:
     @contextmanager
     def transaction(self) -> Iterator[Connection]:
         """A write transaction: committed when the block ends, rolled back if it raises."""
-        if self._write_lock is not None and self._process_lock is not None:
-            with self._write_lock:
-                fcntl.flock(self._process_lock, fcntl.LOCK_EX)
-                try:
-                    with self.engine.begin() as connection:
-                        yield connection
-                finally:
-                    fcntl.flock(self._process_lock, fcntl.LOCK_UN)
-        else:
-            with self.engine.begin() as connection:
-                yield connection
+        try:
+            if self._write_lock is not None and self._process_lock is not None:
+                with self._write_lock:
+                    fcntl.flock(self._process_lock, fcntl.LOCK_EX)
+                    try:
+                        with self.engine.begin() as connection:
+                            yield connection
+                    finally:
+                        fcntl.flock(self._process_lock, fcntl.LOCK_UN)
+            else:
+                with self.engine.begin() as connection:
+                    yield connection
+        except SQLAlchemyError:
+            self._count_error("write")
+            raise
 
     @contextmanager
     def read(self) -> Iterator[Connection]:
         """A read-only snapshot."""
-        with self.read_engine.connect() as connection, connection.begin():
-            yield connection
+        try:
+            with self.read_engine.connect() as connection, connection.begin():
+                yield connection
+        except SQLAlchemyError:
+            self._count_error("read")
+            raise
+
+    def _count_error(self, transaction: str) -> None:
+        """``holdoff_database_errors_total``: a database error (from the block's statements or the
+        commit) ended a transaction, whether or not the caller then retries; other exceptions are not
+        counted."""
+        (self._telemetry or process_telemetry()).database_error(transaction)
 
     def ping(self) -> None:
         with self.read() as connection:
