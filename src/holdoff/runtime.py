@@ -47,7 +47,7 @@ from holdoff.service.workers import Loop
 from holdoff.settings import Settings
 from holdoff.settings.file import ConfigError
 from holdoff.settings.model import changed_outside_policy
-from holdoff.store import log_findings, log_marks, metric_findings, migrate
+from holdoff.store import log_findings, log_marks, metric_findings, metric_pulls, migrate, outbox
 from holdoff.store.db import Database
 
 log = logging.getLogger(__name__)
@@ -255,6 +255,8 @@ class Runtime:
         are added here."""
         components: list[Component] = [
             Hook("database", start=lambda: migrate.upgrade(self.db), stop=self.db.dispose),
+            # Stopped after every loop: gives back what they claimed and did not finish.
+            Hook("claims", stop=self._release_claims),
             # Read (or make) the signing key now, not inside the first write transaction that pages.
             Hook("link secret", start=self.link_secret),
             Hook("channels", start=self._describe, stop=self._close_channels),
@@ -363,6 +365,15 @@ class Runtime:
     def stop(self) -> None:
         """Stop the running components in reverse order."""
         self.components.stop()
+
+    def _release_claims(self) -> None:
+        """Give back what this process still holds (messages claimed and not sent, a metric pull), so
+        the other processes take them at once rather than when the leases run out."""
+        with self.db.transaction() as conn:
+            messages = outbox.release_owned(conn, self.worker_id)
+            pulls = metric_pulls.release_owned(conn, self.worker_id)
+        if messages or pulls:
+            log.info("gave back %d message(s) and %d metric pull(s) claimed and not done", messages, pulls)
 
     def _describe(self) -> None:
         for line in describe_channels(self.settings.channels):

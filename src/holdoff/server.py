@@ -55,6 +55,21 @@ def _server(
     return uvicorn.Server(config)
 
 
+def _run(server: uvicorn.Server, sockets: list[socket.socket] | None = None) -> None:
+    """Serve until SIGTERM or SIGINT, then drain and return, so the process exits 0.
+
+    Draining is uvicorn's: stop accepting, let the requests in flight finish (for up to
+    ``timeout_graceful_shutdown``), then the app's shutdown stops the runtime, whose loops end their
+    step and whose claims are given back. uvicorn raises the signal again once it has stopped; with the
+    default action the process would end killed by it (status 143) after a clean stop. Its own handler
+    in their place makes that a no-op, and a signal that comes before uvicorn listens for it (while the
+    process starts) still stops it.
+    """
+    for name in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(name, server.handle_exit)
+    server.run(sockets=sockets)
+
+
 def _reload_on_sighup(runtime: Runtime) -> None:
     """``kill -HUP``: read the configuration again and apply its policy, off the signal handler."""
 
@@ -75,7 +90,7 @@ def serve(
     """Serve until told to stop. ``reload_settings`` reads the configuration again (SIGHUP, admin API);
     ``candidate_settings`` reads a candidate file the same way (``POST /policy/validate``)."""
     if settings.server.workers == 1:
-        _server(settings, reload_settings, candidate_settings).run()
+        _run(_server(settings, reload_settings, candidate_settings))
         return
     _serve_workers(settings, reload_settings, candidate_settings)
 
@@ -96,9 +111,7 @@ def _run_worker(
     reload_settings: SettingsLoader | None,
     candidate_settings: CandidateLoader | None,
 ) -> None:
-    for name in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(name, signal.SIG_DFL)  # uvicorn installs its own handlers
-    _server(settings, reload_settings, candidate_settings).run(sockets=[sock])
+    _run(_server(settings, reload_settings, candidate_settings), [sock])
 
 
 def _serve_workers(

@@ -12,6 +12,11 @@ from collections.abc import Callable
 
 log = logging.getLogger(__name__)
 
+STOP_SECONDS = 5.0
+"""How long ``stop`` waits for a step to finish. A step that takes longer (a channel that hangs) is
+left to end with the process: what it claimed is given back when the runtime stops, so a process that
+is told to stop ends well inside the 30 s an orchestrator grants by default (Kubernetes, systemd's 90 s)."""
+
 
 class Loop:
     """Calls ``step`` repeatedly; a step that did a full batch runs again at once."""
@@ -41,7 +46,7 @@ class Loop:
         self._thread = threading.Thread(target=self._run, name=f"holdoff-{self.name}", daemon=True)
         self._thread.start()
 
-    def stop(self, timeout: float = 15.0) -> None:
+    def stop(self, timeout: float = STOP_SECONDS) -> None:
         self._stop.set()
         self.wake.set()
         if self._thread is None:

@@ -107,6 +107,15 @@ def finish(
     return bool(done.rowcount)
 
 
+def release_owned(conn: Connection, owner: str) -> int:
+    """Give back the pulls ``owner`` holds (a process that stops), unchanged: whoever is next may run
+    them at once instead of when the lease runs out. How many were given back."""
+    done = conn.execute(
+        update(metric_pulls).where(_M.claimed_by == owner).values(claimed_until=None, claimed_by=None)
+    )
+    return int(done.rowcount)
+
+
 def all_pulls(conn: Connection) -> list[PullRow]:
     return [_row(row) for row in conn.execute(select(metric_pulls).order_by(_M.name))]
 
