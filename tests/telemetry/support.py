@@ -69,11 +69,13 @@ def value(found: Samples, name: str, **labels: str) -> float:
 
 
 @contextmanager
-def scripted_app(database_url: str, channels: dict[str, ScriptedChannel]) -> Iterator[App]:
+def scripted_app(database_url: str, channels: dict[str, ScriptedChannel], **extra: object) -> Iterator[App]:
     """Holdoff on ``database_url`` with ``channels``, a fake clock, no loops (the test runs the scheduler
-    and the sender), and a viewer's token for ``/metrics``."""
+    and the sender), and a viewer's token for ``/metrics``; ``extra``: more settings."""
     clock = FakeClock()
-    settings = Settings(database_url=database_url, grace_seconds=600, public_url="https://holdoff.test")  # type: ignore[call-arg]
+    settings = Settings(
+        database_url=database_url, grace_seconds=600, public_url="https://holdoff.test", **extra
+    )  # type: ignore[arg-type]
     runtime = Runtime(settings, channels=dict(channels), clock=clock, run_workers=False)
     with TestClient(create_app(runtime), base_url="https://holdoff.test") as client:
         _, token = client.app.state.access.tokens.create("prometheus", Role.VIEWER)  # type: ignore[attr-defined]

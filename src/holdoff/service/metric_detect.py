@@ -74,6 +74,7 @@ class MetricDetect:
         self.detection = Detection(entries, models)
         self.telemetry = telemetry if telemetry is not None else process_telemetry()
         """Counts the anomalies found (``holdoff_metric_anomalies_total``, by detector entry)."""
+        self.telemetry.detectors(entry.key for entry in entries)
         self.on_findings = on_findings
         self.cache_series = cache_series
         self._cache: dict[tuple[str, str], SeriesState] = {}

@@ -119,6 +119,8 @@ class Telemetry:
         )
         for decision in Decision:  # every decision a series from the start, so rate() sees the first
             self.decisions.labels(decision.value)
+        for transaction in ("read", "write"):
+            self.database_errors.labels(transaction)
 
     def sources(self, names: Iterable[str]) -> None:
         """Make the series of these sources (at 0) before their first alert."""
@@ -133,6 +135,11 @@ class Telemetry:
             self.notifications_sent.labels(name)
             for retrying in ("true", "false"):
                 self.notifications_failed.labels(name, retrying)
+
+    def detectors(self, names: Iterable[str]) -> None:
+        """Make the series of these detector entries (at 0) before their first anomaly."""
+        for name in names:
+            self.anomalies.labels(name)
 
     def accepted(self, source: str, count: int = 1) -> None:
         self.alerts_received.labels(source, Outcome.ACCEPTED.value).inc(count)
