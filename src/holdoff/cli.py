@@ -150,6 +150,42 @@ def test_channel(
     raise typer.Exit(0 if ok else 1)
 
 
+_db = typer.Typer(no_args_is_help=True, help="The database: sizes and retention.")
+app.add_typer(_db, name="db")
+
+
+@_db.command("stats")
+def db_stats(env_file: EnvFile = None, config: ConfigFile = None) -> None:
+    """Print every table's rows and size, and how many rows the next prune removes from it and under
+    which retention (read only: nothing is deleted). See docs/operations.md, Retention."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from holdoff.clock import system_clock
+    from holdoff.service.retention import gather, human_bytes
+    from holdoff.store import migrate
+    from holdoff.store.db import Database
+
+    settings = _load(env_file, config)
+    db = Database(settings.resolved_database_url)
+    try:
+        migrate.upgrade(db)
+        lines = gather(db, settings.retention, settings.logs, settings.metrics, system_clock())
+    finally:
+        db.dispose()
+    table = Table("table", "rows", "size", "next prune removes", "retention")
+    for line in lines:
+        shown = str(line.removes) if line.rules else "-"
+        table.add_row(
+            line.table, str(line.rows), human_bytes(line.bytes), shown, ", ".join(line.rules) or "kept"
+        )
+    console = Console(width=140)
+    console.print(table)
+    rows, size = sum(line.rows for line in lines), sum(line.bytes or 0 for line in lines)
+    removes = sum(line.removes for line in lines)
+    console.print(f"{rows} rows, {human_bytes(size)}; the next prune removes {removes} rows")
+
+
 @app.command()
 def version() -> None:
     """Print the version."""

@@ -22,6 +22,7 @@ from holdoff.logs.detect import build_all as build_detectors
 from holdoff.notify.channel import Channel
 from holdoff.notify.registry import build_channels, describe_channels
 from holdoff.policy.section import build_policy
+from holdoff.service.admission import Backlog
 from holdoff.service.channel_health import ChannelHealth
 from holdoff.service.channel_set import ChannelSet
 from holdoff.service.correlation_learn import CHECK_SECONDS as LEARN_CHECK_SECONDS
@@ -41,13 +42,14 @@ from holdoff.service.metric_detect import MetricDetect
 from holdoff.service.metric_ingest import MetricIngest, MetricRetention
 from holdoff.service.metric_pull import MetricPulls
 from holdoff.service.metric_train import MetricTraining
+from holdoff.service.retention import Pruner
 from holdoff.service.sender import OutboxSender, RetryPolicy
 from holdoff.service.silences import Silences
 from holdoff.service.workers import Loop
 from holdoff.settings import Settings
 from holdoff.settings.file import ConfigError
 from holdoff.settings.model import changed_outside_policy
-from holdoff.store import log_findings, log_marks, metric_findings, metric_pulls, migrate, outbox
+from holdoff.store import backlog, log_findings, log_marks, metric_findings, metric_pulls, migrate, outbox
 from holdoff.store.db import Database
 
 log = logging.getLogger(__name__)
@@ -118,7 +120,14 @@ class Runtime:
             evidence=EvidenceHooks(self.evidence_signal) if settings.evidence.enabled else None,
             correlation=settings.correlation,
         )
-        self.ingest = IngestQueue(self.mediator.apply_groups)
+        backpressure = settings.retention.backpressure
+        self.outbox_backlog = Backlog(self._undelivered, backpressure.max_outbox, "undelivered messages")
+        """The outbox depth alert webhooks are refused beyond (a count cached for a second)."""
+        self.ingest = IngestQueue(
+            self.mediator.apply_groups,
+            max_waiting_events=backpressure.max_waiting_events,
+            backlog=self.outbox_backlog,
+        )
         self.scheduler_signal = threading.Event()
         self.silences = Silences(
             self.db, clock, self.scheduler_signal, on_change=self.mediator.silences_changed
@@ -155,9 +164,15 @@ class Runtime:
         """Computes the root-cause evidence of held alerts (logs, related alerts, changes)."""
         self.correlation_learning = LearnedJob(self.db, settings.correlation, clock=clock)
         """Learns service dependencies from the alert history, hourly."""
+        self.pruner = Pruner(self.db, settings.retention, clock=clock)
+        """Deletes what ``retention:`` says, in chunks, one process at a time."""
         self.run_workers = run_workers
         self.components = Components(self._components())
         """What this process runs, in the order it starts them (stopped in reverse)."""
+
+    def _undelivered(self, at_most: int) -> int:
+        with self.db.read() as conn:
+            return backlog.undelivered(conn, at_most)
 
     def _log_path(self, settings: Settings) -> None:
         """The log ingest, the worker that turns detector findings into alerts, and upkeep."""
@@ -317,6 +332,12 @@ class Runtime:
                     "metric retention",
                     self.metric_retention.run_once,
                     interval=self.settings.metrics.retention.sweep.total_seconds(),
+                    full_batch=1,
+                ),
+                Loop(
+                    "retention",
+                    self.pruner.run_once,
+                    interval=self.settings.retention.every.total_seconds(),
                     full_batch=1,
                 ),
                 Loop(

@@ -16,6 +16,7 @@ section                 what                                             model
 ``detectors``           which detectors score which series, alert rule   ``detectors.config``
 ``evidence``            root-cause evidence: windows, limits, overlap    ``evidence.config``
 ``correlation``         joining incident groups into one incident        ``correlate.config``
+``retention``           how long rows are kept; ingest backpressure      ``retention.config``
 ======================  ===============================================  ==============================
 
 A new capability adds its section as one field here, with its model in its own package.
@@ -42,6 +43,7 @@ from holdoff.metrics.config import MetricsSection
 from holdoff.notify.catalog import AnyChannelConfig
 from holdoff.notify.config import DeliverySection
 from holdoff.policy.section import PolicySection
+from holdoff.retention.config import RetentionSection
 from holdoff.settings.flat import make_seed_channels, move_flat_names
 from holdoff.settings.server import ServerSection
 from holdoff.store.config import DatabaseSection
@@ -74,6 +76,7 @@ class Settings(BaseModel):
     )
     evidence: EvidenceSection = Field(default_factory=EvidenceSection)
     correlation: CorrelationConfig = Field(default_factory=CorrelationConfig)
+    retention: RetentionSection = Field(default_factory=RetentionSection)
 
     @field_validator("detectors")
     @classmethod

@@ -4,7 +4,8 @@ A route authenticates the sender (its source's token, when one is configured), r
 passes a live request through its source's gate if it has one (SNS: signature, topic, subscription
 handshake), lets the source's parser turn the body into events (named as ``sources.naming`` says,
 :func:`~holdoff.ingest.source.parse_named`), and commits all of them together before answering 202:
-one webhook is all or nothing.
+one webhook is all or nothing. When the writer or the outbox is past its bound (``retention.backpressure``)
+the webhook is refused with Retry-After: 429, or 503 to a sender that retries only a 5xx.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from holdoff.ingest.registry import SOURCES
 from holdoff.ingest.source import Refused, Source, parse_named
 from holdoff.mediate.model import AlertEvent
 from holdoff.runtime import Runtime
+from holdoff.service.admission import Busy
 
 router = APIRouter(tags=["sources"])
 
@@ -33,7 +35,12 @@ RESPONSES: dict[int | str, dict[str, Any]] = {
     413: {"description": "Body over 1 MiB"},
     415: {"description": "Not JSON"},
     422: {"description": "JSON that is not a valid message of this source; `detail` names the field"},
+    429: {"description": "Holdoff is behind (writer or outbox past its bound): retry after Retry-After"},
 }
+
+BUSY_STATUS = {"alertmanager": 503, "grafana": 503, "cloudwatch": 503}
+"""Senders that retry a 5xx but not a 429 (Alertmanager's webhook retrier, SNS deliveries, Grafana) are
+refused with 503 when Holdoff is behind; every other source with 429."""
 
 
 async def commit(runtime: Runtime, events: list[AlertEvent], *, nothing: str | None = None) -> Response:
@@ -58,6 +65,7 @@ async def commit_one(runtime: Runtime, event: AlertEvent) -> Response:
 def _route(source: Source) -> Callable[[Request], Any]:
     # The hottest path: no dependency injection, and nothing but what the source asks for.
     gate = source.gate
+    busy_status = BUSY_STATUS.get(source.name, 429)
 
     async def receive(request: Request) -> Response:
         runtime: Runtime = request.app.state.runtime
@@ -73,9 +81,17 @@ def _route(source: Source) -> Callable[[Request], Any]:
                 body = json.dumps({"detail": answer}, separators=(",", ":"))
                 return Response(body, status_code=200, media_type="application/json")
         events = parse_named(source, raw, settings)
-        if source.one_alert:
-            return await commit_one(runtime, events[0])
-        return await commit(runtime, events, nothing=source.nothing)
+        try:
+            if source.one_alert:
+                return await commit_one(runtime, events[0])
+            return await commit(runtime, events, nothing=source.nothing)
+        except Busy as exc:
+            after = settings.retention.backpressure.retry_after_seconds
+            raise HTTPException(
+                busy_status,
+                f"Holdoff is behind ({exc}); nothing of this webhook was stored: retry after {after}s",
+                headers={"Retry-After": str(after)},
+            ) from exc
 
     receive.__doc__ = source.description
     return receive
@@ -107,6 +123,8 @@ def add_routes(target: APIRouter, sources: tuple[Source, ...]) -> None:
         answers: dict[int | str, dict[str, Any]] = {
             status: {"description": text} for status, text in source.gate_answers.items()
         }
+        if source.name in BUSY_STATUS:
+            answers[BUSY_STATUS[source.name]] = {"description": RESPONSES[429]["description"]}
         for method in source.methods:
             target.add_api_route(
                 source.endpoint,
