@@ -27,6 +27,7 @@ from holdoff.settings import Settings
 from holdoff.settings.file import ConfigError
 from holdoff.store import migrate
 from holdoff.store.db import Database
+from holdoff.telemetry import multiprocess
 
 log = logging.getLogger(__name__)
 
@@ -161,6 +162,8 @@ def _serve_workers(
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
     signal.signal(signal.SIGHUP, forward)
+    # Every worker's counters go to files in this run's own directory, summed by whichever answers /metrics.
+    metrics_dir = multiprocess.enable()
     for slot in range(settings.server.workers):
         spawn(slot)
     while workers:
@@ -171,9 +174,11 @@ def _serve_workers(
         if pid not in workers:
             continue
         slot = workers.pop(pid)
+        multiprocess.process_exited(pid)
         if stopping:
             continue
         log.error("worker %d (pid %d) exited with status %d; starting a new one", slot, pid, status)
         time.sleep(RESTART_PAUSE_SECONDS)
         spawn(slot)
     sock.close()
+    multiprocess.disable(metrics_dir)
