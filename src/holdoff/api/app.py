@@ -74,7 +74,9 @@ def create_app(runtime: Runtime) -> FastAPI:
     app.add_middleware(QueryText)
     errors.install(app)
     access_control.install(app, runtime)
-    app.add_middleware(WebhookTelemetry, sources=SOURCES, telemetry=process_telemetry())
+    app.add_middleware(
+        WebhookTelemetry, endpoints={s.endpoint: s.name for s in SOURCES}, telemetry=process_telemetry()
+    )
     origin.install(app, runtime.settings)  # outermost: a refused request runs nothing else
     app.include_router(health.router)
     app.include_router(sources.router)

@@ -5,7 +5,7 @@ One :class:`Telemetry` per process, its metrics registered in its own
 in their constructor and call its small methods; ``GET /metrics`` collects it, or, when ``holdoff serve``
 runs several worker processes, the files every worker writes (:mod:`holdoff.telemetry.multiprocess`).
 What is read from the database when scraped (open alerts, outbox depth, scheduler lag) is in
-:mod:`holdoff.telemetry.figures` instead.
+:mod:`holdoff.api.routes.prometheus` instead.
 """
 
 from __future__ import annotations

@@ -8,11 +8,10 @@ alert event, :class:`~holdoff.service.mediation.Mediator`), since one webhook ma
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable
+from collections.abc import Mapping
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from holdoff.ingest.source import Source
 from holdoff.telemetry.metrics import Telemetry
 
 
@@ -20,10 +19,11 @@ class WebhookTelemetry:
     """Observes ``holdoff_webhook_duration_seconds{source}`` and counts a 4xx/5xx answer as
     ``holdoff_alerts_received_total{source, outcome="refused"}``."""
 
-    def __init__(self, app: ASGIApp, *, sources: Iterable[Source], telemetry: Telemetry) -> None:
+    def __init__(self, app: ASGIApp, *, endpoints: Mapping[str, str], telemetry: Telemetry) -> None:
+        """``endpoints``: each source's webhook path, and the source's name."""
         self.app = app
         self.telemetry = telemetry
-        self.sources = {source.endpoint: source.name for source in sources}
+        self.sources = dict(endpoints)
         telemetry.sources(self.sources.values())
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
