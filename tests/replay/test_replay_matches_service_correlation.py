@@ -156,6 +156,7 @@ def test_replay_correlates_what_the_service_correlates(
     messages, joins = by_service
     assert joins == {("checkout", "payments-db")}
     kinds = Counter(kind for _, kind, _ in messages.elements())
-    assert kinds["correlated"] == 2  # checkout's page became an update of payments-db's incident (Teams, e-mail)
+    # checkout's page became an update of payments-db's incident, on Teams and e-mail
+    assert kinds["correlated"] == 2
     assert kinds["escalated"] == 4  # payments-db and search, on Teams and e-mail
     assert kinds["transient_resolved"] == 1  # the blip on cart
