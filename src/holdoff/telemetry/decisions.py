@@ -8,8 +8,7 @@ The classification is pure (:func:`decisions`); :func:`record_decisions` counts 
 
 from __future__ import annotations
 
-from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from holdoff.mediate.model import AlertEvent, AlertState, NotificationKind, Outcome, Resolution
@@ -43,21 +42,18 @@ def correlated_updates(rows: Iterable[Mapping[str, Any]]) -> int:
 
 
 def record_decisions(
-    telemetry: Telemetry, outcomes: Iterable[Outcome], outbox_rows: Iterable[Mapping[str, Any]]
+    telemetry: Telemetry, outcomes: Iterable[Outcome], outbox_rows: Sequence[Mapping[str, Any]]
 ) -> None:
     """Count what one transaction of the mediation decided: each outcome's decisions, and the
     CORRELATED updates among the messages it queued."""
-    counts: Counter[Decision] = Counter()
     for outcome in outcomes:
-        counts.update(decisions(outcome))
-    correlated = correlated_updates(outbox_rows)
-    if correlated:
-        counts[Decision.CORRELATED] += correlated
-    for decision, count in counts.items():
-        telemetry.decided(decision, count)
+        for decision in decisions(outcome):
+            telemetry.decided(decision)
+    if outbox_rows and (correlated := correlated_updates(outbox_rows)):
+        telemetry.decided(Decision.CORRELATED, correlated)
 
 
 def record_accepted(telemetry: Telemetry, events: Iterable[AlertEvent]) -> None:
     """Count alert events committed, by source."""
-    for source, count in Counter(event.source for event in events).items():
-        telemetry.accepted(source, count)
+    for event in events:
+        telemetry.accepted(event.source)

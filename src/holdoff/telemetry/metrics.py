@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Iterable
+from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Histogram
 
@@ -117,8 +118,11 @@ class Telemetry:
             ["detector"],
             registry=self.registry,
         )
-        for decision in Decision:  # every decision a series from the start, so rate() sees the first
-            self.decisions.labels(decision.value)
+        # Every decision a series from the start, so rate() sees the first; the children are kept, as
+        # looking one up by its labels costs more than counting (this is on the ingest path).
+        self._decided = {decision: self.decisions.labels(decision.value) for decision in Decision}
+        self._accepted: dict[str, Any] = {}
+        self._webhook: dict[str, Any] = {}
         for transaction in ("read", "write"):
             self.database_errors.labels(transaction)
 
@@ -142,13 +146,22 @@ class Telemetry:
             self.anomalies.labels(name)
 
     def accepted(self, source: str, count: int = 1) -> None:
-        self.alerts_received.labels(source, Outcome.ACCEPTED.value).inc(count)
+        child = self._accepted.get(source)
+        if child is None:
+            child = self._accepted[source] = self.alerts_received.labels(source, Outcome.ACCEPTED.value)
+        child.inc(count)
 
     def refused(self, source: str) -> None:
         self.alerts_received.labels(source, Outcome.REFUSED.value).inc()
 
+    def webhook_answered(self, source: str, seconds: float) -> None:
+        child = self._webhook.get(source)
+        if child is None:
+            child = self._webhook[source] = self.webhook_seconds.labels(source)
+        child.observe(seconds)
+
     def decided(self, decision: Decision, count: int = 1) -> None:
-        self.decisions.labels(decision.value).inc(count)
+        self._decided[decision].inc(count)
 
     def delivered(self, channel: str, *, ok: bool, retrying: bool, seconds: float, delay: float) -> None:
         """One delivery attempt: its duration, and either the delay since queued (sent) or the failure."""

@@ -43,6 +43,6 @@ class WebhookTelemetry:
         try:
             await self.app(scope, receive, observe)
         finally:
-            self.telemetry.webhook_seconds.labels(source).observe(time.perf_counter() - started)
+            self.telemetry.webhook_answered(source, time.perf_counter() - started)
             if status >= 400:
                 self.telemetry.refused(source)
