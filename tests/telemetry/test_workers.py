@@ -43,11 +43,15 @@ def _trigger(server: HoldoffProcess, n: int) -> None:
     assert answer.status_code == 202, answer.text
 
 
-def _accepted_reported(server: HoldoffProcess) -> float:
+def _reported(server: HoldoffProcess) -> tuple[float, float, float]:
+    """Alerts accepted, webhooks timed and alerts held, as one scrape reports them."""
     answer = httpx.get(f"{server.url}/metrics", headers={"Connection": "close"})  # open mode: loopback
     assert answer.status_code == 200, answer.text
-    return value(
-        samples(answer.text), "holdoff_alerts_received_total", source="coralogix", outcome="accepted"
+    found = samples(answer.text)
+    return (
+        value(found, "holdoff_alerts_received_total", source="coralogix", outcome="accepted"),
+        value(found, "holdoff_webhook_duration_seconds_count", source="coralogix"),
+        value(found, "holdoff_decisions_total", decision="held"),
     )
 
 
@@ -73,8 +77,8 @@ def test_every_worker_reports_the_sum_over_the_processes_and_a_dead_worker_still
     per_worker = _accepted_by_pid(directory)
     assert sum(per_worker.values()) == sent
     assert all(count < sent for count in per_worker.values())
-    for _ in range(6):  # each scrape, whichever worker answers it, has the sum
-        assert _accepted_reported(server) == sent
+    for _ in range(6):  # each scrape, whichever worker answers it, has the sums (histograms too)
+        assert _reported(server) == (sent, sent, sent)
 
     dead = _children(server.pid)[0]
     os.kill(dead, signal.SIGKILL)
@@ -84,7 +88,7 @@ def test_every_worker_reports_the_sum_over_the_processes_and_a_dead_worker_still
         time.sleep(0.1)
     server.wait_healthy()
     for _ in range(4):  # its counts stay in the sums after it died
-        assert _accepted_reported(server) == sent
+        assert _reported(server) == (sent, sent, sent)
 
     server.stop()
     assert not directory.exists()  # the run removed its directory
