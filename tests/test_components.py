@@ -125,7 +125,7 @@ def test_a_loop_is_a_component_that_can_start_again_after_it_stopped() -> None:
 def test_the_runtime_is_its_components_in_dependency_order(database_url: str) -> None:
     settings = Settings(database_url=database_url)  # type: ignore[call-arg]
     with_loops = Runtime(settings, channels={})
-    base = ["database", "link secret", "channels", "log lookup"]
+    base = ["database", "claims", "link secret", "channels", "log lookup"]
     loops = [
         "scheduler",
         "sender",
