@@ -134,6 +134,7 @@ def test_the_runtime_is_its_components_in_dependency_order(database_url: str) ->
         "log retrain",
         "metric pulls",
         "metric retention",
+        "retention",
         "metric alerts",
         "correlation learn",
         "evidence",
