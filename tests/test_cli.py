@@ -46,6 +46,17 @@ def test_check_config_describes_channels_without_secrets(tmp_path: Path) -> None
     assert "TOPSECRET" not in result.stdout + result.stderr
 
 
+def test_check_config_says_what_correlation_reads(tmp_path: Path) -> None:
+    config = tmp_path / "holdoff.yaml"
+    config.write_text("correlation:\n  window: 5m\n  topology:\n    checkout: [payments, cart]\n")
+    result = holdoff("check-config", "--config", str(config))
+    assert result.returncode == 0, result.stderr
+    assert "correlation on: within 5m, score >= 0.5; topology of 3 services;" in result.stdout
+    config.write_text("correlation:\n  enabled: false\n")
+    result = holdoff("check-config", "--config", str(config))
+    assert "correlation off (every incident group pages on its own)" in result.stdout
+
+
 def test_serve_refuses_to_start_on_invalid_configuration_with_one_message(tmp_path: Path) -> None:
     result = holdoff("serve", env={"HOLDOFF_GRACE_SECONDS": "soon"}, cwd=tmp_path)
     assert result.returncode == 2

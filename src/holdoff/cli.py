@@ -88,6 +88,7 @@ def check_config(env_file: EnvFile = None, config: ConfigFile = None) -> None:
         typer.echo(f"  route     {line}")
     for line in describe_policy(build_policy(settings.policy, settings.delivery.fallback_channel)):
         typer.echo(f"  policy    {line}")
+    typer.echo(f"  correlation {settings.correlation.describe()}")
     typer.echo(f"  access:   {_access_line(settings.server.host, found)}")
     for status in source_access(settings, credentials_exist=credentials):
         typer.echo(f"  source    {status.describe()}")
