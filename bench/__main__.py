@@ -21,6 +21,8 @@ from bench import (
     metrics_ingest,
     nab,
     replay,
+    scale,
+    soak,
     websocket,
 )
 
@@ -38,6 +40,8 @@ BENCHMARKS: list[Benchmark] = [
     metrics_detect.BENCHMARK,
     evidence.BENCHMARK,
     correlation.BENCHMARK,
+    scale.BENCHMARK,
+    soak.BENCHMARK,
 ]
 """Every benchmark, in the order ``make bench`` runs them. Add new ones here."""
 

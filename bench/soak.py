@@ -2,14 +2,11 @@
 
 One ``holdoff serve`` takes a steady stream for a few minutes: batches of log lines (``POST /logs``),
 metric samples (``POST /metrics/ingest``) and alerts that fire and resolve (``POST /coralogix/webhook``).
-Raw lines, their per-minute counts and samples are kept a few seconds (``logs.retention``,
-``metrics.retention``, swept every second), so after the first retention period the database holds a
-constant window. Every few seconds the run samples the database size (the SQLite file and its WAL, or
+Raw lines, their per-minute counts, samples, resolved alerts and sent messages are kept a few seconds
+(``logs.retention``, ``metrics.retention``, ``retention:``, each swept every second), so after the first
+retention period the database holds a constant window. Every few seconds the run samples the database size (the SQLite file and its WAL, or
 ``pg_database_size``) and the server's resident memory, and calls a curve flat when the mean of its
 second half is within a tolerance of the mean of its first half (the warm-up is left out).
-
-Alerts are counted, not pruned here: how long resolved alerts are kept is ``retention:`` (see
-``holdoff db stats``); their rows are a small share of the stream.
 
 ``tests/e2e/test_soak.py`` runs the same soak for ~35 s; ``make bench`` for 3 minutes (``--soak-seconds``).
 """
@@ -48,9 +45,13 @@ logs:
 metrics:
   open: true
   retention: {{days: {days:.8f}, sweep: 1s}}
+retention:
+  alerts: {seconds:g}
+  notifications: {seconds:g}
+  every: 1
 """
 KEEP_SECONDS: Final = 5.0
-"""How long raw lines, their per-minute counts and samples are kept during a soak."""
+"""How long raw lines, their per-minute counts, samples, resolved alerts and sent messages are kept."""
 DEFAULT_SECONDS: Final = 180.0
 WARMUP_SECONDS: Final = 15.0
 """Left out of the curves' comparison: caches, and the database filling its retention window (a few
@@ -114,7 +115,12 @@ class Curve:
 def write_config(directory: Path, keep_seconds: float = KEEP_SECONDS) -> Path:
     path = directory / "soak.yaml"
     path.write_text(
-        CONFIG.format(hours=keep_seconds / 3600, counts_days=keep_seconds / 86400, days=keep_seconds / 86400),
+        CONFIG.format(
+            hours=keep_seconds / 3600,
+            counts_days=keep_seconds / 86400,
+            days=keep_seconds / 86400,
+            seconds=keep_seconds,
+        ),
         encoding="utf-8",
     )
     return path
@@ -346,6 +352,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run_soak(args: argparse.Namespace) -> int:
     console = Console(highlight=False)
+    if not console.is_terminal:
+        console.width = max(console.width, 120)
     seconds = 30.0 if args.quick and args.soak_seconds == DEFAULT_SECONDS else args.soak_seconds
     console.rule(f"Soak: {seconds:g} s of steady ingest, retention {KEEP_SECONDS:g} s")
     data_dir = Path(tempfile.mkdtemp(prefix="holdoff-soak-"))
