@@ -24,6 +24,7 @@ from tests.api.access_support import Secured, secured_app
 # read by viewers (GET) and changed by operators (other methods), so a new endpoint is covered at once.
 PUBLIC = (
     "/health",
+    "/ready",
     "/coralogix/",
     "/webhooks/",  # per-source ingest tokens
     "/actions/",  # signed, single-use links are their own permission

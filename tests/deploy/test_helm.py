@@ -80,8 +80,7 @@ def test_deployment_runs_three_non_root_replicas_probed_on_health(
         "/etc/holdoff/holdoff.yaml",
     ]
     assert container["livenessProbe"]["httpGet"] == {"path": "/health", "port": "http"}
-    # Holdoff has no readiness endpoint of its own yet: /health, which checks the database, serves both.
-    assert container["readinessProbe"]["httpGet"] == {"path": "/health", "port": "http"}
+    assert container["readinessProbe"]["httpGet"] == {"path": "/ready", "port": "http"}
     assert container["ports"] == [{"name": "http", "containerPort": 5000, "protocol": "TCP"}]
 
 

@@ -39,7 +39,7 @@ from holdoff.settings.server import is_ip_address
 ALL_ADDRESSES: Final = frozenset({"", "0.0.0.0", "::", "[::]"})  # noqa: S104 (names, not a bind)
 """Bind addresses that listen on every interface."""
 ANY: Final = "*"
-HOST_FREE_PATHS: Final = frozenset({"/health"})
+HOST_FREE_PATHS: Final = frozenset({"/health", "/ready"})
 """Answered whatever the Host: probes use names Holdoff is not told about, and it shows no data."""
 ORIGIN_FREE_PREFIX: Final = "/actions/"
 """Action links: the token in the URL is the permission (see the module docstring)."""
