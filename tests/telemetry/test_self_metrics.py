@@ -3,6 +3,8 @@ sender of a real app (SQLite and PostgreSQL); and the work waiting, read from th
 
 from __future__ import annotations
 
+import pytest
+
 from holdoff.telemetry.metrics import Decision
 from tests.telemetry.support import BUSY, OK, App, Samples, ScriptedChannel, scripted_app, value
 
@@ -67,7 +69,9 @@ def test_webhooks_escalations_and_deliveries_move_the_counters(database_url: str
         assert _moved(fired, sent, "holdoff_delivery_duration_seconds_count", channel="email") == 1
         # queued 700 s (the transient's message) and 0 s (the escalation) before the fake clock's now
         assert _moved(fired, sent, "holdoff_delivery_delay_seconds_count", channel="teams") == 2
-        assert _moved(fired, sent, "holdoff_delivery_delay_seconds_sum", channel="teams") == 700
+        assert _moved(fired, sent, "holdoff_delivery_delay_seconds_sum", channel="teams") == pytest.approx(
+            700
+        )
         assert value(sent, "holdoff_outbox_messages", channel="teams") == 0
         assert value(sent, "holdoff_outbox_messages", channel="email") == 1  # to be retried
         assert len(teams.sent) == 2 and len(email.sent) == 1
