@@ -9,12 +9,13 @@ A new occurrence of the alert replaces the row.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, and_, or_, select, update
+from sqlalchemy import Connection, Executable, and_, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from holdoff.evidence.model import OtherAlert
@@ -46,22 +47,8 @@ def schedule(conn: Connection, opened: Sequence[tuple[int, int]], now: datetime)
     replaced."""
     if not opened:
         return
-    insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
-    statement = insert(alert_evidence)
-    new = statement.excluded
     conn.execute(
-        statement.on_conflict_do_update(
-            index_elements=["alert_id"],
-            set_={
-                "occurrence": new.occurrence,
-                "computed_at": new.computed_at,
-                "evidence": new.evidence,
-                "error_logs": new.error_logs,
-                "final": new.final,
-                "next_at": new.next_at,
-                "claimed_until": None,
-            },
-        ),
+        _upsert(conn.dialect.name),
         [
             {
                 "alert_id": alert_id,
@@ -75,6 +62,27 @@ def schedule(conn: Connection, opened: Sequence[tuple[int, int]], now: datetime)
             }
             for alert_id, occurrence in sorted(set(opened))
         ],
+    )
+
+
+@functools.cache
+def _upsert(dialect: str) -> Executable:
+    """The statement :func:`schedule` runs, built once per dialect: it is on every alert's ingest path,
+    and building an upsert (its ``excluded`` columns) costs more than running it."""
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = insert(alert_evidence)
+    new = statement.excluded
+    return statement.on_conflict_do_update(
+        index_elements=["alert_id"],
+        set_={
+            "occurrence": new.occurrence,
+            "computed_at": new.computed_at,
+            "evidence": new.evidence,
+            "error_logs": new.error_logs,
+            "final": new.final,
+            "next_at": new.next_at,
+            "claimed_until": None,
+        },
     )
 
 
