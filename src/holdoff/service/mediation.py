@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, TypeVar
@@ -39,7 +39,7 @@ from holdoff.store import alerts as alert_store
 from holdoff.store import digests as digest_store
 from holdoff.store import incidents as incident_store
 from holdoff.store import inhibitors as inhibitor_store
-from holdoff.store import outbox
+from holdoff.store import outbox, timers
 from holdoff.store import silences as silence_store
 from holdoff.store.db import Database
 from holdoff.telemetry import Telemetry, process_telemetry
@@ -326,7 +326,7 @@ class Mediator:
         with self.db.transaction() as conn:
             silences, inhibitors = self._mutes(conn, now)
             steps: list[_Step] = []
-            for stored_id, record, event in _timers_due(conn, now, limit):
+            for stored_id, record, event in timers.fired_due(conn, now, limit):
                 seen, evidence = (
                     self.evidence.seen_by_core(conn, stored_id, record) if self.evidence else (record, None)
                 )
@@ -487,27 +487,3 @@ class Mediator:
     def _signal(self, queued: int) -> None:
         if queued and self.outbox_signal is not None:
             self.outbox_signal.set()
-
-
-def _timers_due(conn: Connection, now: datetime, limit: int) -> Iterator[tuple[int, AlertRecord, AlertEvent]]:
-    """Each alert a passed timer claims (locked until the transaction ends), with the event it fires."""
-
-    def fired(stored: alert_store.StoredAlert, action: Action) -> tuple[int, AlertRecord, AlertEvent]:
-        return stored.id, stored.record, AlertEvent(stored.record.source, stored.record.fingerprint, action)
-
-    ended = silence_store.claim_ended(conn, now, limit)
-    for silence_id in ended:
-        # Alerts whose escalation this silence muted: escalate now if they still fire.
-        for stored in alert_store.lock_muted_by(conn, silence_id):
-            yield fired(stored, Action.SILENCE_ENDED)
-    silence_store.mark_ended_handled(conn, ended, now)
-    for stored in alert_store.claim_chain_due(conn, now, limit):
-        yield fired(stored, Action.CHAIN_STEP_DUE)
-    # Alerts a maintenance window kept from escalating, now that it is over.
-    for stored in alert_store.claim_maintenance_over(conn, now, limit):
-        yield fired(stored, Action.MAINTENANCE_ENDED)
-    # Alerts an inhibitor kept from escalating, now that it has resolved.
-    for stored in inhibitor_store.lock_released(conn, limit):
-        yield fired(stored, Action.INHIBITION_ENDED)
-    for stored in alert_store.claim_due(conn, now, limit):
-        yield fired(stored, Action.DEADLINE_REACHED)
