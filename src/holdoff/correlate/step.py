@@ -15,6 +15,8 @@ two cannot drift apart. The rules:
 - **Urgent pages are not hidden behind informational ones.** A group of warning severity or worse that
   joins an incident which paged only for info or low alerts still pages (nobody is likely on it yet). It
   joins all the same.
+- **A group that paged alone and escalates something new** (a long-lived alert keeps it open) is decided
+  again like a first page, and moves into the incident its new alert belongs to (:attr:`Change.MOVE`).
 - **Later pages** of a member (reminders) stay updates while another member of its incident is open; once
   it is the last one open, it pages again, so a problem that outlives its incident is never left silent.
 """
