@@ -49,8 +49,9 @@ from holdoff.service.workers import Loop
 from holdoff.settings import Settings
 from holdoff.settings.file import ConfigError
 from holdoff.settings.model import changed_outside_policy
-from holdoff.store import backlog, log_findings, log_marks, metric_findings, metric_pulls, migrate, outbox
+from holdoff.store import backlog, log_marks, metric_pulls, migrate, outbox
 from holdoff.store.db import Database
+from holdoff.store.findings import LOG_FINDINGS, METRIC_FINDINGS
 
 log = logging.getLogger(__name__)
 
@@ -198,7 +199,7 @@ class Runtime:
         self.log_alerts = FindingsWorker(
             self.db,
             self.mediator,
-            log_findings.OUTBOX,
+            LOG_FINDINGS,
             what="log",
             clock=self.clock,
             lease=timedelta(seconds=settings.server.lease_seconds),
@@ -233,7 +234,7 @@ class Runtime:
         self.metric_alerts = FindingsWorker(
             self.db,
             self.mediator,
-            metric_findings.OUTBOX,
+            METRIC_FINDINGS,
             what="metric",
             clock=self.clock,
             lease=timedelta(seconds=settings.server.lease_seconds),

@@ -26,8 +26,9 @@ from holdoff.replay.stream import StreamError, StreamEvent, parse_lines
 from holdoff.service.log_ingest import LogIngest
 from holdoff.service.log_judge import Judge
 from holdoff.settings import Settings, load_settings
-from holdoff.store import log_findings, log_marks
+from holdoff.store import log_marks
 from holdoff.store.db import Database
+from holdoff.store.findings import LOG_FINDINGS
 from holdoff.store.tables import log_detector_state
 
 T0 = datetime(2026, 12, 5, 9, 0, tzinfo=UTC)
@@ -148,9 +149,9 @@ def run_service(database_url: str, model_dir: Path) -> list[StreamEvent]:
 
     def queued(at: datetime) -> None:
         with db.transaction() as conn:
-            for row in log_findings.claim(conn, at, timedelta(seconds=1)):
+            for row in LOG_FINDINGS.claim(conn, at, timedelta(seconds=1)):
                 out.extend(StreamEvent(at, event) for event in row.events)
-                log_findings.done(conn, [row.id])
+                LOG_FINDINGS.done(conn, [row.id])
 
     def sweep_until(until: datetime) -> None:
         while True:

@@ -10,7 +10,8 @@ from sqlalchemy import func, select
 
 from holdoff.metrics.model import Sample
 from holdoff.runtime import Runtime
-from holdoff.store import metric_detector_state, metric_findings
+from holdoff.store import metric_detector_state
+from holdoff.store.findings import METRIC_FINDINGS
 from holdoff.store.metric_tables import metric_detector_state as state_table
 from holdoff.store.tables import alerts
 from tests.service.helpers import FakeClock, make_settings
@@ -54,7 +55,7 @@ def test_an_anomaly_becomes_a_held_alert_and_resolves_below_the_threshold(
         stored = runtime.metric_ingest.ingest(_samples(clock, [50, 95, 96, 97, 98]))
         assert stored == 5
         with runtime.db.read() as conn:
-            assert metric_findings.pending(conn) == 1
+            assert METRIC_FINDINGS.pending(conn) == 1
             state = conn.execute(select(state_table)).one()
         assert (state.detector, state.phase, state.last_value, state.last_score) == (
             "cpu",
@@ -93,7 +94,7 @@ def test_duplicates_and_late_points_are_not_scored_twice_and_other_series_warm_u
         runtime.metric_ingest.ingest(batch)  # a retried post
         runtime.metric_ingest.ingest(_samples(clock, [1.0, 2.0, 3.0], name="queue_depth"))
         with runtime.db.read() as conn:
-            assert metric_findings.pending(conn) == 1
+            assert METRIC_FINDINGS.pending(conn) == 1
             total, views = metric_detector_state.views(conn)
             rows = conn.execute(select(func.count()).select_from(state_table)).scalar_one()
         assert total == rows == 2
@@ -131,7 +132,7 @@ def test_a_detector_that_raises_never_refuses_the_samples(
         assert "scoring failed" in caplog.text
         with runtime.db.read() as conn:
             _, views = metric_detector_state.views(conn)
-            assert metric_findings.pending(conn) == 1  # web-2's anomaly
+            assert METRIC_FINDINGS.pending(conn) == 1  # web-2's anomaly
         assert [(v.labels["host"], v.last_value) for v in views] == [("web-2", 98.0), ("web-1", None)]
     finally:
         runtime.stop()
@@ -163,10 +164,10 @@ def test_a_state_moved_by_another_process_is_read_again(database_url: str, clock
         with db.transaction() as conn:
             # Held 0 s since t=20 (the first process's memory would say 20 s since t=0).
             first.detect(conn, _point(clock, 20, 95), clock.now)
-            assert metric_findings.pending(conn) == 0
+            assert METRIC_FINDINGS.pending(conn) == 0
         with db.transaction() as conn:
             first.detect(conn, _point(clock, 30, 95), clock.now)
-            assert metric_findings.pending(conn) == 1
+            assert METRIC_FINDINGS.pending(conn) == 1
     finally:
         db.dispose()
 
@@ -184,10 +185,10 @@ def test_a_rolled_back_batch_does_not_leave_its_state_in_memory(database_url: st
             raise RuntimeError("the storing transaction failed after detection")
         with db.transaction() as conn:
             detect.detect(conn, _point(clock, 10, 95), clock.now)  # held 0 s: the t=0 point never happened
-            assert metric_findings.pending(conn) == 0
+            assert METRIC_FINDINGS.pending(conn) == 0
         with db.transaction() as conn:
             detect.detect(conn, _point(clock, 20, 95), clock.now)
-            assert metric_findings.pending(conn) == 1
+            assert METRIC_FINDINGS.pending(conn) == 1
             assert metric_detector_state.read(conn, "cpu", _point(clock, 0, 0)[0].series_id) is not None
     finally:
         db.dispose()

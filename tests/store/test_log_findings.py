@@ -1,4 +1,4 @@
-"""The log detectors' outbox and state (``holdoff.store.log_findings``, ``log_detector_state``) on
+"""The log detectors' outbox and state (``holdoff.store.findings.LOG_FINDINGS``, ``log_detector_state``) on
 SQLite and PostgreSQL: events stored and read back whole, claimed in order by one worker at a time,
 retried after a failure without being overtaken; detector states locked, saved, swept and deleted."""
 
@@ -10,8 +10,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from holdoff.mediate.model import Action, AlertEvent, Severity
-from holdoff.store import log_detector_state, log_findings
+from holdoff.store import log_detector_state
 from holdoff.store.db import Database
+from holdoff.store.findings import LOG_FINDINGS
 
 T0 = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
 LEASE = timedelta(seconds=30)
@@ -43,9 +44,9 @@ def event(fingerprint: str, action: Action = Action.TRIGGERED, count: int = 1) -
 def test_events_come_back_as_they_were_stored(db: Database) -> None:
     sent = [event("a"), event("a", Action.RESOLVED, count=12)]
     with db.transaction() as conn:
-        log_findings.add(conn, sent, T0)
+        LOG_FINDINGS.add(conn, sent, T0)
     with db.transaction() as conn:
-        [claimed] = log_findings.claim(conn, T0, LEASE)
+        [claimed] = LOG_FINDINGS.claim(conn, T0, LEASE)
     assert claimed.events == sent
     assert claimed.attempts == 0
 
@@ -53,48 +54,48 @@ def test_events_come_back_as_they_were_stored(db: Database) -> None:
 def test_rows_are_claimed_oldest_first_and_only_while_no_other_lease_is_live(db: Database) -> None:
     with db.transaction() as conn:
         for name in ("first", "second", "third"):
-            log_findings.add(conn, [event(name)], T0)
+            LOG_FINDINGS.add(conn, [event(name)], T0)
     with db.transaction() as conn:
-        claimed = log_findings.claim(conn, T0, LEASE, limit=2)
+        claimed = LOG_FINDINGS.claim(conn, T0, LEASE, limit=2)
     assert [c.events[0].fingerprint for c in claimed] == ["first", "second"]
     with db.transaction() as conn:  # another worker, while the lease is live: nothing, not "third"
-        assert log_findings.claim(conn, T0 + timedelta(seconds=1), LEASE) == []
+        assert LOG_FINDINGS.claim(conn, T0 + timedelta(seconds=1), LEASE) == []
     with db.transaction() as conn:
-        log_findings.done(conn, [claimed[0].id])
-        log_findings.release(conn, [claimed[1].id])
+        LOG_FINDINGS.done(conn, [claimed[0].id])
+        LOG_FINDINGS.release(conn, [claimed[1].id])
     with db.transaction() as conn:
-        again = log_findings.claim(conn, T0 + timedelta(seconds=2), LEASE)
+        again = LOG_FINDINGS.claim(conn, T0 + timedelta(seconds=2), LEASE)
     assert [c.events[0].fingerprint for c in again] == ["second", "third"]
 
 
 def test_a_lease_that_ran_out_is_claimed_again(db: Database) -> None:
     with db.transaction() as conn:
-        log_findings.add(conn, [event("a")], T0)
+        LOG_FINDINGS.add(conn, [event("a")], T0)
     with db.transaction() as conn:
-        assert len(log_findings.claim(conn, T0, LEASE)) == 1
+        assert len(LOG_FINDINGS.claim(conn, T0, LEASE)) == 1
     with db.transaction() as conn:  # the worker died: after its lease the row is claimable
-        [again] = log_findings.claim(conn, T0 + LEASE + timedelta(seconds=1), LEASE)
+        [again] = LOG_FINDINGS.claim(conn, T0 + LEASE + timedelta(seconds=1), LEASE)
     assert again.events[0].fingerprint == "a"
 
 
 def test_a_failed_row_waits_for_its_retry_and_holds_back_those_after_it(db: Database) -> None:
     with db.transaction() as conn:
-        log_findings.add(conn, [event("a")], T0)
-        log_findings.add(conn, [event("a", Action.RESOLVED)], T0)
+        LOG_FINDINGS.add(conn, [event("a")], T0)
+        LOG_FINDINGS.add(conn, [event("a", Action.RESOLVED)], T0)
     with db.transaction() as conn:
-        first, second = log_findings.claim(conn, T0, LEASE)
-        log_findings.failed(conn, first.id, "database said no", T0 + timedelta(seconds=10))
-        log_findings.release(conn, [second.id])
+        first, second = LOG_FINDINGS.claim(conn, T0, LEASE)
+        LOG_FINDINGS.failed(conn, first.id, "database said no", T0 + timedelta(seconds=10))
+        LOG_FINDINGS.release(conn, [second.id])
     with db.transaction() as conn:  # the resolve must not overtake the trigger
-        assert log_findings.claim(conn, T0 + timedelta(seconds=5), LEASE) == []
+        assert LOG_FINDINGS.claim(conn, T0 + timedelta(seconds=5), LEASE) == []
     with db.transaction() as conn:
-        retried = log_findings.claim(conn, T0 + timedelta(seconds=11), LEASE)
+        retried = LOG_FINDINGS.claim(conn, T0 + timedelta(seconds=11), LEASE)
     assert [(c.events[0].action, c.attempts) for c in retried] == [
         (Action.TRIGGERED, 1),
         (Action.RESOLVED, 0),
     ]
     with db.read() as conn:
-        assert log_findings.pending(conn) == 2
+        assert LOG_FINDINGS.pending(conn) == 2
 
 
 def test_states_are_created_locked_saved_and_deleted(db: Database) -> None:

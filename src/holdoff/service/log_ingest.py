@@ -32,8 +32,9 @@ from holdoff.logs.model import LogRecord, LogSeverity, TemplateHistory, Verdict
 from holdoff.logs.pipeline import LogPipeline
 from holdoff.service.admission import Admission
 from holdoff.service.log_judge import Judge
-from holdoff.store import log_counts, log_detector_state, log_findings, log_lines, log_templates
+from holdoff.store import log_counts, log_detector_state, log_lines, log_templates
 from holdoff.store.db import Database
+from holdoff.store.findings import LOG_FINDINGS
 from holdoff.store.log_lines import LogLineRow
 
 
@@ -148,7 +149,7 @@ class LogIngest:
             step = detector.observe({k: v for k, v in states.items() if v}, seen, now)
             log_detector_state.save(conn, detector.name, step.states, step.expires, now)
             findings += step.findings
-        log_findings.add(conn, finding_events(findings), now)
+        LOG_FINDINGS.add(conn, finding_events(findings), now)
         return findings
 
     def sweep(self, now: datetime) -> int:
@@ -162,7 +163,7 @@ class LogIngest:
                     continue
                 step = detector.expire(states, now)
                 log_detector_state.save(conn, detector.name, step.states, step.expires, now)
-                log_findings.add(conn, finding_events(step.findings), now)
+                LOG_FINDINGS.add(conn, finding_events(step.findings), now)
                 queued += len(step.findings)
         if queued and self.on_findings is not None:
             self.on_findings()

@@ -32,7 +32,8 @@ from holdoff.detectors.iforest_store import ModelStore
 from holdoff.detectors.pipeline import Detection, EntryRunner, SeriesState
 from holdoff.mediate.model import Action, AlertEvent
 from holdoff.metrics.model import Sample
-from holdoff.store import metric_detector_state, metric_findings
+from holdoff.store import metric_detector_state
+from holdoff.store.findings import METRIC_FINDINGS
 from holdoff.store.metric_detector_state import StateRow
 from holdoff.telemetry import Telemetry, process_telemetry
 
@@ -114,7 +115,7 @@ class MetricDetect:
             if row is not None:
                 rows.append(row)
         metric_detector_state.save(conn, rows, now)
-        metric_findings.add(conn, events, now)
+        METRIC_FINDINGS.add(conn, events, now)
         if events and self.on_findings is not None:
             self.on_findings()
         return Detected(len(rows), points, len(events))

@@ -19,6 +19,7 @@ from typing import Any
 from sqlalchemy import Connection, Table, delete, func, or_, select, text, update
 
 from holdoff.mediate.model import Action, AlertEvent, Severity
+from holdoff.store import metric_tables, tables
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,3 +115,9 @@ class FindingsOutbox:
 
     def pending(self, conn: Connection) -> int:
         return int(conn.execute(select(func.count()).select_from(self.table)).scalar_one())
+
+
+LOG_FINDINGS = FindingsOutbox(tables.log_findings, lock_key=0x686F6C646F6C6F67)  # "holdolog"
+"""The log detectors' outbox: alert events committed with the lines that caused them."""
+METRIC_FINDINGS = FindingsOutbox(metric_tables.metric_findings, lock_key=0x686F6C646F6D6574)  # "holdomet"
+"""The metric detectors' outbox: alert events committed with the samples that caused them."""
