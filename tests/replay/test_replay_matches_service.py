@@ -221,8 +221,16 @@ class Kept:
 
 @pytest.fixture
 def service(database_url: str, tmp_path: Path) -> Iterator[tuple[TestClient, Runtime, FakeClock]]:
+    yield from start_service(CONFIG, database_url, tmp_path)
+
+
+def start_service(
+    settings_yaml: dict[str, Any], database_url: str, tmp_path: Path
+) -> Iterator[tuple[TestClient, Runtime, FakeClock]]:
+    """A service configured by ``settings_yaml`` (also written to ``tmp_path/holdoff.yaml`` for replay),
+    its clock at T0, workers off, its channels never called."""
     config = tmp_path / "holdoff.yaml"
-    config.write_text(yaml.safe_dump(CONFIG))
+    config.write_text(yaml.safe_dump(settings_yaml))
     settings = load_settings(config_file=config, database_url=database_url)
     clock = FakeClock()
     clock.now = T0

@@ -20,16 +20,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from holdoff.api.app import create_app
 from holdoff.runtime import Runtime
-from holdoff.settings import load_settings
 from holdoff.store import correlation as correlation_store
 from holdoff.store.tables import incidents, notifications
-from tests.replay.test_replay_matches_service import Kept, Line, post, record, run_due_work
+from tests.replay.test_replay_matches_service import Line, post, record, run_due_work, start_service
 from tests.service.helpers import FakeClock
 
 T0 = datetime(2026, 11, 22, 8, 0, tzinfo=UTC)
@@ -113,16 +110,7 @@ def replayed(tmp_path: Path) -> tuple[Counter[tuple[datetime, str, str]], set[tu
 
 @pytest.fixture
 def service(database_url: str, tmp_path: Path) -> Iterator[tuple[TestClient, Runtime, FakeClock]]:
-    config = tmp_path / "holdoff.yaml"
-    config.write_text(yaml.safe_dump(CONFIG))
-    settings = load_settings(config_file=config, database_url=database_url)
-    clock = FakeClock()
-    clock.now = T0
-    runtime = Runtime(
-        settings, clock=clock, channels={name: Kept(name) for name in ("teams", "email")}, run_workers=False
-    )
-    with TestClient(create_app(runtime), base_url="http://127.0.0.1") as client:
-        yield client, runtime, clock
+    yield from start_service(CONFIG, database_url, tmp_path)
 
 
 def served(
