@@ -58,4 +58,5 @@ def test_ready_answers_whatever_the_host_as_probes_use_names_holdoff_is_not_told
     app: tuple[TestClient, Runtime],
 ) -> None:
     client, _ = app
-    assert client.get("/ready", headers={"Host": "10.1.2.3:5000"}).status_code == 200
+    assert client.get("/alerts", headers={"Host": "holdoff-7f9c.pod.cluster.local"}).status_code == 400
+    assert client.get("/ready", headers={"Host": "holdoff-7f9c.pod.cluster.local"}).status_code == 200
